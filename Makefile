@@ -1,0 +1,33 @@
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install serve test fit bench-accuracy bench-http clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/forecast serve
+
+fit: $(STAMP)
+	$(BIN)/forecast fit
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench-accuracy: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.accuracy --suite china-exports
+
+bench-http: $(STAMP)
+	$(BIN)/python -m bench.http
+
+clean:
+	rm -rf $(VENV) forecast.sqlite3* .pytest_cache

@@ -1,0 +1,62 @@
+"""Every failure the service names, in one tree.
+
+    ForecastError
+    ├── DataError                 a row of data/ or an ingest batch is invalid (file, line, field, reason)
+    ├── UnknownSeries             no series with that id
+    ├── UnknownTarget             no target with that id
+    ├── InsufficientHistory       too few figures to fit; says how many are needed
+    ├── NotReady                  forecasts are still being computed
+    └── ArtifactRejected          a stored model failed its manifest or hash check
+
+The HTTP layer maps each class to a status code in one table (api/errors.py).
+"""
+
+from __future__ import annotations
+
+
+class ForecastError(Exception):
+    """Base of every error the service raises on purpose."""
+
+
+class DataError(ForecastError):
+    """An input row is invalid. Names where and why, so the row can be fixed."""
+
+    def __init__(self, source: str, line: int, field: str, reason: str) -> None:
+        self.source = source
+        self.line = line
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{source}, line {line}, field '{field}': {reason}")
+
+    def as_dict(self) -> dict[str, object]:
+        return {"source": self.source, "line": self.line, "field": self.field, "reason": self.reason}
+
+
+class UnknownSeries(ForecastError):
+    def __init__(self, series_id: str) -> None:
+        self.series_id = series_id
+        super().__init__(f"unknown series '{series_id}': see GET /v1/series for the ids")
+
+
+class UnknownTarget(ForecastError):
+    def __init__(self, target_id: str) -> None:
+        self.target_id = target_id
+        super().__init__(f"unknown target '{target_id}': see GET /v1/targets for the ids")
+
+
+class InsufficientHistory(ForecastError):
+    def __init__(self, series_id: str, have: int, need: int, what: str = "level figures") -> None:
+        self.series_id = series_id
+        self.have = have
+        self.need = need
+        super().__init__(
+            f"series '{series_id}' has {have} {what}; at least {need} are needed to fit a model"
+        )
+
+
+class NotReady(ForecastError):
+    """Forecasts are still being computed."""
+
+
+class ArtifactRejected(ForecastError):
+    """A stored model did not pass its checks and must be refitted."""

@@ -1,0 +1,265 @@
+"""The embedded database (SQLite): series, every version of every figure, ingest log, jobs.
+
+The only module with SQL. A figure's identity is its key (series, period,
+aggregation, kind, publisher, address); each change of value is a new version
+with its own vintage, so "as of D" reads the latest version known on D.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE series (
+        id TEXT PRIMARY KEY, entity TEXT NOT NULL, measure TEXT NOT NULL, basis TEXT NOT NULL,
+        segment TEXT NOT NULL, unit TEXT NOT NULL, description TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE observations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL, series_id TEXT NOT NULL REFERENCES series(id),
+        period_start TEXT NOT NULL, period_end TEXT NOT NULL, aggregation TEXT NOT NULL, kind TEXT NOT NULL,
+        value REAL NOT NULL, unit TEXT NOT NULL, qualifier TEXT NOT NULL, yoy_pct REAL, mom_pct REAL,
+        source_publisher TEXT NOT NULL, source_url TEXT NOT NULL, source_file TEXT NOT NULL,
+        published_date TEXT, published_date_estimated INTEGER NOT NULL, disputed INTEGER NOT NULL,
+        note TEXT NOT NULL, uncertainty REAL NOT NULL, vintage TEXT NOT NULL,
+        origin TEXT NOT NULL, loaded_at TEXT NOT NULL,
+        UNIQUE (key, vintage)
+    );
+    CREATE INDEX observations_series ON observations (series_id, vintage);
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL,
+        finished_at TEXT, detail TEXT NOT NULL DEFAULT '{}'
+    );
+    """,
+)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    kind: str
+    status: str  # queued | running | done | failed
+    created_at: str
+    finished_at: str | None
+    detail: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class AddResult:
+    new: int
+    unchanged: int
+    revised: int
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """SQLite-backed store; pass ":memory:" for a throwaway one in tests."""
+
+    def __init__(self, path: Path | str) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._connection = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._connection.execute("PRAGMA foreign_keys = ON")
+        if str(path) != ":memory:":
+            self._connection.execute("PRAGMA journal_mode = WAL")
+        self._lock = threading.RLock()
+        self._migrate()
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def _migrate(self) -> None:
+        with self._transaction() as cursor:
+            version = cursor.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    cursor.execute(statement)
+                cursor.execute(f"PRAGMA user_version = {number}")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._connection.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Cursor]:
+        with self._lock:
+            cursor = self._connection.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
+
+    # series -----------------------------------------------------------------
+    def upsert_series(self, series: Iterable[Series]) -> None:
+        with self._transaction() as cursor:
+            cursor.executemany(
+                "INSERT INTO series VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "entity=excluded.entity, measure=excluded.measure, basis=excluded.basis, "
+                "segment=excluded.segment, unit=excluded.unit, description=excluded.description",
+                [(s.id, s.entity, s.measure, s.basis.value, s.segment, s.unit, s.description) for s in series],
+            )
+
+    def series(self) -> dict[str, Series]:
+        with self._lock:
+            rows = self._connection.execute("SELECT * FROM series ORDER BY id").fetchall()
+        return {row[0]: Series(row[0], row[1], row[2], Basis(row[3]), row[4], row[5], row[6]) for row in rows}
+
+    # observations -----------------------------------------------------------
+    def add_observations(self, observations: Iterable[Observation], origin: str, revised_on: date) -> AddResult:
+        """Store figures atomically; the same figure twice is stored once.
+
+        A figure whose key is known with another value becomes a new version;
+        its vintage is its own date, or `revised_on` if that is not later than
+        the version it revises (a correction is known from when it was made).
+        """
+        new = unchanged = revised = 0
+        loaded_at = _now()
+        with self._transaction() as cursor:
+            for observation in observations:
+                latest = cursor.execute(
+                    "SELECT value, vintage FROM observations WHERE key = ? ORDER BY vintage DESC LIMIT 1",
+                    (observation.key,),
+                ).fetchone()
+                vintage = observation.vintage
+                if latest is not None:
+                    if latest[0] == observation.value:
+                        unchanged += 1
+                        continue
+                    if vintage.isoformat() <= latest[1]:
+                        vintage = max(revised_on, date.fromisoformat(latest[1]))
+                        if vintage.isoformat() == latest[1]:
+                            cursor.execute(
+                                "DELETE FROM observations WHERE key = ? AND vintage = ?", (observation.key, latest[1])
+                            )
+                    revised += 1
+                else:
+                    new += 1
+                cursor.execute(
+                    "INSERT INTO observations (key, series_id, period_start, period_end, aggregation, kind, value, "
+                    "unit, qualifier, yoy_pct, mom_pct, source_publisher, source_url, source_file, published_date, "
+                    "published_date_estimated, disputed, note, uncertainty, vintage, origin, loaded_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        observation.key,
+                        observation.series_id,
+                        observation.period.start.isoformat(),
+                        observation.period.end.isoformat(),
+                        observation.aggregation.value,
+                        observation.kind.value,
+                        observation.value,
+                        observation.unit,
+                        observation.qualifier.value,
+                        observation.yoy_pct,
+                        observation.mom_pct,
+                        observation.source.publisher,
+                        observation.source.url,
+                        observation.source.seed_file,
+                        observation.source.published_date.isoformat() if observation.source.published_date else None,
+                        int(observation.source.published_date_estimated),
+                        int(observation.disputed),
+                        observation.note,
+                        observation.uncertainty,
+                        vintage.isoformat(),
+                        origin,
+                        loaded_at,
+                    ),
+                )
+        return AddResult(new, unchanged, revised)
+
+    def observations(self, as_of: date | None = None, series_id: str | None = None) -> list[Observation]:
+        """The latest version of every figure known on `as_of` (all of them when None)."""
+        cutoff = (as_of or date.max).isoformat()
+        query = (
+            "SELECT * FROM observations o WHERE vintage <= ? AND vintage = "
+            "(SELECT MAX(vintage) FROM observations p WHERE p.key = o.key AND p.vintage <= ?)"
+        )
+        parameters: list[object] = [cutoff, cutoff]
+        if series_id is not None:
+            query += " AND series_id = ?"
+            parameters.append(series_id)
+        with self._lock:
+            rows = self._connection.execute(query + " ORDER BY series_id, period_end, id", parameters).fetchall()
+        return [_row_to_observation(row) for row in rows]
+
+    def versions(self, key: str) -> list[Observation]:
+        with self._lock:
+            rows = self._connection.execute("SELECT * FROM observations WHERE key = ? ORDER BY vintage", (key,)).fetchall()
+        return [_row_to_observation(row) for row in rows]
+
+    def vintages(self) -> list[date]:
+        with self._lock:
+            rows = self._connection.execute("SELECT DISTINCT vintage FROM observations ORDER BY vintage").fetchall()
+        return [date.fromisoformat(row[0]) for row in rows]
+
+    def fingerprint(self) -> str:
+        """Changes whenever any stored figure or version changes."""
+        with self._lock:
+            row = self._connection.execute(
+                "SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(SUM(value), 0) FROM observations"
+            ).fetchone()
+        return f"{row[0]}-{row[1]}-{row[2]:.6g}"
+
+    # jobs -------------------------------------------------------------------
+    def create_job(self, kind: str, detail: Mapping[str, object]) -> Job:
+        job = Job(uuid.uuid4().hex, kind, "queued", _now(), None, dict(detail))
+        with self._transaction() as cursor:
+            cursor.execute(
+                "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?)",
+                (job.id, job.kind, job.status, job.created_at, None, json.dumps(job.detail)),
+            )
+        return job
+
+    def update_job(self, job_id: str, status: str, detail: Mapping[str, object]) -> None:
+        finished = _now() if status in ("done", "failed") else None
+        with self._transaction() as cursor:
+            cursor.execute(
+                "UPDATE jobs SET status = ?, finished_at = ?, detail = ? WHERE id = ?",
+                (status, finished, json.dumps(detail, default=str), job_id),
+            )
+
+    def job(self, job_id: str) -> Job | None:
+        with self._lock:
+            row = self._connection.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            return None
+        return Job(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]))
+
+
+def _row_to_observation(row: sqlite3.Row | tuple) -> Observation:  # type: ignore[type-arg]
+    (
+        _id, _key, series_id, start, end, aggregation, kind, value, unit, qualifier, yoy, mom,
+        publisher, url, seed_file, published, estimated, disputed, note, uncertainty, vintage, _origin, _loaded,
+    ) = row
+    return Observation(
+        series_id=series_id,
+        period=Period(date.fromisoformat(start), date.fromisoformat(end)),
+        aggregation=Aggregation(aggregation),
+        kind=Kind(kind),
+        value=value,
+        unit=unit,
+        qualifier=Qualifier(qualifier),
+        source=Source(publisher, url, seed_file, date.fromisoformat(published) if published else None, bool(estimated)),
+        vintage=date.fromisoformat(vintage),
+        yoy_pct=yoy,
+        mom_pct=mom,
+        note=note,
+        disputed=bool(disputed),
+        uncertainty=uncertainty,
+    )
