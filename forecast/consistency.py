@@ -166,6 +166,8 @@ def _resolve_derived(
                 cells.append(ResolvedCell(best, tuple(o for o in group if o is not best)))
             continue
         for observation in group:
+            if observation.disputed:
+                continue  # the disputed source is already flagged; its implied base adds only noise
             if not agree_within_rounding(observation, reported.chosen):
                 conflicts.append(
                     Conflict(

@@ -133,6 +133,13 @@ class Store:
         loaded_at = _now()
         with self._transaction() as cursor:
             for observation in observations:
+                known = cursor.execute(
+                    "SELECT 1 FROM observations WHERE key = ? AND vintage = ? AND value = ?",
+                    (observation.key, observation.vintage.isoformat(), observation.value),
+                ).fetchone()
+                if known is not None:
+                    unchanged += 1  # this exact version is stored already, even if revised since
+                    continue
                 latest = cursor.execute(
                     "SELECT value, vintage FROM observations WHERE key = ? ORDER BY vintage DESC LIMIT 1",
                     (observation.key,),

@@ -1,0 +1,190 @@
+"""Rolling-origin evaluation as data: rows of (model, origin, horizon, actual, forecast, intervals).
+
+Metric functions consume those rows; weights and interval calibration come
+from them. Pure functions on plain values (Hyndman and Koehler 2006 for MASE).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from forecast.errors import InsufficientHistory
+from forecast.estimators.curves import AnnualCurve
+
+Z80, Z95 = 1.2815515655446004, 1.959963984540054
+COVERAGE_TOLERANCE = 0.05  # calibrate when empirical coverage is off by more than 5 points
+
+
+PRIOR_WEIGHT = 4.0  # pseudo-observations of the pooled sd when shrinking a curve's own residual sd
+
+
+def shrunk_sd(own: float, dof: int, pooled: float) -> float:
+    """Residual sd shrunk toward the pooled one: a few points cannot show their own spread."""
+    own_part = dof * own**2 if math.isfinite(own) and dof > 0 else 0.0
+    return math.sqrt((own_part + PRIOR_WEIGHT * pooled**2) / (max(dof, 0) + PRIOR_WEIGHT))
+
+
+@dataclass(frozen=True)
+class BacktestRow:
+    model: str
+    origin: str  # the cut-off: a date, or the last year used
+    horizon: int  # months or years ahead
+    target: str  # what was forecast: a period and aggregation
+    actual: float
+    mean: float
+    lower_80: float
+    upper_80: float
+    lower_95: float
+    upper_95: float
+    scale: float  # in-sample naive error, for MASE
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def smape(actual: np.ndarray, forecast: np.ndarray) -> float:
+    """Symmetric MAPE in percent (0-200), as in the M3 competition."""
+    actual, forecast = np.asarray(actual, float), np.asarray(forecast, float)
+    denominator = np.abs(actual) + np.abs(forecast)
+    terms = np.where(denominator > 0, 2.0 * np.abs(actual - forecast) / np.where(denominator > 0, denominator, 1), 0.0)
+    return float(100.0 * np.mean(terms)) if len(terms) else math.nan
+
+
+def mase(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> float:
+    actual, forecast, scale = (np.asarray(v, float) for v in (actual, forecast, scale))
+    ok = scale > 0
+    return float(np.mean(np.abs(actual[ok] - forecast[ok]) / scale[ok])) if ok.any() else math.nan
+
+
+def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
+    actual = np.asarray(actual, float)
+    return float(np.mean((actual >= lower) & (actual <= upper))) if len(actual) else math.nan
+
+
+def summarise(rows: Sequence[BacktestRow]) -> dict[str, dict[str, object]]:
+    """Per model: sMAPE, MASE, 80%/95% coverage, count, and the same per horizon."""
+    by_model: dict[str, list[BacktestRow]] = defaultdict(list)
+    for row in rows:
+        by_model[row.model].append(row)
+    summary: dict[str, dict[str, object]] = {}
+    for model, model_rows in by_model.items():
+        summary[model] = _scores(model_rows)
+        by_horizon: dict[int, list[BacktestRow]] = defaultdict(list)
+        for row in model_rows:
+            by_horizon[row.horizon].append(row)
+        summary[model]["by_horizon"] = {h: _scores(r) for h, r in sorted(by_horizon.items())}
+    return summary
+
+
+def _scores(rows: Sequence[BacktestRow]) -> dict[str, object]:
+    actual = np.array([r.actual for r in rows])
+    return {
+        "smape": round(smape(actual, np.array([r.mean for r in rows])), 3),
+        "mase": round(mase(actual, np.array([r.mean for r in rows]), np.array([r.scale for r in rows])), 3),
+        "coverage_80": round(coverage(actual, np.array([r.lower_80 for r in rows]), np.array([r.upper_80 for r in rows])), 3),
+        "coverage_95": round(coverage(actual, np.array([r.lower_95 for r in rows]), np.array([r.upper_95 for r in rows])), 3),
+        "n": len(rows),
+    }
+
+
+def inverse_smape_weights(summary: dict[str, dict[str, object]]) -> dict[str, float]:
+    """Combination weights proportional to 1/sMAPE over models that were backtested."""
+    scores = {m: float(s["smape"]) for m, s in summary.items() if s["n"] and not math.isnan(float(s["smape"]))}  # type: ignore[arg-type]
+    if not scores:
+        return {}
+    inverse = {m: 1.0 / max(v, 1e-6) for m, v in scores.items()}
+    total = sum(inverse.values())
+    return {m: v / total for m, v in inverse.items()}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How much to widen (or narrow) intervals so backtest coverage matches nominal."""
+
+    scale: float
+    coverage_80_before: float
+    coverage_95_before: float
+    applied: bool
+    n: int
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def calibrate(rows: Sequence[BacktestRow]) -> Calibration:
+    """Conformal-style: rescale deviations by the backtest's standardised error quantiles.
+
+    Each row's error is divided by the sd its 80% interval implies; the scale
+    that makes 80% and 95% of those fall inside is averaged over both levels.
+    Applied only when coverage is off by more than 5 points, and bounded to
+    [0.5, 4] so a handful of origins cannot collapse or explode the bands.
+    """
+    if not rows:
+        return Calibration(1.0, math.nan, math.nan, False, 0)
+    actual = np.array([r.actual for r in rows])
+    cover80 = coverage(actual, np.array([r.lower_80 for r in rows]), np.array([r.upper_80 for r in rows]))
+    cover95 = coverage(actual, np.array([r.lower_95 for r in rows]), np.array([r.upper_95 for r in rows]))
+    sd = np.array([(r.upper_80 - r.lower_80) / (2 * Z80) for r in rows])
+    ok = sd > 0
+    z = np.abs(actual[ok] - np.array([r.mean for r in rows])[ok]) / sd[ok]
+    needed = (abs(cover80 - 0.80) > COVERAGE_TOLERANCE or abs(cover95 - 0.95) > COVERAGE_TOLERANCE) and len(z) >= 5
+    if not needed:
+        return Calibration(1.0, cover80, cover95, False, len(rows))
+    scale = float(np.mean([np.quantile(z, 0.80) / Z80, np.quantile(z, 0.95) / Z95]))
+    return Calibration(float(np.clip(scale, 0.5, 4.0)), cover80, cover95, True, len(rows))
+
+
+def annual_backtest(
+    years: np.ndarray,
+    values: np.ndarray,
+    candidates: Sequence[AnnualCurve],
+    fallback_sd: float,
+    max_horizon: int = 3,
+) -> list[BacktestRow]:
+    """Rolling origin over annual totals: fit on years up to each origin, forecast the next ones.
+
+    Forecasts carry the curve's growth from the last actual (anchored), as
+    projections do; intervals are lognormal with sd sigma*sqrt(h).
+    """
+    rows: list[BacktestRow] = []
+    years = np.asarray(years, float)
+    values = np.asarray(values, float)
+    for curve in candidates:
+        for cut in range(curve.min_points, len(years)):
+            train_years, train_values = years[:cut], values[:cut]
+            try:
+                fitted = copy.deepcopy(curve).fit(train_years, train_values)
+            except InsufficientHistory:
+                continue  # too short at this origin: the row is simply absent
+            sigma = shrunk_sd(fitted.residual_sd_, cut - fitted.n_params, fallback_sd)
+            scale = float(np.mean(np.abs(np.diff(train_values)))) if cut > 1 else math.nan
+            anchor_year, anchor = train_years[-1], train_values[-1]
+            base = fitted.predict(np.array([anchor_year]))[0]
+            for h in range(1, max_horizon + 1):
+                index = cut + h - 1
+                if index >= len(years) or years[index] != anchor_year + h:
+                    break
+                mean = anchor * fitted.predict(np.array([years[index]]))[0] / base
+                spread = sigma * math.sqrt(h)
+                rows.append(
+                    BacktestRow(
+                        model=curve.name,
+                        origin=str(int(anchor_year)),
+                        horizon=h,
+                        target=f"year {int(years[index])}",
+                        actual=float(values[index]),
+                        mean=float(mean),
+                        lower_80=float(mean * math.exp(-Z80 * spread)),
+                        upper_80=float(mean * math.exp(Z80 * spread)),
+                        lower_95=float(mean * math.exp(-Z95 * spread)),
+                        upper_95=float(mean * math.exp(Z95 * spread)),
+                        scale=scale,
+                    )
+                )
+    return rows

@@ -1,0 +1,426 @@
+"""Fit one series from all its figures and project it: models, backtests, weights, paths, points.
+
+The monthly structural model (estimators/statespace.py) carries months,
+year-to-date totals, quarters and years at once; the annual growth curves
+(estimators/curves.py) carry the long-range shape, anchored on the monthly
+model's estimate of the latest year. Both are chosen and weighted by
+rolling-origin backtests, and their intervals calibrated on the same rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+import numpy as np
+
+from forecast.backtest import (
+    BacktestRow,
+    Calibration,
+    annual_backtest,
+    calibrate,
+    inverse_smape_weights,
+    shrunk_sd,
+    summarise,
+)
+from forecast.catalog import Catalog
+from forecast.domain import Aggregation, Observation, Qualifier, add_months, month_end, month_index, rounding_unit
+from forecast.errors import InsufficientHistory
+from forecast.estimators.curves import AnnualCurve, BorrowedDampedGrowth, DampedGrowth, annual_family
+from forecast.estimators.statespace import MixedFrequencyStateSpace
+
+LEVELS = (50, 80, 90, 95, 99)
+LAST_PROJECTION_YEAR = 2035
+MIN_FIGURES = 2
+RICH_FIGURES = 24  # below this, variances are borrowed from the national series
+MONTHLY_BACKTEST_HORIZON = 12
+WELL_DETERMINED = 0.05  # a smoothed annual total joins the annual history when its sd is under 5%
+
+
+ANNUAL_CALIBRATION_CAP = 2.5
+
+
+@dataclass(frozen=True)
+class Prior:
+    """What sparse series borrow from richer ones (the service fits the national series first).
+
+    monthly_params: trend variances of the structural model, in scaled units;
+    annual_sd: sd of one-year-ahead log errors pooled over backtested series;
+    damping: the national series' damped-growth phi.
+    """
+
+    monthly_params: tuple[float, ...] = (1e-2, 1e-5)
+    annual_sd: float = 0.15
+    damping: float | None = None
+    source: str = "default"
+
+
+def pooled_annual_sd(rows: Sequence[BacktestRow]) -> float | None:
+    """Root mean square of one-year-ahead log errors: how wrong a year's projection has been."""
+    errors = [math.log(r.actual / r.mean) for r in rows if r.horizon == 1 and r.target.startswith("year") and r.actual > 0 and r.mean > 0]
+    return float(np.sqrt(np.mean(np.square(errors)))) if len(errors) >= 3 else None
+
+
+
+
+@dataclass(frozen=True)
+class Point:
+    period_start: date
+    period_end: date
+    mean: float
+    median: float
+    intervals: dict[int, tuple[float, float]]  # level -> (lower, upper)
+    reported_share: float = 0.0  # share of the period already covered by reported figures
+
+
+@dataclass
+class SeriesForecast:
+    """Everything served about one series' projection, computed once per refit."""
+
+    series_id: str
+    unit: str
+    as_of: date | None
+    fitted_at: str
+    model: dict[str, object]
+    points: dict[str, list[Point]]  # freq -> points after the last reported period
+    annual_years: np.ndarray
+    annual_paths: np.ndarray  # (n_paths, len(annual_years)), joint over years
+    annual_history: dict[int, tuple[float, str]]  # year -> (total, "reported" | "estimated")
+    backtest_rows: list[BacktestRow] = field(default_factory=list)
+    source_keys: list[str] = field(default_factory=list)
+    last_reported_end: date | None = None
+
+    def annual_quantiles(self, year: int, levels: Sequence[int] = (80, 95)) -> dict[str, object]:
+        column = self.annual_paths[:, list(self.annual_years).index(year)]
+        return summarise_draws(column, levels)
+
+
+def summarise_draws(draws: np.ndarray, levels: Sequence[int] = LEVELS) -> dict[str, object]:
+    intervals = {}
+    for level in levels:
+        tail = (100 - level) / 2
+        low, high = np.percentile(draws, [tail, 100 - tail])
+        intervals[level] = (float(low), float(high))
+    return {"mean": float(np.mean(draws)), "median": float(np.median(draws)), "intervals": intervals}
+
+
+def _point(start: date, end: date, draws: np.ndarray, reported_share: float = 0.0) -> Point:
+    summary = summarise_draws(np.maximum(draws, 0.0))
+    return Point(start, end, summary["mean"], summary["median"], summary["intervals"], reported_share)  # type: ignore[arg-type]
+
+
+def _variants(n_figures: int, prior: Prior) -> list[tuple[str, Callable[[], MixedFrequencyStateSpace]]]:
+    if n_figures >= RICH_FIGURES:
+        return [
+            ("local_linear_trend", lambda: MixedFrequencyStateSpace()),
+            ("random_walk_drift", lambda: MixedFrequencyStateSpace(drift_only=True)),
+        ]
+    return [("local_linear_trend_borrowed", lambda: MixedFrequencyStateSpace(seasonal=False, fixed_params=prior.monthly_params))]
+
+
+def _draws_for(figure: Observation, paths: dict[str, np.ndarray], last_month: date) -> tuple[int, np.ndarray] | None:
+    """The simulated draws of what `figure` reports, and how many months ahead it ends."""
+    h = month_index(figure.period.end) - month_index(last_month)
+    if h < 1 or h > paths["month"].shape[1] or not figure.period.ends_on_month_end:
+        return None
+    starts_january = figure.period.start.month == 1 and figure.period.start.day == 1
+    if figure.aggregation is Aggregation.MONTH:
+        return h, paths["month"][:, h - 1]
+    if figure.aggregation in (Aggregation.YTD, Aggregation.YEAR, Aggregation.QUARTER, Aggregation.HALF) and starts_january:
+        return h, paths["ytd"][:, h - 1]
+    if figure.aggregation is Aggregation.QUARTER:
+        return h, paths["qtd"][:, h - 1]
+    return None
+
+
+def _row(model: str, origin: date, h: int, figure: Observation, draws: np.ndarray, scale: float) -> BacktestRow:
+    low95, low80, high80, high95 = np.percentile(draws, [2.5, 10, 90, 97.5])
+    actual = figure.value + (rounding_unit(figure.value) / 2 if figure.qualifier is Qualifier.LOWER_BOUND else 0.0)
+    return BacktestRow(
+        model=model,
+        origin=origin.isoformat(),
+        horizon=h,
+        target=f"{figure.aggregation.value} {figure.period}",
+        actual=actual,
+        mean=float(np.mean(draws)),
+        lower_80=float(low80),
+        upper_80=float(high80),
+        lower_95=float(low95),
+        upper_95=float(high95),
+        scale=scale * figure.period.months,
+    )
+
+
+def monthly_backtest(
+    series_id: str,
+    variants: Sequence[tuple[str, Callable[[], MixedFrequencyStateSpace]]],
+    latest: Sequence[Observation],
+    catalog_at: Callable[[date], Catalog],
+    origins: Sequence[date],
+    rng: np.random.Generator,
+    n_paths: int = 400,
+) -> list[BacktestRow]:
+    """Refit at each origin on what was published by then; score against what was reported later."""
+    rows: list[BacktestRow] = []
+    for origin in origins:
+        known = catalog_at(origin).fit_figures(series_id)
+        if len(known) < RICH_FIGURES:
+            continue
+        for name, make in variants:
+            model = make().fit(known, series_id)
+            fit = model.fit_
+            assert fit is not None
+            paths = model.simulate(MONTHLY_BACKTEST_HORIZON, n_paths, rng)
+            lagged = np.abs(fit.smoothed_months[12:] - fit.smoothed_months[:-12])
+            scale = float(np.mean(lagged)) if len(lagged) else float(np.mean(np.abs(np.diff(fit.smoothed_months))))
+            for figure in latest:
+                found = _draws_for(figure, paths, fit.last_month)
+                if found is not None and not figure.is_derived:
+                    rows.append(_row(name, origin, found[0], figure, found[1], scale))
+    return rows
+
+
+def _mixture(paths_by_model: dict[str, dict[str, np.ndarray]], weights: dict[str, float], n_paths: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Draw whole paths from each model in proportion to its weight (keeps paths coherent)."""
+    names = list(paths_by_model)
+    probabilities = np.array([weights.get(name, 0.0) for name in names])
+    probabilities = probabilities / probabilities.sum() if probabilities.sum() > 0 else np.full(len(names), 1 / len(names))
+    choice = rng.choice(len(names), size=n_paths, p=probabilities)
+    rows = rng.integers(0, n_paths, size=n_paths)
+    return {
+        key: np.stack([paths_by_model[names[c]][key][r] for c, r in zip(choice, rows, strict=True)])
+        for key in next(iter(paths_by_model.values()))
+    }
+
+
+def _widen(paths: dict[str, np.ndarray], scale: float) -> dict[str, np.ndarray]:
+    if scale == 1.0:
+        return paths
+    return {key: np.median(v, axis=0) + scale * (v - np.median(v, axis=0)) for key, v in paths.items()}
+
+
+def _annual_history(figures: Sequence[Observation], model: MixedFrequencyStateSpace | None, current_year_draws: np.ndarray | None, current_year: int | None) -> dict[int, tuple[float, str]]:
+    history: dict[int, tuple[float, str]] = {}
+    if model is not None and model.fit_ is not None:
+        for year, (total, sd) in model.fit_.smoothed_year_totals.items():
+            if total > 0 and sd / total < WELL_DETERMINED:
+                history[year] = (total, "estimated")
+    for figure in figures:
+        if figure.aggregation is Aggregation.YEAR and not figure.is_derived:
+            bump = rounding_unit(figure.value) / 2 if figure.qualifier is Qualifier.LOWER_BOUND else 0.0
+            history[figure.period.start.year] = (figure.value + bump, "reported")
+    if current_year_draws is not None and current_year is not None and current_year not in history:
+        median = float(np.median(current_year_draws))
+        if median > 0 and float(np.std(current_year_draws)) / median < WELL_DETERMINED:
+            history[current_year] = (median, "estimated")
+    return dict(sorted(history.items()))
+
+
+def _annual_paths(
+    history: dict[int, tuple[float, str]],
+    curves: dict[str, AnnualCurve],
+    weights: dict[str, float],
+    sigma: dict[str, float],
+    anchor_draws: np.ndarray,
+    anchor_year: int,
+    calibration: float,
+    n_paths: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Joint annual paths after `anchor_year`: the anchor times each curve's growth, times lognormal drift."""
+    years = np.arange(anchor_year + 1, LAST_PROJECTION_YEAR + 1)
+    names = list(curves)
+    probabilities = np.array([weights[name] for name in names])
+    choice = rng.choice(len(names), size=n_paths, p=probabilities / probabilities.sum())
+    paths = np.empty((n_paths, len(years)))
+    for index, name in enumerate(names):
+        members = choice == index
+        if not members.any():
+            continue
+        curve = curves[name]
+        growth = curve.predict(years) / curve.predict(np.array([anchor_year]))[0]
+        steps = rng.standard_normal((int(members.sum()), len(years))) * sigma[name] * calibration
+        paths[members] = anchor_draws[members, None] * growth[None, :] * np.exp(np.cumsum(steps, axis=1))
+    return years, paths
+
+
+def fit_series(
+    series_id: str,
+    catalog: Catalog,
+    *,
+    prior: Prior,
+    n_paths: int = 2000,
+    seed: int = 0,
+    horizon_months: int = 36,
+    catalog_at: Callable[[date], Catalog] | None = None,
+    origins: Sequence[date] = (),
+    fixed_weights: dict[str, object] | None = None,
+) -> SeriesForecast:
+    """Fit and project one series. `fixed_weights` replays a selection (as-of fits) without backtesting."""
+    meta = catalog.require(series_id)
+    figures = catalog.fit_figures(series_id)
+    if len(figures) < MIN_FIGURES:
+        raise InsufficientHistory(series_id, len(figures), MIN_FIGURES)
+    rng = np.random.default_rng(seed)
+    last_end = max(f.period.end for f in figures)
+
+    # monthly model(s)
+    monthly: dict[str, MixedFrequencyStateSpace] = {}
+    monthly_rows: list[BacktestRow] = []
+    monthly_weights: dict[str, float] = {}
+    monthly_calibration = Calibration(1.0, math.nan, math.nan, False, 0)
+    combined: dict[str, np.ndarray] | None = None
+    if len(figures) >= 3:
+        variants = _variants(len(figures), prior)
+        if fixed_weights is not None:
+            monthly_weights = dict(fixed_weights.get("monthly_weights", {}))  # type: ignore[call-overload]
+            monthly_calibration = Calibration(float(fixed_weights.get("monthly_scale", 1.0)), math.nan, math.nan, False, 0)  # type: ignore[arg-type]
+        elif catalog_at is not None and len(variants) > 1:
+            monthly_rows = monthly_backtest(series_id, variants, figures, catalog_at, origins, rng)
+            monthly_weights = inverse_smape_weights(summarise(monthly_rows))
+            monthly_calibration = calibrate(monthly_rows)
+        monthly_weights = monthly_weights or {variants[0][0]: 1.0}
+        horizon = max(horizon_months, month_index(date(LAST_PROJECTION_YEAR, 12, 1)) - month_index(last_end))
+        paths_by_model = {}
+        for name, make in variants:
+            if monthly_weights.get(name, 0.0) <= 0:
+                continue
+            model = make().fit(figures, series_id)
+            monthly[name] = model
+            paths_by_model[name] = model.simulate(horizon, n_paths, rng)
+        combined = _widen(_mixture(paths_by_model, monthly_weights, n_paths, rng), monthly_calibration.scale)
+    lead = next(iter(monthly.values()), None)
+    last_month = lead.fit_.last_month if lead is not None and lead.fit_ is not None else date(last_end.year, last_end.month, 1)
+
+    # annual history and curves
+    current_year = last_month.year if last_month.month < 12 else None
+    current_draws = None
+    if combined is not None and current_year is not None:
+        current_draws = combined["ytd"][:, 12 - last_month.month - 1]
+    history = _annual_history(figures, lead, current_draws, current_year)
+    years = np.array(list(history), dtype=float)
+    values = np.array([v for v, _ in history.values()])
+    candidates: list[AnnualCurve] = [curve for curve in annual_family() if curve.min_points <= len(years)]
+    if prior.damping is not None and 2 <= len(years) < DampedGrowth.min_points:
+        candidates.append(BorrowedDampedGrowth(prior.damping))
+    annual_rows: list[BacktestRow] = []
+    if fixed_weights is not None:
+        annual_weights = {k: float(v) for k, v in dict(fixed_weights.get("annual_weights", {})).items()}  # type: ignore[call-overload]
+        annual_scale = float(fixed_weights.get("annual_scale", 1.0))  # type: ignore[arg-type]
+        annual_calibration = Calibration(annual_scale, math.nan, math.nan, False, 0)
+    else:
+        annual_rows = annual_backtest(years, values, candidates, prior.annual_sd)
+        annual_weights = inverse_smape_weights(summarise(annual_rows))
+        annual_calibration = calibrate(annual_rows)
+        if annual_calibration.scale > ANNUAL_CALIBRATION_CAP:
+            annual_calibration = Calibration(ANNUAL_CALIBRATION_CAP, annual_calibration.coverage_80_before, annual_calibration.coverage_95_before, True, annual_calibration.n)
+    curves: dict[str, AnnualCurve] = {}
+    sigma: dict[str, float] = {}
+    for curve in candidates:
+        if annual_weights and annual_weights.get(curve.name, 0.0) <= 0:
+            continue
+        if not annual_weights and curve.name not in ("constant_growth", BorrowedDampedGrowth.name):
+            continue
+        try:
+            fitted = curve.fit(years, values)
+        except InsufficientHistory:
+            continue
+        curves[curve.name] = fitted
+        sigma[curve.name] = shrunk_sd(fitted.residual_sd_, len(years) - fitted.n_params, prior.annual_sd)
+    weights = {name: annual_weights.get(name, 1.0) for name in curves}
+
+    if curves:
+        anchor_year = int(years[-1])
+        if current_draws is not None and anchor_year == current_year:
+            anchor = np.maximum(current_draws, 0.0)
+        else:
+            anchor = np.full(n_paths, values[-1])
+        annual_years, annual_paths = _annual_paths(history, curves, weights, sigma, anchor, anchor_year, annual_calibration.scale, n_paths, rng)
+    elif combined is not None:
+        # no annual curve can be fitted: the monthly model's own December totals carry the years
+        decembers = [h for h in range(combined["ytd"].shape[1]) if add_months(last_month, h + 1).month == 12]
+        annual_years = np.array([add_months(last_month, h + 1).year for h in decembers])
+        annual_paths = np.maximum(combined["ytd"][:, decembers], 0.0)
+    else:
+        raise InsufficientHistory(series_id, len(figures), 3, "figures (or two annual totals)")
+
+    monthly_year = current_year if curves and current_year is not None and int(years[-1]) == current_year else None
+    if not curves:
+        monthly_year = current_year
+    points = _points(combined, last_month, horizon_months, annual_years, annual_paths, monthly_year)
+    model_description = {
+        "name": _describe(monthly_weights if monthly else {}, weights),
+        "monthly": {
+            "weights": monthly_weights if monthly else {},
+            "parameters": {name: dict(zip(m.fit_.param_names, [float(p) for p in m.fit_.params], strict=True)) for name, m in monthly.items() if m.fit_},
+            "converged": {name: m.fit_.converged for name, m in monthly.items() if m.fit_},
+            "seasonal": bool(lead.fit_.seasonal) if lead is not None and lead.fit_ else None,
+            "borrowed_from": prior.source if len(figures) < RICH_FIGURES and monthly else None,
+            "calibration": monthly_calibration.as_dict(),
+        },
+        "annual": {
+            "weights": weights,
+            "log_growth_sd": sigma,
+            "history": {int(y): {"total": v, "origin": o} for y, (v, o) in history.items()},
+            "calibration": annual_calibration.as_dict(),
+            "saturation": {n: float(getattr(c, "saturation_")) for n, c in curves.items() if hasattr(c, "saturation_")},
+            "damping": {n: float(getattr(c, "phi_")) for n, c in curves.items() if hasattr(c, "phi_")},
+        },
+        "backtest": {"monthly": summarise(monthly_rows), "annual": summarise(annual_rows)},
+        "figures_used": len(figures),
+    }
+    return SeriesForecast(
+        series_id=series_id,
+        unit=meta.unit,
+        as_of=catalog.as_of,
+        fitted_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        model=model_description,
+        points=points,
+        annual_years=annual_years,
+        annual_paths=annual_paths,
+        annual_history=history,
+        backtest_rows=[*monthly_rows, *annual_rows],
+        source_keys=[f.key for f in figures],
+        last_reported_end=last_end,
+    )
+
+
+def _describe(monthly_weights: dict[str, float], annual_weights: dict[str, float]) -> str:
+    parts = []
+    if monthly_weights:
+        parts.append("monthly: " + " + ".join(f"{w:.2f} {n}" for n, w in monthly_weights.items() if w > 0))
+    if annual_weights:
+        total = sum(annual_weights.values())
+        parts.append("annual: " + " + ".join(f"{w / total:.2f} {n}" for n, w in annual_weights.items()))
+    return "; ".join(parts)
+
+
+def _points(
+    combined: dict[str, np.ndarray] | None,
+    last_month: date,
+    horizon_months: int,
+    annual_years: np.ndarray,
+    annual_paths: np.ndarray,
+    current_year: int | None,
+) -> dict[str, list[Point]]:
+    points: dict[str, list[Point]] = {"month": [], "quarter": [], "year": []}
+    if combined is not None:
+        for h in range(1, min(horizon_months, combined["month"].shape[1]) + 1):
+            start = add_months(last_month, h)
+            end = month_end(start.year, start.month)
+            points["month"].append(_point(start, end, combined["month"][:, h - 1]))
+            if start.month in (3, 6, 9, 12):
+                quarter_start = add_months(start, -2)
+                reported = max(0, month_index(last_month) - month_index(quarter_start) + 1) / 3
+                points["quarter"].append(_point(quarter_start, end, combined["qtd"][:, h - 1], reported))
+            if start.month == 12 and start.year == current_year:
+                points["year"].append(_point(date(start.year, 1, 1), end, combined["ytd"][:, h - 1], last_month.month / 12))
+    for index, year in enumerate(annual_years):
+        year = int(year)
+        if any(p.period_start.year == year for p in points["year"]):
+            continue
+        points["year"].append(_point(date(year, 1, 1), date(year, 12, 31), annual_paths[:, index]))
+    points["year"].sort(key=lambda p: p.period_start)
+    return points

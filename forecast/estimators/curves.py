@@ -1,0 +1,227 @@
+"""Annual growth curves: short documented functions of the year, fitted to annual totals.
+
+Every curve shares one protocol: `fit(years, values) -> self`, `predict(years)
+-> median`, `residual_sd_` (sd of log residuals, NaN when the fit has no
+degrees of freedom left) and `min_points`. Values are annual totals in the
+series' unit; years are calendar years. Curves are fitted in logs, so errors
+are relative, which is how export growth behaves.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Protocol
+
+import numpy as np
+from scipy.optimize import OptimizeWarning, curve_fit
+
+from forecast.errors import InsufficientHistory
+
+
+class AnnualCurve(Protocol):
+    name: str
+    min_points: int
+    n_params: int
+    residual_sd_: float
+
+    def fit(self, years: np.ndarray, values: np.ndarray) -> AnnualCurve: ...
+
+    def predict(self, years: np.ndarray) -> np.ndarray: ...
+
+
+def _check(curve: AnnualCurve, years: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    years = np.asarray(years, dtype=float)
+    values = np.asarray(values, dtype=float)
+    if len(years) < curve.min_points:
+        raise InsufficientHistory(curve.name, len(years), curve.min_points, "annual totals")
+    if np.any(values <= 0):
+        raise InsufficientHistory(curve.name, int(np.sum(values > 0)), curve.min_points, "positive annual totals")
+    return years, values
+
+
+def _log_residual_sd(curve: AnnualCurve, years: np.ndarray, values: np.ndarray) -> float:
+    dof = len(years) - curve.n_params
+    if dof <= 0:
+        return math.nan
+    residuals = np.log(values) - np.log(np.maximum(curve.predict(years), 1e-9))
+    return float(np.sqrt(np.sum(residuals**2) / dof))
+
+
+class ConstantGrowth:
+    """y = a (1 + g)^(year - year0): a constant annual growth rate."""
+
+    name = "constant_growth"
+    min_points = 2
+    n_params = 2
+
+    def fit(self, years: np.ndarray, values: np.ndarray) -> ConstantGrowth:
+        years, values = _check(self, years, values)
+        self.year0_ = float(years[0])
+        slope, intercept = np.polyfit(years - self.year0_, np.log(values), 1)
+        self.log_a_, self.log_growth_ = float(intercept), float(slope)
+        self.growth_ = math.exp(self.log_growth_) - 1.0
+        self.residual_sd_ = _log_residual_sd(self, years, values)
+        return self
+
+    def predict(self, years: np.ndarray) -> np.ndarray:
+        return np.exp(self.log_a_ + self.log_growth_ * (np.asarray(years, dtype=float) - self.year0_))
+
+
+class LinearTrend:
+    """y = a + b (year - year0): the same increment every year."""
+
+    name = "linear_trend"
+    min_points = 3
+    n_params = 2
+
+    def fit(self, years: np.ndarray, values: np.ndarray) -> LinearTrend:
+        years, values = _check(self, years, values)
+        self.year0_ = float(years[0])
+        self.slope_, self.intercept_ = (float(v) for v in np.polyfit(years - self.year0_, values, 1))
+        self.residual_sd_ = _log_residual_sd(self, years, values)
+        return self
+
+    def predict(self, years: np.ndarray) -> np.ndarray:
+        line = self.intercept_ + self.slope_ * (np.asarray(years, dtype=float) - self.year0_)
+        return np.maximum(line, 1e-9)
+
+
+class DampedGrowth:
+    """Log growth that decays geometrically: g_{T+h} = g_T phi^h (Gardner and McKenzie 1985, in logs).
+
+    phi is the least-squares slope of this year's log growth on last year's,
+    through the origin, kept in [0, 0.98] so growth never compounds forever.
+    """
+
+    name = "damped_growth"
+    min_points = 4
+    n_params = 2
+
+    def fit(self, years: np.ndarray, values: np.ndarray) -> DampedGrowth:
+        years, values = _check(self, years, values)
+        growth = np.diff(np.log(values)) / np.diff(years)
+        previous, current = growth[:-1], growth[1:]
+        denominator = float(previous @ previous)
+        self.phi_ = float(np.clip((previous @ current) / denominator if denominator > 0 else 0.0, 0.0, 0.98))
+        self.last_year_ = float(years[-1])
+        self.last_log_ = float(np.log(values[-1]))
+        self.last_growth_ = float(np.mean(growth[-2:]))
+        fitted_growth = self.phi_ * previous
+        dof = len(current) - 1
+        self.residual_sd_ = float(np.sqrt(np.sum((current - fitted_growth) ** 2) / dof)) if dof > 0 else math.nan
+        return self
+
+    def predict(self, years: np.ndarray) -> np.ndarray:
+        years = np.asarray(years, dtype=float)
+        out = np.empty_like(years)
+        for i, year in enumerate(years):
+            h = year - self.last_year_
+            if h <= 0:
+                out[i] = math.exp(self.last_log_ + self.last_growth_ * h)
+                continue
+            steps = np.arange(1, int(math.ceil(h)) + 1)
+            out[i] = math.exp(self.last_log_ + self.last_growth_ * float(np.sum(self.phi_**steps)))
+        return out
+
+
+class BorrowedDampedGrowth(DampedGrowth):
+    """Damped growth for series too short to estimate their own damping: phi comes from a richer series.
+
+    The last observed growth rate decays at the borrowed phi; with two or three
+    annual totals this is the only way to let growth slow without inventing a number.
+    """
+
+    name = "damped_growth_borrowed"
+    min_points = 2
+    n_params = 1
+
+    def __init__(self, phi: float = 0.0) -> None:
+        self.borrowed_phi = phi
+
+    def fit(self, years: np.ndarray, values: np.ndarray) -> BorrowedDampedGrowth:
+        years, values = _check(self, years, values)
+        growth = np.diff(np.log(values)) / np.diff(years)
+        self.phi_ = float(np.clip(self.borrowed_phi, 0.0, 0.98))
+        self.last_year_ = float(years[-1])
+        self.last_log_ = float(np.log(values[-1]))
+        self.last_growth_ = float(np.mean(growth[-2:]))
+        self.residual_sd_ = math.nan
+        return self
+
+
+def logistic(t: np.ndarray, capacity: float, rate: float, midpoint: float) -> np.ndarray:
+    """Verhulst curve: capacity / (1 + exp(-rate (t - midpoint)))."""
+    return capacity / (1.0 + np.exp(-rate * (t - midpoint)))
+
+
+def gompertz(t: np.ndarray, capacity: float, displacement: float, rate: float) -> np.ndarray:
+    """Gompertz curve: capacity exp(-displacement exp(-rate t)); slower approach to saturation."""
+    return capacity * np.exp(-displacement * np.exp(-rate * t))
+
+
+class _SaturatingCurve:
+    """A curve with an estimated saturation level, fitted by least squares in logs."""
+
+    name = ""
+    min_points = 5
+    n_params = 3
+
+    def _function(self, t: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
+        raise NotImplementedError
+
+    def _start(self, t: np.ndarray, values: np.ndarray) -> tuple[list[float], tuple[list[float], list[float]]]:
+        raise NotImplementedError
+
+    def fit(self, years: np.ndarray, values: np.ndarray) -> _SaturatingCurve:
+        years, values = _check(self, years, values)
+        self.year0_ = float(years[0])
+        t = years - self.year0_
+        start, bounds = self._start(t, values)
+
+        def log_model(t: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
+            return np.log(np.maximum(self._function(t, a, b, c), 1e-12))
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", OptimizeWarning)
+            try:
+                params, _ = curve_fit(log_model, t, np.log(values), p0=start, bounds=bounds, maxfev=5000)
+            except (RuntimeError, ValueError) as error:
+                raise InsufficientHistory(self.name, len(years), len(years) + 1, f"annual totals ({error})") from None
+        self.params_ = tuple(float(p) for p in params)
+        self.saturation_ = self.params_[0]
+        self.residual_sd_ = _log_residual_sd(self, years, values)
+        return self
+
+    def predict(self, years: np.ndarray) -> np.ndarray:
+        return self._function(np.asarray(years, dtype=float) - self.year0_, *self.params_)
+
+
+class Logistic(_SaturatingCurve):
+    """Logistic growth with an estimated saturation level (between 1.05x and 20x the largest total)."""
+
+    name = "logistic"
+
+    def _function(self, t: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
+        return logistic(t, a, b, c)
+
+    def _start(self, t: np.ndarray, values: np.ndarray) -> tuple[list[float], tuple[list[float], list[float]]]:
+        top = float(values.max())
+        return [2.0 * top, 0.5, float(t[-1])], ([1.05 * top, 1e-3, -50.0], [20.0 * top, 5.0, 100.0])
+
+
+class Gompertz(_SaturatingCurve):
+    """Gompertz growth with an estimated saturation level (between 1.05x and 20x the largest total)."""
+
+    name = "gompertz"
+
+    def _function(self, t: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
+        return gompertz(t, a, b, c)
+
+    def _start(self, t: np.ndarray, values: np.ndarray) -> tuple[list[float], tuple[list[float], list[float]]]:
+        top = float(values.max())
+        return [2.0 * top, 2.0, 0.3], ([1.05 * top, 1e-3, 1e-3], [20.0 * top, 50.0, 5.0])
+
+
+def annual_family() -> list[AnnualCurve]:
+    return [ConstantGrowth(), LinearTrend(), DampedGrowth(), Logistic(), Gompertz()]

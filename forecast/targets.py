@@ -1,0 +1,245 @@
+"""Progress against stated targets: projection at the deadline, probability, required growth, status.
+
+Probabilities are counted over joint simulated paths, never from a normal
+approximation around a point. A share target (Chongqing >= 10% of China's
+exports) is projected as one model of the share times one of the total
+(DESIGN-NOTES 3), so numerator and denominator move together coherently.
+
+Status rule (in the spirit of open-sdg's ratio of actual to required growth,
+stated as a probability): on_track when P(meet) >= 0.7, at_risk when
+0.3 <= P < 0.7, off_track below 0.3; after the deadline, achieved or missed
+from the reported figure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from forecast.backtest import shrunk_sd
+from forecast.domain import Target, cagr, meets, required_cagr
+from forecast.engine import LAST_PROJECTION_YEAR, SeriesForecast, summarise_draws
+from forecast.estimators.curves import BorrowedDampedGrowth, ConstantGrowth
+
+ON_TRACK, AT_RISK = 0.7, 0.3
+WHAT_IF_GROWTH = (0.05, 0.10, 0.15, 0.20, 0.30)
+
+
+@dataclass
+class Assessment:
+    id: str
+    description: str
+    entity: str
+    deadline_year: int
+    comparator: str
+    threshold: float
+    unit: str
+    stated_on: str
+    source: dict[str, object]
+    series_id: str
+    denominator_series_id: str
+    latest_actual: dict[str, object] | None
+    projection: dict[str, object] | None
+    probability: float | None
+    required_cagr: float | None
+    projected_cagr: float | None
+    attainment_year: int | str | None
+    gap: float | None
+    status: str
+    status_rule: str
+    assumptions: list[str] = field(default_factory=list)
+    what_if: dict[str, object] = field(default_factory=dict)
+    history: list[dict[str, object]] = field(default_factory=list)
+    revisions: list[dict[str, object]] = field(default_factory=list)
+    model: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+STATUS_RULE = "on_track if P(meet) >= 0.7, at_risk if 0.3 <= P < 0.7, off_track if P < 0.3; past deadlines: achieved or missed"
+
+
+def status_for(probability: float) -> str:
+    if probability >= ON_TRACK:
+        return "on_track"
+    if probability >= AT_RISK:
+        return "at_risk"
+    return "off_track"
+
+
+def probability_of_meeting(draws: np.ndarray, comparator: str, threshold: float) -> float:
+    """Share of simulated futures in which the target is met."""
+    return float(np.mean([meets(float(v), comparator, threshold) for v in draws]))
+
+
+def share_probability(numerator: np.ndarray, denominator: np.ndarray, comparator: str, threshold: float) -> float:
+    """P(numerator / denominator meets threshold), path by path (joint)."""
+    return probability_of_meeting(numerator / denominator, comparator, threshold)
+
+
+def ratio_of_medians(numerator: np.ndarray, denominator: np.ndarray) -> float:
+    """What dividing two separately simulated medians gives: shown only for contrast."""
+    return float(np.median(numerator) / np.median(denominator))
+
+
+def attainment_year(years: Sequence[int], medians: Sequence[float], comparator: str, threshold: float) -> int | str:
+    for year, value in zip(years, medians, strict=True):
+        if meets(value, comparator, threshold):
+            return int(year)
+    return f"not by {LAST_PROJECTION_YEAR}"
+
+
+def years_to_reach(latest: float, threshold: float, growth: float) -> float:
+    if latest >= threshold:
+        return 0.0
+    if growth <= 0:
+        return math.inf
+    return math.log(threshold / latest) / math.log(1 + growth)
+
+
+def simulate_share(
+    numerator_history: dict[int, float],
+    denominator_history: dict[int, float],
+    denominator: SeriesForecast,
+    pooled_sd: float,
+    damping: float | None,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, dict[int, float]]:
+    """Share paths for the denominator's projection years: a growth curve on the share's own history.
+
+    Returns (years, share paths aligned with denominator.annual_paths, share history).
+    """
+    common = sorted(set(numerator_history) & set(denominator_history))
+    history = {year: numerator_history[year] / denominator_history[year] for year in common}
+    if len(history) < 2:
+        raise ValueError(f"a share needs two years with both figures; have {common}")
+    years = np.array(common, dtype=float)
+    values = np.array([history[y] for y in common])
+    curves = [ConstantGrowth().fit(years, values)]
+    if damping is not None:
+        curves.append(BorrowedDampedGrowth(damping).fit(years, values))
+    projection_years = denominator.annual_years
+    n_paths = denominator.annual_paths.shape[0]
+    paths = np.empty((n_paths, len(projection_years)))
+    pick = rng.integers(0, len(curves), size=n_paths)
+    last_year = common[-1]
+    for index, curve in enumerate(curves):
+        members = pick == index
+        growth = curve.predict(projection_years) / curve.predict(np.array([last_year]))[0]
+        sd = shrunk_sd(curve.residual_sd_, len(common) - curve.n_params, pooled_sd)
+        horizon = np.maximum(projection_years - last_year, 0)
+        steps = rng.standard_normal((int(members.sum()), len(projection_years))) * sd
+        noise = np.cumsum(steps, axis=1) * (horizon > 0)
+        paths[members] = history[last_year] * growth[None, :] * np.exp(noise)
+    return projection_years, np.clip(paths, 0.0, 1.0), history
+
+
+def assess(
+    target: Target,
+    forecast: SeriesForecast | None,
+    denominator: SeriesForecast | None = None,
+    *,
+    pooled_sd: float = 0.15,
+    damping: float | None = None,
+    seed: int = 0,
+    why_not: str = "",
+) -> Assessment:
+    """One target's assessment from the projections of its series."""
+    base = Assessment(
+        id=target.id,
+        description=f"{target.entity}: {target.metric} {target.comparator} {target.threshold:g} {target.unit} by {target.deadline_year}",
+        entity=target.entity,
+        deadline_year=target.deadline_year,
+        comparator=target.comparator,
+        threshold=target.threshold,
+        unit=target.unit,
+        stated_on=target.stated_on,
+        source={"publisher": target.source.publisher, "url": target.source.url, "seed_file": target.source.seed_file},
+        series_id=target.series_id,
+        denominator_series_id=target.denominator_series_id,
+        latest_actual=None,
+        projection=None,
+        probability=None,
+        required_cagr=None,
+        projected_cagr=None,
+        attainment_year=None,
+        gap=None,
+        status="not_assessed",
+        status_rule=STATUS_RULE,
+    )
+    if not target.measurable or forecast is None or (target.denominator_series_id and denominator is None):
+        base.assumptions.append(why_not or target.unmeasurable_reason or "no projection for the series")
+        return base
+    rng = np.random.default_rng(seed)
+    if target.denominator_series_id:
+        assert denominator is not None
+        numerator_history = {y: v for y, (v, _) in forecast.annual_history.items()}
+        denominator_history = {y: v for y, (v, _) in denominator.annual_history.items()}
+        try:
+            years, paths, history = simulate_share(numerator_history, denominator_history, denominator, pooled_sd, damping, rng)
+        except ValueError as error:
+            base.assumptions.append(str(error))
+            return base
+        latest_year = max(history)
+        latest_value = history[latest_year]
+        numerator_paths = paths * denominator.annual_paths
+        base.assumptions += [
+            f"share = {target.series_id} / {target.denominator_series_id}, same calendar year; "
+            "the share is projected by its own growth curve and multiplied by the total's paths, so both move together",
+            "the numerator is counted in vehicles as reported; no yuan-to-vehicle conversion is applied",
+        ]
+        if target.deadline_year in list(forecast.annual_years):
+            separate = forecast.annual_paths[:, list(forecast.annual_years).index(target.deadline_year)]
+            joint_den = denominator.annual_paths[:, list(years).index(target.deadline_year)]
+            base.what_if["ratio_of_separate_medians"] = ratio_of_medians(separate, joint_den)
+        base.what_if["numerator_projection_at_deadline"] = summarise_draws(numerator_paths[:, list(years).index(target.deadline_year)], (80, 95)) if target.deadline_year in list(years) else None
+        source = "reported" if all(o == "reported" for y, (v, o) in forecast.annual_history.items() if y == latest_year) else "estimated"
+    else:
+        years, paths = forecast.annual_years, forecast.annual_paths
+        reported = [(y, v) for y, (v, o) in forecast.annual_history.items()]
+        latest_year, latest_value = reported[-1]
+        source = forecast.annual_history[latest_year][1]
+    base.model = str(forecast.model.get("name", ""))
+    base.latest_actual = {"year": latest_year, "value": latest_value, "origin": source}
+    if target.deadline_year <= latest_year:
+        history = forecast.annual_history if not target.denominator_series_id else {}
+        actual = history.get(target.deadline_year, (latest_value, ""))[0] if history else latest_value
+        met = meets(actual, target.comparator, target.threshold)
+        base.status = "achieved" if met else "missed"
+        base.probability = 1.0 if met else 0.0
+        base.gap = target.threshold - actual
+        return base
+    year_list = [int(y) for y in years]
+    if target.deadline_year not in year_list:
+        base.assumptions.append(f"projections reach {year_list[-1] if year_list else 'no year'}; deadline is {target.deadline_year}")
+        return base
+    column = paths[:, year_list.index(target.deadline_year)]
+    summary = summarise_draws(column, (80, 95))
+    horizon = target.deadline_year - latest_year
+    base.projection = {"year": target.deadline_year, **summary}
+    base.probability = probability_of_meeting(column, target.comparator, target.threshold)
+    base.required_cagr = required_cagr(latest_value, target.threshold, horizon)
+    base.projected_cagr = cagr(latest_value, float(summary["median"]), horizon)
+    medians = [float(np.median(paths[:, i])) for i in range(len(year_list))]
+    base.attainment_year = attainment_year(year_list, medians, target.comparator, target.threshold)
+    base.gap = target.threshold - float(summary["median"])
+    base.status = status_for(base.probability)
+    base.what_if.update(
+        {
+            "required_annual_growth_from_latest": base.required_cagr,
+            "year_met_if_growth": {
+                f"{g:.0%}": (latest_year + math.ceil(years_to_reach(latest_value, target.threshold, g)))
+                if math.isfinite(years_to_reach(latest_value, target.threshold, g)) else None
+                for g in WHAT_IF_GROWTH
+            },
+            "probability_if_growth_capped": {
+                f"{g:.0%}": probability_of_meeting(np.minimum(column, latest_value * (1 + g) ** horizon), target.comparator, target.threshold)
+                for g in WHAT_IF_GROWTH
+            },
+        }
+    )
+    return base

@@ -1,0 +1,144 @@
+"""The store: schema, idempotent loads, as-of reads of revised figures, atomic batches."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from forecast.data import OBSERVATION_COLUMNS, load_directory, parse_observations
+from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source
+from forecast.errors import DataError
+from forecast.store import AddResult, Store
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+CAAM = Series("china_exports_caam", "China", "vehicle exports", Basis.CAAM, "all vehicles", "vehicles")
+
+
+def december_2023(value: float, published: date) -> Observation:
+    """CAAM December 2023 exports as CnEVPost reported them on `published`."""
+    return Observation(
+        series_id=CAAM.id,
+        period=Period(date(2023, 12, 1), date(2023, 12, 31)),
+        aggregation=Aggregation.MONTH,
+        kind=Kind.LEVEL,
+        value=value,
+        unit="vehicles",
+        qualifier=Qualifier.EXACT,
+        source=Source("CnEVPost", "https://cnevpost.com/2024/01/11/china-sells-1-2-million-nevs-dec-caam", "", published),
+        vintage=published,
+    )
+
+
+@pytest.fixture
+def store():
+    store = Store(":memory:")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def caam_store(store):
+    store.upsert_series([CAAM])
+    return store
+
+
+def test_a_new_store_creates_its_schema(store):
+    assert store.schema_version >= 1
+    assert store.series() == {}
+    assert store.observations() == []
+
+
+def test_series_round_trip_through_the_store(store):
+    store.upsert_series([CAAM])
+    store.upsert_series([replace(CAAM, description="CAAM count")])
+    assert store.series() == {CAAM.id: replace(CAAM, description="CAAM count")}
+
+
+def test_loading_the_real_data_twice_stores_each_figure_once(store):
+    series, observations, _ = load_directory(DATA_DIR)
+    store.upsert_series(series.values())
+    first = store.add_observations(observations, origin="data", revised_on=date(2025, 7, 1))
+    stored = store.observations()
+    fingerprint = store.fingerprint()
+    second = store.add_observations(observations, origin="data", revised_on=date(2025, 7, 2))
+    assert first == AddResult(new=len(observations), unchanged=0, revised=0)
+    assert second == AddResult(new=0, unchanged=len(observations), revised=0)
+    assert store.observations() == stored
+    assert store.fingerprint() == fingerprint
+    assert len(stored) == len(observations)
+
+
+def test_a_figure_read_back_from_the_store_equals_the_one_stored(caam_store):
+    figure = december_2023(499_000, date(2024, 1, 11))
+    caam_store.add_observations([figure], origin="data", revised_on=date(2024, 1, 11))
+    assert caam_store.observations() == [figure]
+
+
+def test_as_of_reads_return_the_version_known_on_that_day(caam_store):
+    first = december_2023(499_000, date(2024, 1, 10))
+    revised = december_2023(500_000, date(2024, 2, 10))
+    assert first.key == revised.key
+    assert caam_store.add_observations([first], "data", date(2024, 1, 10)) == AddResult(1, 0, 0)
+    assert caam_store.add_observations([revised], "ingest", date(2024, 2, 10)) == AddResult(0, 0, 1)
+
+    assert caam_store.observations(as_of=date(2024, 1, 9)) == []
+    assert [o.value for o in caam_store.observations(as_of=date(2024, 1, 31))] == [499_000]
+    assert [o.value for o in caam_store.observations(as_of=date(2024, 3, 1))] == [500_000]
+    assert [o.value for o in caam_store.observations()] == [500_000]
+    assert [(o.value, o.vintage) for o in caam_store.versions(first.key)] == [
+        (499_000, date(2024, 1, 10)),
+        (500_000, date(2024, 2, 10)),
+    ]
+    assert caam_store.vintages() == [date(2024, 1, 10), date(2024, 2, 10)]
+
+
+def test_a_correction_without_a_later_date_is_known_from_the_day_it_was_made(caam_store):
+    caam_store.add_observations([december_2023(499_000, date(2024, 1, 10))], "data", date(2024, 1, 10))
+    result = caam_store.add_observations([december_2023(498_000, date(2024, 1, 10))], "ingest", date(2024, 3, 5))
+    assert result == AddResult(0, 0, 1)
+    assert [o.value for o in caam_store.observations(as_of=date(2024, 3, 4))] == [499_000]
+    assert [o.value for o in caam_store.observations(as_of=date(2024, 3, 5))] == [498_000]
+
+
+def test_loading_the_original_figure_again_after_a_revision_stores_nothing_new(caam_store):
+    first = december_2023(499_000, date(2024, 1, 10))
+    caam_store.add_observations([first], "data", date(2024, 1, 10))
+    caam_store.add_observations([december_2023(500_000, date(2024, 2, 10))], "ingest", date(2024, 2, 10))
+    # data/ read again at the next start-up: the same figure with the same date is already stored
+    again = caam_store.add_observations([first], "data", date(2024, 3, 5))
+    assert again == AddResult(new=0, unchanged=1, revised=0)
+    assert [o.value for o in caam_store.observations()] == [500_000]
+    assert len(caam_store.versions(first.key)) == 2
+
+
+def test_a_batch_failing_midway_leaves_nothing_stored(caam_store):
+    good = december_2023(499_000, date(2024, 1, 11))
+    orphan = replace(good, series_id="mars_exports")  # no such series: the foreign key fails
+    with pytest.raises(sqlite3.IntegrityError):
+        caam_store.add_observations([good, orphan], origin="ingest", revised_on=date(2024, 1, 11))
+    assert caam_store.observations() == []
+    assert caam_store.versions(good.key) == []
+    assert caam_store.fingerprint() == "0-0-0"
+
+
+def test_a_batch_with_a_bad_row_never_reaches_the_store(caam_store):
+    text = ",".join(OBSERVATION_COLUMNS) + "\n" + (
+        "china_exports_caam,2024-10-01,2024-10-31,month,level,542000,vehicles,exact,,,MENAFN,https://m.example,,2024-11-12,,false,\n"
+        "china_exports_caam,2024-11-01,2024-11-30,month,level,-533000,vehicles,exact,,,MENAFN,https://m.example,,2024-12-11,,false,\n"
+    )
+    with pytest.raises(DataError) as caught:
+        caam_store.add_observations(parse_observations(text, {CAAM.id: CAAM}), "ingest", date(2024, 12, 11))
+    assert (caught.value.line, caught.value.field) == (3, "value")
+    assert caam_store.observations() == []
+
+
+def test_the_store_stays_usable_after_a_failed_batch(caam_store):
+    good = december_2023(499_000, date(2024, 1, 11))
+    with pytest.raises(sqlite3.IntegrityError):
+        caam_store.add_observations([good, replace(good, series_id="mars_exports")], "ingest", date(2024, 1, 11))
+    assert caam_store.add_observations([good], "ingest", date(2024, 1, 11)) == AddResult(1, 0, 0)
+    assert caam_store.observations() == [good]
