@@ -81,7 +81,7 @@ class StepError(Exception):
     """A benchmark step failed; the message goes into the table."""
 
 
-class _Terminated(Exception):
+class _Terminated(BaseException):  # not caught by per-step "except Exception"
     pass
 
 
@@ -600,8 +600,9 @@ def main(argv: list[str] | None = None) -> int:
                 notes[name] += f"; {res.errors}"
     except (KeyboardInterrupt, _Terminated) as exc:
         interrupted = True
-        log(f"interrupted ({exc or 'Ctrl-C'}); cleaning up")
+        log(f"interrupted ({str(exc) or 'Ctrl-C'}); cleaning up")
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # let the bounded clean-up finish
         for server in (bare, service):
             try:
                 server.stop()

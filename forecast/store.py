@@ -42,6 +42,11 @@ MIGRATIONS: tuple[str, ...] = (
         finished_at TEXT, detail TEXT NOT NULL DEFAULT '{}'
     );
     """,
+    """
+    CREATE TABLE artifacts (
+        name TEXT PRIMARY KEY, sha256 TEXT NOT NULL, manifest TEXT NOT NULL, recorded_at TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -222,6 +227,20 @@ class Store:
                 "SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(SUM(value), 0) FROM observations"
             ).fetchone()
         return f"{row[0]}-{row[1]}-{row[2]:.6g}"
+
+    # artifacts --------------------------------------------------------------
+    def record_artifact(self, name: str, sha256: str, manifest: Mapping[str, object]) -> None:
+        with self._transaction() as cursor:
+            cursor.execute(
+                "INSERT INTO artifacts VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+                "sha256=excluded.sha256, manifest=excluded.manifest, recorded_at=excluded.recorded_at",
+                (name, sha256, json.dumps(manifest, default=str), _now()),
+            )
+
+    def artifact_hash(self, name: str) -> str | None:
+        with self._lock:
+            row = self._connection.execute("SELECT sha256 FROM artifacts WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
 
     # jobs -------------------------------------------------------------------
     def create_job(self, kind: str, detail: Mapping[str, object]) -> Job:

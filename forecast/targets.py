@@ -201,6 +201,9 @@ def assess(
     else:
         years, paths = forecast.annual_years, forecast.annual_paths
         reported = [(y, v) for y, (v, o) in forecast.annual_history.items()]
+        if not reported:
+            base.assumptions.append(f"no annual total of '{target.series_id}' is known well enough to measure progress")
+            return base
         latest_year, latest_value = reported[-1]
         source = forecast.annual_history[latest_year][1]
     base.model = str(forecast.model.get("name", ""))

@@ -1,0 +1,1 @@
+"""HTTP surface: create_app() builds the FastAPI application around a ForecastService."""

@@ -1,0 +1,226 @@
+"""Response bodies, serialised once per snapshot and served as bytes with an ETag.
+
+Nothing here fits a model: it turns a Snapshot's values into JSON or CSV, and
+keeps each body keyed by the normalised query until the next swap.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from forecast.catalog import Catalog
+from forecast.domain import Observation
+from forecast.engine import SeriesForecast
+from forecast.services import Snapshot
+
+
+@dataclass(frozen=True)
+class Body:
+    content: bytes
+    etag: str
+    media_type: str
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else round(value, 6)
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def to_json(payload: object) -> bytes:
+    return json.dumps(_clean(payload), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class ResponseCache:
+    """Bodies for one snapshot; a new snapshot gets a new cache."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self._bodies: dict[str, Body] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, build: Callable[[], tuple[object, str]]) -> Body:
+        body = self._bodies.get(key)
+        if body is not None:
+            return body
+        payload, media_type = build()
+        content = payload if isinstance(payload, bytes) else to_json(payload)
+        tag = hashlib.sha1(f"{self.snapshot.version}|{key}".encode()).hexdigest()[:20]
+        body = Body(content, f'"{tag}"', media_type)
+        with self._lock:
+            if len(self._bodies) > 5000:
+                self._bodies.clear()  # bounded: odd queries cannot grow memory without limit
+            self._bodies[key] = body
+        return body
+
+
+def source_dict(observation: Observation) -> dict[str, object]:
+    source = observation.source
+    return {
+        "publisher": source.publisher,
+        "url": source.url or None,
+        "seed_file": source.seed_file or None,
+        "published_date": source.published_date,
+        "published_date_estimated": source.published_date_estimated,
+    }
+
+
+def series_list(snapshot: Snapshot) -> list[dict[str, object]]:
+    catalog = snapshot.catalog
+    out = []
+    for series in catalog.series.values():
+        last = catalog.last_observation(series.id)
+        out.append(
+            {
+                "id": series.id,
+                "entity": series.entity,
+                "measure": series.measure,
+                "basis": series.basis.value,
+                "segment": series.segment,
+                "unit": series.unit,
+                "description": series.description,
+                "last_observation": None if last is None else {
+                    "period_start": last.period.start, "period_end": last.period.end,
+                    "aggregation": last.aggregation.value, "value": last.value,
+                },
+                "forecast_available": series.id in snapshot.forecasts,
+                "forecast_unavailable_reason": snapshot.failures.get(series.id),
+            }
+        )
+    return out
+
+
+def observation_dict(catalog: Catalog, observation: Observation, used: set[str]) -> dict[str, object]:
+    conflicts = catalog.conflicts_for(observation)
+    return {
+        "period_start": observation.period.start,
+        "period_end": observation.period.end,
+        "aggregation": observation.aggregation.value,
+        "kind": observation.kind.value,
+        "value": observation.value,
+        "unit": observation.unit,
+        "qualifier": observation.qualifier.value,
+        "yoy_pct": observation.yoy_pct,
+        "mom_pct": observation.mom_pct,
+        "derived": observation.is_derived,
+        "derived_from": list(observation.derived_from),
+        "vintage": observation.vintage,
+        "source": source_dict(observation),
+        "note": observation.note,
+        "disputed": observation.disputed,
+        "used_in_fit": observation.key in used,
+        "key": observation.key,
+        "conflicts": [
+            {"check": c.check, "detail": c.detail, "resolution": c.resolution, "kept": c.kept_key == observation.key if c.kept_key else None}
+            for c in conflicts
+        ],
+    }
+
+
+def observations_body(catalog: Catalog, series_id: str) -> dict[str, object]:
+    used = catalog.used_keys()
+    figures = catalog.observations(series_id)
+    return {
+        "series_id": series_id,
+        "as_of": catalog.as_of,
+        "count": len(figures),
+        "observations": [observation_dict(catalog, o, used) for o in figures],
+    }
+
+
+def observations_csv(body: Mapping[str, object]) -> bytes:
+    rows = body["observations"]
+    assert isinstance(rows, list)
+    buffer = io.StringIO()
+    columns = ["period_start", "period_end", "aggregation", "kind", "value", "unit", "qualifier", "yoy_pct", "mom_pct",
+               "derived", "vintage", "publisher", "url", "seed_file", "published_date", "disputed", "used_in_fit", "conflicts", "note"]
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        source = row["source"]
+        writer.writerow([
+            row["period_start"], row["period_end"], row["aggregation"], row["kind"], row["value"], row["unit"], row["qualifier"],
+            row["yoy_pct"], row["mom_pct"], row["derived"], row["vintage"], source["publisher"], source["url"] or "",
+            source["seed_file"] or "", source["published_date"] or "", row["disputed"], row["used_in_fit"],
+            "; ".join(c["check"] for c in row["conflicts"]), row["note"],
+        ])
+    return buffer.getvalue().encode()
+
+
+def forecast_body(
+    snapshot: Snapshot, forecast: SeriesForecast, freq: str, horizon: int, levels: Sequence[int], as_of: date | None
+) -> dict[str, object]:
+    points = forecast.points.get(freq, [])[:horizon]
+    model = forecast.model
+    return {
+        "series_id": forecast.series_id,
+        "unit": forecast.unit,
+        "freq": freq,
+        "as_of": as_of,
+        "data_as_of": forecast.as_of,
+        "last_reported_period_end": forecast.last_reported_end,
+        "model": {
+            "name": model.get("name"),
+            "fitted_at": forecast.fitted_at,
+            "version": snapshot.version,
+            "backtest": model.get("backtest"),
+            "calibration": {"monthly": model["monthly"]["calibration"], "annual": model["annual"]["calibration"]},  # type: ignore[index]
+            "details": {"monthly": model.get("monthly"), "annual": model.get("annual")},
+        },
+        "points": [
+            {
+                "period_start": p.period_start,
+                "period_end": p.period_end,
+                "mean": p.mean,
+                "median": p.median,
+                "reported_share": p.reported_share,
+                "intervals": [{"level": level, "lower": p.intervals[level][0], "upper": p.intervals[level][1]} for level in levels],
+            }
+            for p in points
+        ],
+        "sources": _sources(snapshot.catalog, forecast.source_keys),
+    }
+
+
+def _sources(catalog: Catalog, keys: Sequence[str]) -> list[dict[str, object]]:
+    wanted = set(keys)
+    seen: dict[str, dict[str, object]] = {}
+    for observation in (*catalog.reported, *catalog.derived):
+        if observation.key in wanted and observation.source.reference not in seen:
+            seen[observation.source.reference] = source_dict(observation)
+    return list(seen.values())
+
+
+def forecast_csv(body: Mapping[str, object], levels: Sequence[int]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["series_id", "unit", "freq", "period_start", "period_end", "mean", "median",
+                     *[f"{edge}_{level}" for level in levels for edge in ("lower", "upper")], "model"])
+    model = body["model"]
+    for point in body["points"]:  # type: ignore[attr-defined]
+        bounds = [b for i in point["intervals"] for b in (i["lower"], i["upper"])]
+        writer.writerow([body["series_id"], body["unit"], body["freq"], point["period_start"], point["period_end"],
+                         f"{point['mean']:.1f}", f"{point['median']:.1f}", *[f"{b:.1f}" for b in bounds], model["name"]])  # type: ignore[index]
+    return buffer.getvalue().encode()
+
+
+def target_body(snapshot: Snapshot, target_id: str) -> dict[str, object]:
+    return snapshot.assessments[target_id].as_dict()
+
+
+def targets_list(snapshot: Snapshot) -> list[dict[str, object]]:
+    return [a.as_dict() for a in snapshot.assessments.values()]

@@ -1,0 +1,102 @@
+"""Fitted models on disk (joblib) with a manifest; the only code that touches models/.
+
+A file is unpickled only if its SHA-256 equals the hash the service recorded
+when it wrote it (kept in the SQLite store, not beside the file), so a
+tampered, foreign or half-written artifact is refitted, never loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import joblib
+
+from forecast.errors import ArtifactRejected
+
+ARTIFACT_FORMAT = 1
+LIBRARIES = ("forecast", "numpy", "pandas", "scipy", "statsmodels", "joblib")
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "unknown"
+    return versions
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class ArtifactStore:
+    """Save and load one bundle of fitted models per data fingerprint.
+
+    `record` and `recorded` persist and read back the hash the service trusts
+    (the SQLite store provides them).
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        record: Callable[[str, str, Mapping[str, object]], None],
+        recorded: Callable[[str], str | None],
+    ) -> None:
+        self.directory = directory
+        self._record = record
+        self._recorded = recorded
+
+    def path_for(self, name: str) -> Path:
+        return self.directory / f"{name}.joblib"
+
+    def save(self, name: str, payload: object, manifest: Mapping[str, object]) -> Path:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.path_for(name)
+        handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+        os.close(handle)
+        joblib.dump(payload, temporary, compress=3)
+        os.replace(temporary, path)  # atomic: a reader never sees half a file
+        full_manifest = {
+            **manifest,
+            "format": ARTIFACT_FORMAT,
+            "libraries": library_versions(),
+            "written_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "sha256": _sha256(path),
+        }
+        (self.directory / f"{name}.manifest.json").write_text(json.dumps(full_manifest, indent=2, default=str))
+        self._record(name, str(full_manifest["sha256"]), full_manifest)
+        return path
+
+    def load(self, name: str, fingerprint: str) -> object:
+        """The payload, or ArtifactRejected saying why it cannot be trusted."""
+        path = self.path_for(name)
+        if not path.exists():
+            raise ArtifactRejected(f"{path.name}: no such artifact")
+        manifest_path = self.directory / f"{name}.manifest.json"
+        try:
+            manifest = json.loads(manifest_path.read_text())
+        except (OSError, ValueError) as error:
+            raise ArtifactRejected(f"{path.name}: unreadable manifest ({error})") from None
+        if manifest.get("data_fingerprint") != fingerprint:
+            raise ArtifactRejected(f"{path.name}: fitted on other data ({manifest.get('data_fingerprint')} != {fingerprint})")
+        if manifest.get("libraries") != library_versions() or manifest.get("format") != ARTIFACT_FORMAT:
+            raise ArtifactRejected(f"{path.name}: written by other library versions")
+        trusted = self._recorded(name)
+        actual = _sha256(path)
+        if trusted is None or trusted != actual:
+            raise ArtifactRejected(f"{path.name}: hash {actual[:12]} was not recorded by this service")
+        return joblib.load(path)

@@ -1,0 +1,336 @@
+"""Use cases: load data/, fit everything, answer as of a date, assess targets, ingest and refit.
+
+The only module that combines the store, the engine, the targets and the
+artifacts. It knows nothing of HTTP. Results live in an immutable Snapshot
+that is swapped whole when a refit completes, so readers never see half a set.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+from forecast.artifacts import ArtifactStore
+from forecast.catalog import Catalog
+from forecast.config import Settings
+from forecast.data import OBSERVATION_COLUMNS, load_directory, parse_observations
+from forecast.domain import Target
+from forecast.engine import Prior, SeriesForecast, fit_series, pooled_annual_sd
+from forecast.errors import ArtifactRejected, DataError, InsufficientHistory, NotReady
+from forecast.store import AddResult, Job, Store
+from forecast.targets import Assessment, assess
+
+log = logging.getLogger("forecast")
+
+MODEL_VERSION = "2"  # bump when the engine changes what it computes
+NATIONAL = ("china_exports_caam", "china_nev_exports_caam")  # fitted first; sparse series borrow from the first
+REPLAY_MONTHS = 18  # as-of replays cover the last 18 months with new figures
+ASOF_PATHS = 500
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything served, computed once per refit."""
+
+    version: str
+    data_fingerprint: str
+    catalog: Catalog
+    forecasts: Mapping[str, SeriesForecast]
+    failures: Mapping[str, str]
+    assessments: Mapping[str, Assessment]
+    replays: Mapping[date, Mapping[str, SeriesForecast]] = field(default_factory=dict)
+    prior: Prior = Prior()
+    created_at: str = ""
+    seconds: float = 0.0
+
+
+def rows_to_csv(rows: Sequence[Mapping[str, object]]) -> str:
+    """Ingest rows (dicts with data/ columns) as the CSV text the loader validates."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=OBSERVATION_COLUMNS, extrasaction="raise", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buffer.getvalue()
+
+
+class ForecastService:
+    def __init__(self, settings: Settings, store: Store, artifacts: ArtifactStore | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.artifacts = artifacts or ArtifactStore(settings.models_dir, store.record_artifact, store.artifact_hash)
+        self.targets: list[Target] = []
+        self._snapshot: Snapshot | None = None
+        self._refit_lock = threading.Lock()
+        self._catalog_cache: dict[date | None, Catalog] = {}
+        self.on_swap: list[Callable[[Snapshot], None]] = []
+
+    # data ---------------------------------------------------------------------
+    def load_data_dir(self) -> AddResult:
+        """Validate all of data/ and store it; nothing is stored if any row is bad. Idempotent."""
+        series, observations, targets = load_directory(self.settings.data_dir)
+        self.store.upsert_series(series.values())
+        result = self.store.add_observations(observations, origin="data", revised_on=date.today())
+        self.targets = targets
+        return result
+
+    def catalog(self, as_of: date | None = None) -> Catalog:
+        cached = self._catalog_cache.get(as_of)
+        fingerprint = self.store.fingerprint()
+        if cached is not None and getattr(cached, "_fingerprint", None) == fingerprint:
+            return cached
+        built = Catalog.build(self.store.series(), self.store.observations(as_of), self.targets, as_of)
+        object.__setattr__(built, "_fingerprint", fingerprint)
+        self._catalog_cache[as_of] = built
+        return built
+
+    # snapshot -------------------------------------------------------------------
+    @property
+    def snapshot(self) -> Snapshot:
+        if self._snapshot is None:
+            raise NotReady("forecasts are still being computed; see /readyz")
+        return self._snapshot
+
+    @property
+    def ready(self) -> bool:
+        return self._snapshot is not None
+
+    def _swap(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot  # one reference assignment: readers see the old set or the new one
+        for listener in self.on_swap:
+            listener(snapshot)
+
+    def start(self) -> Snapshot:
+        """Load artifacts if they match the data, else fit; then serve."""
+        fingerprint = self.store.fingerprint()
+        name = self._artifact_name()
+        try:
+            payload = self.artifacts.load(name, f"{fingerprint}/{MODEL_VERSION}")
+            if isinstance(payload, Snapshot):
+                log.info("loaded fitted models from %s", self.artifacts.path_for(name))
+                self._swap(payload)
+                return payload
+            log.warning("artifact %s holds no snapshot: refitting", name)
+        except ArtifactRejected as reason:
+            log.info("refitting: %s", reason)
+        return self.refit()
+
+    def _artifact_name(self) -> str:
+        return "forecasts"
+
+    def refit(self, only: Iterable[str] | None = None) -> Snapshot:
+        """Fit every series (or only some, reusing the rest), replay vintages, assess targets, persist."""
+        with self._refit_lock:
+            started = time.perf_counter()
+            catalog = self.catalog()
+            previous = self._snapshot
+            forecasts, failures, prior = self._fit_all(catalog, only, previous)
+            replays = dict(previous.replays) if previous is not None and only is not None else self._replay(catalog, forecasts, prior)
+            assessments = self._assess_all(forecasts, replays, prior)
+            fingerprint = self.store.fingerprint()
+            snapshot = Snapshot(
+                version=f"{fingerprint}/{MODEL_VERSION}",
+                data_fingerprint=fingerprint,
+                catalog=catalog,
+                forecasts=forecasts,
+                failures=failures,
+                assessments=assessments,
+                replays=replays,
+                prior=prior,
+                created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                seconds=time.perf_counter() - started,
+            )
+            self._swap(snapshot)
+            if only is None:
+                self.artifacts.save(
+                    self._artifact_name(),
+                    snapshot,
+                    {
+                        "estimator": "forecast.engine.fit_series (structural cumulator + annual growth curves)",
+                        "parameters": {sid: f.model.get("monthly", {}) for sid, f in forecasts.items()},
+                        "data_fingerprint": snapshot.version,
+                        "fitted_at": snapshot.created_at,
+                        "backtest": {sid: f.model.get("backtest", {}) for sid, f in forecasts.items()},
+                    },
+                )
+            return snapshot
+
+    def _fit_all(
+        self, catalog: Catalog, only: Iterable[str] | None, previous: Snapshot | None
+    ) -> tuple[dict[str, SeriesForecast], dict[str, str], Prior]:
+        wanted = set(only) if only is not None else None
+        forecasts: dict[str, SeriesForecast] = {}
+        failures: dict[str, str] = {}
+        prior = previous.prior if previous is not None and wanted is not None else Prior()
+        order = [*[s for s in NATIONAL if s in catalog.series], *sorted(s for s in catalog.series if s not in NATIONAL)]
+        for series_id in order:
+            if wanted is not None and series_id not in wanted and previous is not None:
+                if series_id in previous.forecasts:
+                    forecasts[series_id] = previous.forecasts[series_id]
+                elif series_id in previous.failures:
+                    failures[series_id] = previous.failures[series_id]
+                continue
+            try:
+                forecasts[series_id] = fit_series(
+                    series_id,
+                    catalog,
+                    prior=prior,
+                    n_paths=self.settings.simulation_paths,
+                    seed=self.settings.random_seed,
+                    horizon_months=self.settings.horizon_months,
+                    catalog_at=self.catalog,
+                    origins=self._origins(catalog, series_id),
+                )
+            except InsufficientHistory as error:
+                failures[series_id] = str(error)
+                continue
+            if series_id == NATIONAL[0] and wanted is None:
+                prior = self._prior_from(forecasts[series_id])
+        return forecasts, failures, prior
+
+    @staticmethod
+    def _prior_from(national: SeriesForecast) -> Prior:
+        monthly = national.model.get("monthly", {})
+        parameters = dict(monthly.get("parameters", {}))  # type: ignore[union-attr]
+        trend = parameters.get("local_linear_trend") or next(iter(parameters.values()), {})
+        annual = dict(national.model.get("annual", {}))  # type: ignore[arg-type]
+        return Prior(
+            monthly_params=(float(trend.get("sigma2.level", 1e-2)), float(trend.get("sigma2.slope", 1e-5))),
+            annual_sd=pooled_annual_sd(national.backtest_rows) or Prior().annual_sd,
+            damping=dict(annual.get("damping", {})).get("damped_growth"),  # type: ignore[call-overload]
+            source=national.series_id,
+        )
+
+    def _origins(self, catalog: Catalog, series_id: str) -> list[date]:
+        """Backtest origins: the days new figures of the series arrived, thinned to a handful."""
+        vintages = sorted({o.vintage for o in catalog.reported if o.series_id == series_id})
+        recent = vintages[-3 * self.settings.backtest_origins :]
+        step = max(1, len(recent) // self.settings.backtest_origins)
+        return recent[:-1][::step][-self.settings.backtest_origins :]
+
+    def replay_dates(self, catalog: Catalog) -> list[date]:
+        """Month-ends at which new figures had arrived: the as-of answers we precompute."""
+        months = sorted({date(o.vintage.year, o.vintage.month, 1) for o in catalog.reported})
+        ends = []
+        for first in months[-REPLAY_MONTHS:]:
+            following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+            ends.append(date.fromordinal(following.toordinal() - 1))
+        latest = max(o.vintage for o in catalog.reported)
+        return [d for d in ends if d < latest]
+
+    def _replay(self, catalog: Catalog, forecasts: Mapping[str, SeriesForecast], prior: Prior) -> dict[date, dict[str, SeriesForecast]]:
+        """Refit each series as of each replay date, with the selection of the current fit (no backtests)."""
+        replays: dict[date, dict[str, SeriesForecast]] = {}
+        for day in self.replay_dates(catalog):
+            known = self.catalog(day)
+            replays[day] = {}
+            for series_id, current in forecasts.items():
+                model = current.model
+                weights = {
+                    "monthly_weights": dict(model["monthly"]["weights"]),  # type: ignore[index]
+                    "monthly_scale": model["monthly"]["calibration"]["scale"],  # type: ignore[index]
+                    "annual_weights": dict(model["annual"]["weights"]),  # type: ignore[index]
+                    "annual_scale": model["annual"]["calibration"]["scale"],  # type: ignore[index]
+                }
+                try:
+                    replays[day][series_id] = fit_series(
+                        series_id, known, prior=prior, n_paths=ASOF_PATHS, seed=self.settings.random_seed,
+                        horizon_months=self.settings.horizon_months, fixed_weights=weights,
+                    )
+                except InsufficientHistory:
+                    continue
+        return replays
+
+    def _assess_all(
+        self,
+        forecasts: Mapping[str, SeriesForecast],
+        replays: Mapping[date, Mapping[str, SeriesForecast]],
+        prior: Prior,
+    ) -> dict[str, Assessment]:
+        assessments = {}
+        superseded_by = {t.supersedes: t.id for t in self.targets if t.supersedes}
+        for target in self.targets:
+            assessment = self._assess_one(target, forecasts, prior)
+            for day, known in sorted(replays.items()):
+                if day.isoformat()[:7] < target.stated_on[:7]:
+                    continue
+                earlier = self._assess_one(target, known, prior)
+                assessment.history.append(
+                    {"as_of": day.isoformat(), "probability": earlier.probability, "status": earlier.status,
+                     "projection_median": (earlier.projection or {}).get("median"), "latest_actual": earlier.latest_actual}
+                )
+            chain = [t for t in self.targets if t.id == target.supersedes]
+            assessment.revisions = [
+                {"id": t.id, "threshold": t.threshold, "deadline_year": t.deadline_year, "stated_on": t.stated_on, "relation": "supersedes"}
+                for t in chain
+            ]
+            if target.id in superseded_by:
+                assessment.revisions.append({"id": superseded_by[target.id], "relation": "superseded_by"})
+                assessment.status = f"superseded ({assessment.status})"
+            assessments[target.id] = assessment
+        return assessments
+
+    def _assess_one(self, target: Target, forecasts: Mapping[str, SeriesForecast], prior: Prior) -> Assessment:
+        numerator = forecasts.get(target.series_id) if target.series_id else None
+        denominator = forecasts.get(target.denominator_series_id) if target.denominator_series_id else None
+        snapshot = self._snapshot
+        why = ""
+        if target.series_id and numerator is None:
+            why = (snapshot.failures.get(target.series_id) if snapshot else None) or f"series '{target.series_id}' could not be projected"
+        return assess(target, numerator, denominator, pooled_sd=prior.annual_sd, damping=prior.damping, seed=self.settings.random_seed, why_not=why)
+
+    # reads --------------------------------------------------------------------------
+    def forecast_for(self, series_id: str, as_of: date | None) -> SeriesForecast:
+        snapshot = self.snapshot
+        snapshot.catalog.require(series_id)
+        if as_of is not None and snapshot.replays:
+            days = [d for d in sorted(snapshot.replays) if d <= as_of]
+            latest_known = max(o.vintage for o in snapshot.catalog.reported)
+            if as_of < latest_known:
+                if not days:
+                    raise InsufficientHistory(series_id, 0, 1, f"figures replayed by {as_of} (replays start {min(snapshot.replays)})")
+                replay = snapshot.replays[days[-1]]
+                if series_id not in replay:
+                    raise InsufficientHistory(series_id, 0, 2, f"figures known on {days[-1]}")
+                return replay[series_id]
+        if series_id not in snapshot.forecasts:
+            raise InsufficientHistory(series_id, len(snapshot.catalog.fit_figures(series_id)), 2, "level figures")
+        return snapshot.forecasts[series_id]
+
+    # ingest ----------------------------------------------------------------------------
+    def ingest(self, rows: Sequence[Mapping[str, object]], run_in_background: bool = True) -> Job:
+        """Validate all rows, store them atomically (idempotent), and refit the affected series."""
+        try:
+            text = rows_to_csv(rows)
+        except ValueError as error:
+            raise DataError("request", 0, "observations", f"unexpected field: {error}") from None
+        observations = parse_observations(text, self.store.series(), source="request", loaded_on=date.today())
+        result = self.store.add_observations(observations, origin="ingest", revised_on=date.today())
+        affected = sorted({o.series_id for o in observations})
+        job = self.store.create_job("refit", {"series": affected, "new": result.new, "unchanged": result.unchanged, "revised": result.revised})
+        if result.new == 0 and result.revised == 0:
+            self.store.update_job(job.id, "done", {**job.detail, "note": "nothing new: no refit needed"})
+        elif run_in_background:
+            threading.Thread(target=self._run_refit, args=(job, affected), daemon=True).start()
+        else:
+            self._run_refit(job, affected)
+        return self.store.job(job.id) or job
+
+    def _run_refit(self, job: Job, affected: Sequence[str]) -> None:
+        self.store.update_job(job.id, "running", dict(job.detail))
+        try:
+            started = time.perf_counter()
+            quick = self.refit(only=affected)
+            detail = {**job.detail, "phase": "affected series refitted", "seconds": round(time.perf_counter() - started, 3), "version": quick.version}
+            self.store.update_job(job.id, "running", detail)
+            full = self.refit()
+            self.store.update_job(job.id, "done", {**detail, "phase": "all series, replays and artifacts refreshed", "version": full.version, "seconds_total": round(time.perf_counter() - started, 3)})
+        except Exception as error:  # noqa: BLE001 - a failed background refit is reported on the job, the old set keeps serving
+            log.exception("refit failed")
+            self.store.update_job(job.id, "failed", {**job.detail, "error": f"{type(error).__name__}: {error}"})
