@@ -39,19 +39,19 @@ MONTHLY_BACKTEST_HORIZON = 12
 WELL_DETERMINED = 0.05  # a smoothed annual total joins the annual history when its sd is under 5%
 
 
-ANNUAL_CALIBRATION_CAP = 2.5
+ANNUAL_CALIBRATION_CAP = 2.0
 
 
 @dataclass(frozen=True)
 class Prior:
     """What sparse series borrow from richer ones (the service fits the national series first).
 
-    monthly_params: trend variances of the structural model, in scaled units;
+    monthly_params: level, slope and irregular variances of the structural model, in scaled units;
     annual_sd: sd of one-year-ahead log errors pooled over backtested series;
     damping: the national series' damped-growth phi.
     """
 
-    monthly_params: tuple[float, ...] = (1e-2, 1e-5)
+    monthly_params: tuple[float, ...] = (1e-2, 1e-5, 1e-3)
     annual_sd: float = 0.15
     damping: float | None = None
     source: str = "default"
@@ -169,7 +169,7 @@ def monthly_backtest(
         if len(known) < RICH_FIGURES:
             continue
         for name, make in variants:
-            model = make().fit(known, series_id)
+            model = make().fit(known, series_id, uncertainty=False)
             fit = model.fit_
             assert fit is not None
             paths = model.simulate(MONTHLY_BACKTEST_HORIZON, n_paths, rng)
@@ -219,7 +219,6 @@ def _annual_history(figures: Sequence[Observation], model: MixedFrequencyStateSp
 
 
 def _annual_paths(
-    history: dict[int, tuple[float, str]],
     curves: dict[str, AnnualCurve],
     weights: dict[str, float],
     sigma: dict[str, float],
@@ -228,9 +227,10 @@ def _annual_paths(
     calibration: float,
     n_paths: int,
     rng: np.random.Generator,
+    last_year: int = LAST_PROJECTION_YEAR,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Joint annual paths after `anchor_year`: the anchor times each curve's growth, times lognormal drift."""
-    years = np.arange(anchor_year + 1, LAST_PROJECTION_YEAR + 1)
+    years = np.arange(anchor_year + 1, last_year + 1)
     names = list(curves)
     probabilities = np.array([weights[name] for name in names])
     choice = rng.choice(len(names), size=n_paths, p=probabilities / probabilities.sum())
@@ -313,7 +313,8 @@ def fit_series(
     else:
         annual_rows = annual_backtest(years, values, candidates, prior.annual_sd)
         annual_weights = inverse_smape_weights(summarise(annual_rows))
-        annual_calibration = calibrate(annual_rows)
+        # one year ahead only: longer horizons lean on the random-walk assumption being calibrated
+        annual_calibration = calibrate([row for row in annual_rows if row.horizon == 1])
         if annual_calibration.scale > ANNUAL_CALIBRATION_CAP:
             annual_calibration = Calibration(ANNUAL_CALIBRATION_CAP, annual_calibration.coverage_80_before, annual_calibration.coverage_95_before, True, annual_calibration.n)
     curves: dict[str, AnnualCurve] = {}
@@ -337,7 +338,7 @@ def fit_series(
             anchor = np.maximum(current_draws, 0.0)
         else:
             anchor = np.full(n_paths, values[-1])
-        annual_years, annual_paths = _annual_paths(history, curves, weights, sigma, anchor, anchor_year, annual_calibration.scale, n_paths, rng)
+        annual_years, annual_paths = _annual_paths(curves, weights, sigma, anchor, anchor_year, annual_calibration.scale, n_paths, rng)
     elif combined is not None:
         # no annual curve can be fitted: the monthly model's own December totals carry the years
         decembers = [h for h in range(combined["ytd"].shape[1]) if add_months(last_month, h + 1).month == 12]
@@ -365,7 +366,7 @@ def fit_series(
             "log_growth_sd": sigma,
             "history": {int(y): {"total": v, "origin": o} for y, (v, o) in history.items()},
             "calibration": annual_calibration.as_dict(),
-            "saturation": {n: float(getattr(c, "saturation_")) for n, c in curves.items() if hasattr(c, "saturation_")},
+            "saturation": {n: {"level": float(getattr(c, "saturation_")), "at_bound": bool(getattr(c, "saturation_at_bound_"))} for n, c in curves.items() if hasattr(c, "saturation_")},
             "damping": {n: float(getattr(c, "phi_")) for n, c in curves.items() if hasattr(c, "phi_")},
         },
         "backtest": {"monthly": summarise(monthly_rows), "annual": summarise(annual_rows)},
@@ -424,3 +425,98 @@ def _points(
         points["year"].append(_point(date(year, 1, 1), date(year, 12, 31), annual_paths[:, index]))
     points["year"].sort(key=lambda p: p.period_start)
     return points
+
+
+@dataclass(frozen=True)
+class ArrayForecast:
+    """A projection of a plain, regular series (benchmarks): mean and interval bounds per step."""
+
+    model: str
+    mean: np.ndarray
+    lower: dict[int, np.ndarray]
+    upper: dict[int, np.ndarray]
+
+
+def _array_summary(model: str, paths: np.ndarray, levels: Sequence[int]) -> ArrayForecast:
+    lower, upper = {}, {}
+    for level in levels:
+        tail = (100 - level) / 2
+        lower[level], upper[level] = np.percentile(paths, [tail, 100 - tail], axis=0)
+    return ArrayForecast(model, paths.mean(axis=0), lower, upper)
+
+
+def forecast_annual_array(
+    values: Sequence[float], horizon: int, *, prior: Prior = Prior(), n_paths: int = 1000, seed: int = 0, levels: Sequence[int] = (80, 95)
+) -> ArrayForecast:
+    """The annual selection of fit_series on a plain yearly array: backtest, weights, calibration, paths."""
+    rng = np.random.default_rng(seed)
+    values = np.asarray(values, dtype=float)
+    years = np.arange(len(values), dtype=float)
+    candidates: list[AnnualCurve] = [c for c in annual_family() if c.min_points <= len(years)]
+    if prior.damping is not None and len(years) < DampedGrowth.min_points:
+        candidates.append(BorrowedDampedGrowth(prior.damping))
+    rows = annual_backtest(years, values, candidates, prior.annual_sd)
+    weights = inverse_smape_weights(summarise(rows)) or {"constant_growth": 1.0}
+    calibration = calibrate([row for row in rows if row.horizon == 1])
+    scale = min(calibration.scale, ANNUAL_CALIBRATION_CAP)
+    curves, sigma = {}, {}
+    for curve in candidates:
+        if weights.get(curve.name, 0.0) <= 0:
+            continue
+        try:
+            curves[curve.name] = curve.fit(years, values)
+        except InsufficientHistory:
+            continue
+        sigma[curve.name] = shrunk_sd(curves[curve.name].residual_sd_, len(years) - curve.n_params, prior.annual_sd)
+    kept = {name: weights[name] for name in curves}
+    anchor = np.full(n_paths, values[-1])
+    _, paths = _annual_paths(curves, kept, sigma, anchor, int(years[-1]), scale, n_paths, rng, last_year=int(years[-1]) + horizon)
+    return _array_summary(_describe({}, kept), paths, levels)
+
+
+def forecast_monthly_array(
+    values: Sequence[float], horizon: int, *, n_paths: int = 500, seed: int = 0, levels: Sequence[int] = (80, 95), origins: int = 2
+) -> ArrayForecast:
+    """The monthly selection of fit_series on a plain, complete monthly array starting in January.
+
+    Rolling origin at `origins` cut-offs `horizon` months apart picks the weights
+    of the trend variants and the interval calibration, as for reported series.
+    """
+    from forecast.domain import Kind, Period, Source
+
+    rng = np.random.default_rng(seed)
+    values = np.asarray(values, dtype=float)
+    start = date(2000, 1, 1)
+    source = Source("array")
+
+    def figures(upto: int) -> list[Observation]:
+        out = []
+        for t in range(upto):
+            first = add_months(start, t)
+            out.append(Observation("array", Period(first, month_end(first.year, first.month)), Aggregation.MONTH, Kind.LEVEL,
+                                   float(values[t]), "units", Qualifier.EXACT, source, first, uncertainty=1e-6 * max(1.0, abs(float(values[t])))))
+        return out
+
+    variants = _variants(RICH_FIGURES, Prior())
+    rows: list[BacktestRow] = []
+    for k in range(origins, 0, -1):
+        cut = len(values) - k * horizon
+        if cut < RICH_FIGURES:
+            continue
+        truth = values[cut : cut + horizon]
+        for name, make in variants:
+            model = make().fit(figures(cut), "array")
+            paths = model.simulate(horizon, 300, rng)["month"]
+            scale = float(np.mean(np.abs(values[12:cut] - values[: cut - 12]))) if cut > 12 else 1.0
+            for h in range(len(truth)):
+                low95, low80, high80, high95 = np.percentile(paths[:, h], [2.5, 10, 90, 97.5])
+                rows.append(BacktestRow(name, str(cut), h + 1, f"t{cut + h}", float(truth[h]), float(paths[:, h].mean()),
+                                        float(low80), float(high80), float(low95), float(high95), scale))
+    weights = inverse_smape_weights(summarise(rows)) or {variants[0][0]: 1.0}
+    calibration = calibrate(rows)
+    paths_by_model = {}
+    for name, make in variants:
+        if weights.get(name, 0.0) > 0:
+            paths_by_model[name] = make().fit(figures(len(values)), "array").simulate(horizon, n_paths, rng)
+    combined = _widen(_mixture(paths_by_model, weights, n_paths, rng), calibration.scale)
+    return _array_summary(_describe(weights, {}), combined["month"], levels)

@@ -201,7 +201,7 @@ class ForecastService:
         trend = parameters.get("local_linear_trend") or next(iter(parameters.values()), {})
         annual = dict(national.model.get("annual", {}))  # type: ignore[arg-type]
         return Prior(
-            monthly_params=(float(trend.get("sigma2.level", 1e-2)), float(trend.get("sigma2.slope", 1e-5))),
+            monthly_params=(float(trend.get("sigma2.level", 1e-2)), float(trend.get("sigma2.slope", 1e-5)), float(trend.get("sigma2.irregular", 1e-3))),
             annual_sd=pooled_annual_sd(national.backtest_rows) or Prior().annual_sd,
             damping=dict(annual.get("damping", {})).get("damped_growth"),  # type: ignore[call-overload]
             source=national.series_id,

@@ -79,7 +79,10 @@ class LinearTrend:
         years, values = _check(self, years, values)
         self.year0_ = float(years[0])
         self.slope_, self.intercept_ = (float(v) for v in np.polyfit(years - self.year0_, values, 1))
-        self.residual_sd_ = _log_residual_sd(self, years, values)
+        # errors of a line are additive: their sd relative to the latest level is what a projection faces
+        dof = len(years) - self.n_params
+        absolute = float(np.sqrt(np.sum((values - self.predict(years)) ** 2) / dof)) if dof > 0 else math.nan
+        self.residual_sd_ = absolute / float(values[-1])
         return self
 
     def predict(self, years: np.ndarray) -> np.ndarray:
@@ -185,11 +188,13 @@ class _SaturatingCurve:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", OptimizeWarning)
             try:
-                params, _ = curve_fit(log_model, t, np.log(values), p0=start, bounds=bounds, maxfev=5000)
+                params, _ = curve_fit(log_model, t, np.log(values), p0=start, bounds=bounds, maxfev=20000, ftol=1e-12, xtol=1e-12, gtol=1e-12)
             except (RuntimeError, ValueError) as error:
                 raise InsufficientHistory(self.name, len(years), len(years) + 1, f"annual totals ({error})") from None
         self.params_ = tuple(float(p) for p in params)
         self.saturation_ = self.params_[0]
+        # on its bound, the saturation level is not identified by the data: say so
+        self.saturation_at_bound_ = bool(np.isclose(self.saturation_, bounds[0][0], rtol=1e-3) or np.isclose(self.saturation_, bounds[1][0], rtol=1e-3))
         self.residual_sd_ = _log_residual_sd(self, years, values)
         return self
 
@@ -198,7 +203,7 @@ class _SaturatingCurve:
 
 
 class Logistic(_SaturatingCurve):
-    """Logistic growth with an estimated saturation level (between 1.05x and 20x the largest total)."""
+    """Logistic growth with an estimated saturation level (between the largest total and 20x it)."""
 
     name = "logistic"
 
@@ -207,11 +212,11 @@ class Logistic(_SaturatingCurve):
 
     def _start(self, t: np.ndarray, values: np.ndarray) -> tuple[list[float], tuple[list[float], list[float]]]:
         top = float(values.max())
-        return [2.0 * top, 0.5, float(t[-1])], ([1.05 * top, 1e-3, -50.0], [20.0 * top, 5.0, 100.0])
+        return [2.0 * top, 0.5, float(t[-1])], ([top, 1e-3, -50.0], [20.0 * top, 5.0, 100.0])
 
 
 class Gompertz(_SaturatingCurve):
-    """Gompertz growth with an estimated saturation level (between 1.05x and 20x the largest total)."""
+    """Gompertz growth with an estimated saturation level (between the largest total and 20x it)."""
 
     name = "gompertz"
 
@@ -220,7 +225,7 @@ class Gompertz(_SaturatingCurve):
 
     def _start(self, t: np.ndarray, values: np.ndarray) -> tuple[list[float], tuple[list[float], list[float]]]:
         top = float(values.max())
-        return [2.0 * top, 2.0, 0.3], ([1.05 * top, 1e-3, 1e-3], [20.0 * top, 50.0, 5.0])
+        return [2.0 * top, 2.0, 0.3], ([top, 1e-3, 1e-3], [20.0 * top, 50.0, 5.0])
 
 
 def annual_family() -> list[AnnualCurve]:

@@ -3,9 +3,10 @@
 State (levels, scaled by the series' typical monthly volume):
     mu, beta            local linear trend (Harvey 1989, ch. 2)
     g1..g11             dummy seasonal (optional)
+    e                   irregular: this month's own noise, summed into the totals like the rest
     c                   year-to-date cumulator: c_t = delta_t c_{t-1} + x_t, delta_t = 0 in January
     q                   quarter-to-date cumulator, resets each quarter
-with x_t = mu_t + g1_t the month's volume. A month is read as x_t, a
+with x_t = mu_t + g1_t + e_t the month's volume. A month is read as x_t, a
 year-to-date total or a year as c_t, a quarter as q_t, a total to a day inside a
 month (1 January to 8 April) as c_t - (1 - f) x_t. Figures are measured with
 their rounding variance only, so the smoothed months reproduce every reported
@@ -31,9 +32,26 @@ from forecast.domain import Aggregation, Observation, Qualifier, add_months, mon
 from forecast.errors import InsufficientHistory
 
 MONTH, YTD, QUARTER, PARTIAL = range(4)
-DIFFUSE_VARIANCE = 1e3  # squared scaled units (values are O(1)): large but finite
+DIFFUSE_VARIANCE = 1e2  # squared scaled units (values are O(1)): large but finite
 VARIANCE_FLOOR = 1e-6  # keeps the filter well conditioned: 0.1% of a typical month
 MIN_FIGURES = 3
+POSTERIOR_DRAWS = 200
+
+
+def _posterior_sd(
+    model: "CumulatorModel", params: np.ndarray, x_row: np.ndarray, decembers: Sequence[int], draws: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior sd of each month and of each December year-to-date total, from simulation-smoother draws."""
+    model.update(params)
+    simulator = model.simulation_smoother()
+    rng = np.random.default_rng(0)
+    months, totals = [], []
+    for _ in range(draws):
+        simulator.simulate(rng=rng)
+        state = simulator.simulated_state
+        months.append(x_row @ state[:, 1:])
+        totals.append(state[model.c_index, list(decembers)])
+    return np.std(months, axis=0), np.std(totals, axis=0)
 
 
 @dataclass(frozen=True)
@@ -88,11 +106,12 @@ class CumulatorModel(MLEModel):
         self.seasonal = seasonal
         self.first_month = first_month
         self.n_seasonal = 11 if seasonal else 0
-        k_states = 2 + self.n_seasonal + 2
+        self.e_index = 2 + self.n_seasonal
+        k_states = 2 + self.n_seasonal + 3
         endog = np.full((nobs, 4), np.nan)
         for reading in readings:
             endog[reading.t, reading.channel] = reading.value
-        super().__init__(endog, k_states=k_states, k_posdef=3 if seasonal else 2)
+        super().__init__(endog, k_states=k_states, k_posdef=4 if seasonal else 3)
         self.c_index = k_states - 2
         self.q_index = k_states - 1
         self._build_matrices(readings, nobs)
@@ -100,10 +119,10 @@ class CumulatorModel(MLEModel):
         # several figures can share a month; one at a time is better conditioned
         self.ssm.filter_univariate = True
 
-    # x_t = mu_t + g1_t
+    # x_t = mu_t + g1_t + e_t
     def x_row(self) -> np.ndarray:
         row = np.zeros(self.k_states)
-        row[0] = 1.0
+        row[0] = row[self.e_index] = 1.0
         if self.seasonal:
             row[2] = 1.0
         return row
@@ -132,13 +151,18 @@ class CumulatorModel(MLEModel):
         return base
 
     def selection_matrix(self) -> np.ndarray:
+        # shocks: level, slope, [seasonal], irregular; the cumulators take whatever enters x
         selection = np.zeros((self.k_states, self.ssm.k_posdef))
+        irregular = self.ssm.k_posdef - 1
         selection[0, 0] = 1.0
         selection[1, 1] = 1.0
-        selection[self.c_index, 0] = selection[self.q_index, 0] = 1.0
+        selection[self.e_index, irregular] = 1.0
+        for cumulator in (self.c_index, self.q_index):
+            selection[cumulator, 0] = selection[cumulator, irregular] = 1.0
+            if self.seasonal:
+                selection[cumulator, 2] = 1.0
         if self.seasonal:
             selection[2, 2] = 1.0
-            selection[self.c_index, 2] = selection[self.q_index, 2] = 1.0
         return selection
 
     def _build_matrices(self, readings: Sequence[Reading], nobs: int) -> None:
@@ -169,11 +193,11 @@ class CumulatorModel(MLEModel):
     @property
     def param_names(self) -> list[str]:
         names = ["sigma2.level", "sigma2.slope"]
-        return names + (["sigma2.seasonal"] if self.seasonal else [])
+        return names + (["sigma2.seasonal"] if self.seasonal else []) + ["sigma2.irregular"]
 
     @property
     def start_params(self) -> np.ndarray:
-        return np.array([1e-3, 1e-5, 1e-4][: self.ssm.k_posdef])
+        return np.array([1e-3, 1e-5] + ([1e-4] if self.seasonal else []) + [1e-3])
 
     def transform_params(self, unconstrained: np.ndarray) -> np.ndarray:
         return np.exp(np.clip(unconstrained, -30.0, 5.0))
@@ -225,7 +249,10 @@ class MixedFrequencyStateSpace:
         seasonal = " + seasonal" if self.fit_ is not None and self.fit_.seasonal else ""
         return f"{self.name} ({trend}{seasonal}, levels)"
 
-    def fit(self, figures: Sequence[Observation], series_id: str = "", until: date | None = None) -> MixedFrequencyStateSpace:
+    def fit(
+        self, figures: Sequence[Observation], series_id: str = "", until: date | None = None, uncertainty: bool = True
+    ) -> MixedFrequencyStateSpace:
+        """Estimate the variances and smooth; `uncertainty=False` skips the posterior draws (backtests)."""
         if len(figures) < MIN_FIGURES:
             raise InsufficientHistory(series_id, len(figures), MIN_FIGURES)
         first_year = min(f.period.start.year for f in figures)
@@ -259,17 +286,19 @@ class MixedFrequencyStateSpace:
                 converged = bool(results.mle_retvals.get("converged", True)) if results.mle_retvals else True
         converged = converged and not any(issubclass(w.category, ConvergenceWarning) for w in caught)
         smoothed = np.asarray(results.smoothed_state)
-        smoothed_cov = np.asarray(results.smoothed_state_cov)
         x_row = model.x_row()
         months = x_row @ smoothed[:, 1:]
-        months_sd = np.sqrt(np.maximum(np.einsum("i,ijt,j->t", x_row, smoothed_cov[:, :, 1:], x_row), 0))
-        year_totals = {}
-        for t in range(1, nobs):
-            if model.month_of(t) == 12:
-                year = add_months(first_month, t - 1).year
-                total = smoothed[model.c_index, t] * scale
-                sd = float(np.sqrt(max(smoothed_cov[model.c_index, model.c_index, t], 0))) * scale
-                year_totals[year] = (float(total), sd)
+        decembers = [t for t in range(1, nobs) if model.month_of(t) == 12]
+        if uncertainty:
+            # the smoothed covariance loses precision where exact totals cancel large prior variances;
+            # posterior draws from the simulation smoother do not (Durbin and Koopman 2002)
+            months_sd, december_sd = _posterior_sd(model, params, x_row, decembers, POSTERIOR_DRAWS)
+        else:
+            months_sd, december_sd = np.full(len(months), np.nan), np.full(len(decembers), np.nan)
+        year_totals = {
+            add_months(first_month, t - 1).year: (float(smoothed[model.c_index, t] * scale), float(sd * scale))
+            for t, sd in zip(decembers, december_sd, strict=True)
+        }
         self.fit_ = MonthlyFit(
             first_month=first_month,
             last_month=last_month,
@@ -280,7 +309,7 @@ class MixedFrequencyStateSpace:
             end_state=np.asarray(results.filtered_state[:, -1]),
             end_cov=np.asarray(results.filtered_state_cov[:, :, -1]),
             smoothed_months=months * scale,
-            smoothed_sd=months_sd * scale,
+            smoothed_sd=np.asarray(months_sd) * scale,
             smoothed_year_totals=year_totals,
             loglikelihood=float(results.llf),
             converged=converged,
@@ -291,9 +320,11 @@ class MixedFrequencyStateSpace:
         return self
 
     def _fixed_for(self, model: CumulatorModel) -> np.ndarray:
+        """Borrowed (level, slope, irregular) variances; a borrowed seasonal variance is not supported."""
         assert self.fixed_params is not None
-        params = np.array(self.fixed_params[:2].tolist() + ([self.fixed_params[2] if len(self.fixed_params) > 2 else 1e-4] if model.seasonal else []))
-        return params
+        level, slope, *rest = self.fixed_params.tolist()
+        irregular = rest[-1] if rest else 1e-3
+        return np.array([level, slope] + ([1e-4] if model.seasonal else []) + [irregular])
 
     def _require_fit(self) -> MonthlyFit:
         if self.fit_ is None:

@@ -1,0 +1,50 @@
+"""Rolling-origin cut-offs by hand, metrics on known values, calibration."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from forecast.backtest import BacktestRow, annual_backtest, calibrate, coverage, inverse_smape_weights, mase, smape, summarise
+from forecast.estimators.curves import ConstantGrowth
+
+
+def test_annual_backtest_cutoffs_match_a_hand_count() -> None:
+    years = np.arange(2019, 2024, dtype=float)  # 5 years; constant growth needs 2
+    rows = annual_backtest(years, np.array([1, 2, 3, 4, 5.0]), [ConstantGrowth()], fallback_sd=0.1, max_horizon=3)
+    # origin 2020 (2 years known): 2021, 2022, 2023; origin 2021: 2022, 2023; origin 2022: 2023
+    assert [(r.origin, r.horizon, r.target) for r in rows] == [
+        ("2020", 1, "year 2021"), ("2020", 2, "year 2022"), ("2020", 3, "year 2023"),
+        ("2021", 1, "year 2022"), ("2021", 2, "year 2023"),
+        ("2022", 1, "year 2023"),
+    ]
+    assert abs(rows[0].mean - 4.0) < 1e-9  # 2 x growth of 2 from the anchor 2
+
+
+def test_smape_mase_and_coverage_on_known_values() -> None:
+    assert smape(np.array([100.0]), np.array([100.0])) == 0.0
+    assert abs(smape(np.array([100.0]), np.array([50.0])) - 66.6667) < 1e-3
+    assert mase(np.array([10.0, 20.0]), np.array([12.0, 18.0]), np.array([2.0, 2.0])) == 1.0
+    assert coverage(np.array([1.0, 5.0]), np.array([0.0, 0.0]), np.array([2.0, 2.0])) == 0.5
+
+
+def row(actual: float, mean: float, sd: float, model: str = "m") -> BacktestRow:
+    return BacktestRow(model, "o", 1, "t", actual, mean, mean - 1.2816 * sd, mean + 1.2816 * sd, mean - 1.96 * sd, mean + 1.96 * sd, 1.0)
+
+
+def test_calibration_widens_intervals_that_were_too_narrow() -> None:
+    rng = np.random.default_rng(0)
+    rows = [row(float(e), 0.0, 0.5) for e in rng.normal(0, 1.0, 400)]  # true sd 1, claimed 0.5
+    result = calibrate(rows)
+    assert result.applied and 1.7 < result.scale < 2.3
+    assert result.coverage_80_before < 0.6
+
+
+def test_calibration_leaves_good_intervals_alone() -> None:
+    rng = np.random.default_rng(1)
+    assert not calibrate([row(float(e), 0.0, 1.0) for e in rng.normal(0, 1.0, 4000)]).applied
+
+
+def test_weights_favour_the_model_with_the_smaller_error() -> None:
+    rows = [row(100, 90, 5, "bad"), row(100, 99, 5, "good")]
+    weights = inverse_smape_weights(summarise(rows))
+    assert weights["good"] > 0.85 and abs(sum(weights.values()) - 1) < 1e-12

@@ -1,0 +1,138 @@
+"""Known answers for the estimators: synthetic paths, exact curves, round trips."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import joblib
+import numpy as np
+
+from forecast.domain import Aggregation, Kind, Observation, Period, Qualifier, Source, add_months, month_end, rounding_unit
+from forecast.estimators.curves import ConstantGrowth, DampedGrowth, Gompertz, Logistic, gompertz, logistic
+from forecast.estimators.statespace import MixedFrequencyStateSpace
+
+SOURCE = Source("synthetic", "https://example.invalid")
+
+
+def figure(start: date, end: date, aggregation: Aggregation, value: float) -> Observation:
+    return Observation("s", Period(start, end), aggregation, Kind.LEVEL, value, "vehicles", Qualifier.EXACT, SOURCE, end,
+                       uncertainty=rounding_unit(value) / np.sqrt(12))
+
+
+def synthetic_months(years: int = 8, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(12 * years)
+    return 1000 + 12 * t + 120 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 15, len(t))
+
+
+def mixed_figures(months: np.ndarray, missing: set[int]) -> list[Observation]:
+    """Years 0-1: annual totals only; year 2: year-to-date totals only; later: months, some missing,
+    plus year totals. January and February of year 3 come only as a combined year-to-date total."""
+    figures = []
+    start = date(2010, 1, 1)
+    for year in range(len(months) // 12):
+        first = date(2010 + year, 1, 1)
+        block = months[12 * year : 12 * year + 12]
+        if year < 2:
+            figures.append(figure(first, date(first.year, 12, 31), Aggregation.YEAR, round(float(block.sum()))))
+            continue
+        if year == 2:
+            for m in (3, 6, 9, 12):
+                figures.append(figure(first, month_end(first.year, m), Aggregation.YTD, round(float(block[:m].sum()))))
+            continue
+        for m in range(12):
+            t = 12 * year + m
+            if t in missing or (year == 3 and m < 2):
+                continue
+            day = add_months(start, t)
+            figures.append(figure(day, month_end(day.year, day.month), Aggregation.MONTH, round(float(months[t]))))
+        figures.append(figure(first, month_end(first.year, 2), Aggregation.YTD, round(float(block[:2].sum()))))
+        figures.append(figure(first, date(first.year, 12, 31), Aggregation.YEAR, round(float(block.sum()))))
+    return figures
+
+
+def test_the_smoothed_months_reproduce_every_reported_total_and_recover_a_missing_month() -> None:
+    months = synthetic_months()
+    missing = {12 * 5 + 6}  # July of year 5: its year total and the other months pin it down
+    model = MixedFrequencyStateSpace().fit(mixed_figures(months, missing), "s")
+    fit = model.fit_
+    assert fit is not None and fit.converged
+    for year in range(8):
+        total, _ = fit.smoothed_year_totals[2010 + year]
+        assert abs(total - months[12 * year : 12 * year + 12].sum()) < 5  # rounding to units, 12 months
+    july = 12 * 5 + 6
+    assert abs(fit.smoothed_months[july] - months[july]) < 5
+    assert fit.smoothed_sd[july] < 0.01 * months[july]  # the variance floor keeps it from zero
+
+
+def test_months_of_annual_only_years_are_close_and_carry_wider_uncertainty() -> None:
+    months = synthetic_months()
+    fit = MixedFrequencyStateSpace().fit(mixed_figures(months, set()), "s").fit_
+    assert fit is not None
+    annual_only = slice(0, 24)
+    reported = slice(12 * 4, 12 * 5)
+    relative_error = np.abs(fit.smoothed_months[annual_only] - months[annual_only]) / months[annual_only]
+    assert np.median(relative_error) < 0.08
+    assert fit.smoothed_sd[annual_only].mean() > 5 * fit.smoothed_sd[reported].mean()
+    inside = np.abs(fit.smoothed_months[annual_only] - months[annual_only]) <= 1.96 * fit.smoothed_sd[annual_only] + 1
+    assert inside.mean() >= 0.8
+
+
+def test_a_growth_rate_observation_moves_the_base_period_as_it_should() -> None:
+    from forecast.data import derive_base_observations
+
+    months = synthetic_months(4)
+    figures = mixed_figures(months, set())
+    without = MixedFrequencyStateSpace().fit(figures, "s").fit_
+    may = 12 * 3 + 4
+    day = add_months(date(2010, 1, 1), may)
+    reported_may = figure(day, month_end(day.year, day.month), Aggregation.MONTH, 2000.0)
+    with_rate = Observation(**{**reported_may.__dict__, "yoy_pct": 10.0})
+    base = derive_base_observations([with_rate])[0]
+    assert base.period.start == add_months(day, -12) and abs(base.value - 2000 / 1.1) < 0.1
+    moved = MixedFrequencyStateSpace().fit([*figures, base], "s").fit_
+    assert without is not None and moved is not None
+    before = abs(without.smoothed_months[may - 12] - base.value)
+    after = abs(moved.smoothed_months[may - 12] - base.value)
+    assert after < before / 10
+
+
+def test_a_constant_growth_rate_is_recovered_exactly() -> None:
+    years = np.arange(2015, 2025)
+    curve = ConstantGrowth().fit(years, 250_000 * 1.07 ** (years - 2015))
+    assert abs(curve.growth_ - 0.07) < 1e-9
+    assert abs(curve.predict(np.array([2030]))[0] - 250_000 * 1.07**15) < 1e-3
+
+
+def test_a_logistic_saturation_level_is_recovered() -> None:
+    t = np.arange(0, 14, dtype=float)
+    curve = Logistic().fit(2000 + t, logistic(t, 1000.0, 0.6, 6.0))
+    assert abs(curve.saturation_ - 1000.0) / 1000.0 < 0.02
+    assert not curve.saturation_at_bound_
+
+
+def test_a_gompertz_saturation_level_is_recovered() -> None:
+    t = np.arange(0, 16, dtype=float)
+    curve = Gompertz().fit(2000 + t, gompertz(t, 5000.0, 3.0, 0.35))
+    assert abs(curve.saturation_ - 5000.0) / 5000.0 < 0.03
+
+
+def test_damped_growth_slows_down_instead_of_compounding() -> None:
+    years = np.arange(2015, 2025, dtype=float)
+    growth = 0.4 * 0.7 ** np.arange(len(years))
+    values = 100 * np.exp(np.cumsum(growth))
+    curve = DampedGrowth().fit(years, values)
+    assert abs(curve.phi_ - 0.7) < 0.01
+    ahead = curve.predict(np.array([2025.0, 2030.0, 2035.0]))
+    assert ahead[2] / ahead[1] < ahead[1] / ahead[0]
+
+
+def test_a_fitted_model_saved_with_joblib_and_loaded_forecasts_identically(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    model = MixedFrequencyStateSpace().fit(mixed_figures(synthetic_months(), set()), "s")
+    path = tmp_path / "model.joblib"
+    joblib.dump(model, path)
+    loaded = joblib.load(path)
+    first = model.simulate(12, 200, np.random.default_rng(7))
+    second = loaded.simulate(12, 200, np.random.default_rng(7))
+    for key in first:
+        np.testing.assert_array_equal(first[key], second[key])

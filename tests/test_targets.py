@@ -1,0 +1,44 @@
+"""Target logic on known answers: required growth, probabilities from paths, shares, status."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from forecast.domain import cagr, required_cagr
+from forecast.targets import attainment_year, probability_of_meeting, ratio_of_medians, share_probability, status_for, years_to_reach
+
+
+def test_required_growth_on_hand_computed_cases() -> None:
+    assert abs(required_cagr(100, 200, 5) - (2 ** 0.2 - 1)) < 1e-12
+    assert abs(required_cagr(536_000, 1_200_000, 6) - 0.14376) < 1e-4
+    assert required_cagr(300, 200, 3) < 0  # already above: it may even shrink
+    assert abs(cagr(100, 121, 2) - 0.1) < 1e-12
+
+
+def test_probability_is_near_one_well_above_and_near_zero_well_below() -> None:
+    paths = np.full(1000, 5_000.0) + np.random.default_rng(0).normal(0, 10, 1000)
+    assert probability_of_meeting(paths, ">=", 1_000) == 1.0
+    assert probability_of_meeting(paths, ">=", 9_000) == 0.0
+    assert probability_of_meeting(paths, "<", 9_000) == 1.0
+
+
+def test_a_share_probability_from_joint_paths_differs_from_separate_simulation() -> None:
+    rng = np.random.default_rng(3)
+    common = rng.normal(0, 0.3, 4000)  # both series ride the same national cycle
+    denominator = 6_000_000 * np.exp(common)
+    numerator = 0.1 * denominator * np.exp(rng.normal(0.02, 0.01, 4000))  # share a little above 10%, steadily
+    joint = share_probability(numerator, denominator, ">=", 0.1)
+    separate = share_probability(numerator, rng.permutation(denominator), ">=", 0.1)
+    assert joint > 0.95
+    assert 0.35 < separate < 0.65
+    assert abs(ratio_of_medians(numerator, denominator) - 0.102) < 0.005
+
+
+def test_status_rule_thresholds() -> None:
+    assert [status_for(p) for p in (0.9, 0.7, 0.5, 0.3, 0.1)] == ["on_track", "on_track", "at_risk", "at_risk", "off_track"]
+
+
+def test_attainment_year_and_years_to_reach() -> None:
+    assert attainment_year([2026, 2027, 2028], [0.8, 0.95, 1.1], ">=", 1.0) == 2028
+    assert attainment_year([2026], [0.5], ">=", 1.0) == "not by 2035"
+    assert abs(years_to_reach(100, 121, 0.10) - 2.0) < 1e-9
