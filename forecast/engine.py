@@ -435,6 +435,7 @@ class ArrayForecast:
     mean: np.ndarray
     lower: dict[int, np.ndarray]
     upper: dict[int, np.ndarray]
+    median: np.ndarray
 
 
 def _array_summary(model: str, paths: np.ndarray, levels: Sequence[int]) -> ArrayForecast:
@@ -442,7 +443,7 @@ def _array_summary(model: str, paths: np.ndarray, levels: Sequence[int]) -> Arra
     for level in levels:
         tail = (100 - level) / 2
         lower[level], upper[level] = np.percentile(paths, [tail, 100 - tail], axis=0)
-    return ArrayForecast(model, paths.mean(axis=0), lower, upper)
+    return ArrayForecast(model, paths.mean(axis=0), lower, upper, np.median(paths, axis=0))
 
 
 def forecast_annual_array(
