@@ -29,7 +29,7 @@ from forecast.catalog import Catalog
 from forecast.domain import Aggregation, Observation, Qualifier, add_months, month_end, month_index, rounding_unit
 from forecast.errors import InsufficientHistory
 from forecast.estimators.curves import AnnualCurve, BorrowedDampedGrowth, DampedGrowth, annual_family
-from forecast.estimators.statespace import MixedFrequencyStateSpace
+from forecast.estimators.statespace import POSTERIOR_DRAWS, MixedFrequencyStateSpace
 
 LEVELS = (50, 80, 90, 95, 99)
 LAST_PROJECTION_YEAR = 2035
@@ -257,8 +257,14 @@ def fit_series(
     catalog_at: Callable[[date], Catalog] | None = None,
     origins: Sequence[date] = (),
     fixed_weights: dict[str, object] | None = None,
+    posterior_draws: int = POSTERIOR_DRAWS,
 ) -> SeriesForecast:
-    """Fit and project one series. `fixed_weights` replays a selection (as-of fits) without backtesting."""
+    """Fit and project one series. `fixed_weights` replays a selection (as-of fits) without backtesting.
+
+    posterior_draws sets how precisely the uncertainty of never-reported months
+    is measured; it only decides which estimated year totals are well enough
+    determined to anchor the annual curves, so replays can afford fewer.
+    """
     meta = catalog.require(series_id)
     figures = catalog.fit_figures(series_id)
     if len(figures) < MIN_FIGURES:
@@ -287,7 +293,7 @@ def fit_series(
         for name, make in variants:
             if monthly_weights.get(name, 0.0) <= 0:
                 continue
-            model = make().fit(figures, series_id)
+            model = make().fit(figures, series_id, draws=posterior_draws)
             monthly[name] = model
             paths_by_model[name] = model.simulate(horizon, n_paths, rng)
         combined = _widen(_mixture(paths_by_model, monthly_weights, n_paths, rng), monthly_calibration.scale)

@@ -28,10 +28,11 @@ from forecast.targets import Assessment, assess
 
 log = logging.getLogger("forecast")
 
-MODEL_VERSION = "2"  # bump when the engine changes what it computes
+MODEL_VERSION = "3"  # bump when the engine changes what it computes
 NATIONAL = ("china_exports_caam", "china_nev_exports_caam")  # fitted first; sparse series borrow from the first
 REPLAY_MONTHS = 18  # as-of replays cover the last 18 months with new figures
 ASOF_PATHS = 500
+ASOF_POSTERIOR_DRAWS = 40  # enough to tell a well-determined year total from a guess
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class ForecastService:
         self.targets: list[Target] = []
         self._snapshot: Snapshot | None = None
         self._refit_lock = threading.Lock()
+        self._persist_lock = threading.Lock()
         self._catalog_cache: dict[date | None, Catalog] = {}
         self.on_swap: list[Callable[[Snapshot], None]] = []
 
@@ -146,20 +148,33 @@ class ForecastService:
                 created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 seconds=time.perf_counter() - started,
             )
+            if only is None:
+                self._persist_lock.acquire()
             self._swap(snapshot)
             if only is None:
-                self.artifacts.save(
-                    self._artifact_name(),
-                    snapshot,
-                    {
-                        "estimator": "forecast.engine.fit_series (structural cumulator + annual growth curves)",
-                        "parameters": {sid: f.model.get("monthly", {}) for sid, f in forecasts.items()},
-                        "data_fingerprint": snapshot.version,
-                        "fitted_at": snapshot.created_at,
-                        "backtest": {sid: f.model.get("backtest", {}) for sid, f in forecasts.items()},
-                    },
-                )
+                try:
+                    self._save(snapshot, forecasts)
+                finally:
+                    self._persist_lock.release()
             return snapshot
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Wait for fitted models being written to disk, so a stop right after readiness keeps them."""
+        if self._persist_lock.acquire(timeout=timeout):
+            self._persist_lock.release()
+
+    def _save(self, snapshot: Snapshot, forecasts: Mapping[str, SeriesForecast]) -> None:
+        self.artifacts.save(
+            self._artifact_name(),
+            snapshot,
+            {
+                "estimator": "forecast.engine.fit_series (structural cumulator + annual growth curves)",
+                "parameters": {sid: f.model.get("monthly", {}) for sid, f in forecasts.items()},
+                "data_fingerprint": snapshot.version,
+                "fitted_at": snapshot.created_at,
+                "backtest": {sid: f.model.get("backtest", {}) for sid, f in forecasts.items()},
+            },
+        )
 
     def _fit_all(
         self, catalog: Catalog, only: Iterable[str] | None, previous: Snapshot | None
@@ -242,6 +257,7 @@ class ForecastService:
                     replays[day][series_id] = fit_series(
                         series_id, known, prior=prior, n_paths=ASOF_PATHS, seed=self.settings.random_seed,
                         horizon_months=self.settings.horizon_months, fixed_weights=weights,
+                        posterior_draws=ASOF_POSTERIOR_DRAWS,
                     )
                 except InsufficientHistory:
                     continue

@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from pydantic import BaseModel, Field
 
 from forecast.api import render
+from forecast.api.hotpath import HotPath, RawKey, StoredResponse, wants_csv as accepts_csv
 from forecast.config import Settings
 from forecast.errors import DataError, ForecastError, InsufficientHistory, NotReady, UnknownSeries, UnknownTarget
 from forecast.services import ForecastService, Snapshot
@@ -54,12 +55,12 @@ class ObservationIn(BaseModel):
     yoy_pct: float | str | None = None
     mom_pct: float | str | None = None
     source_publisher: str
-    source_url: str = ""
-    source_file: str = ""
-    published_date: str = ""
+    source_url: str | None = ""
+    source_file: str | None = ""
+    published_date: str | None = ""
     published_date_estimated: bool | str = False
     disputed: bool | str = False
-    note: str = ""
+    note: str | None = ""
 
 
 class ObservationBatchIn(BaseModel):
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
         series_gauge.set(len(snapshot.forecasts))
 
     service.on_swap.append(on_swap)
+    cache_control = f"public, max-age={settings.cache_max_age}, must-revalidate"
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
             worker = threading.Thread(target=service.start, daemon=True, name="initial-fit")
             worker.start()
         yield
+        await asyncio.to_thread(service.close)  # let fitted models being written reach the disk
 
     app = FastAPI(
         title="forecast",
@@ -110,6 +113,23 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
     )
     app.state.service = service
     app.state.settings = settings
+
+    def stored_response(key: RawKey) -> StoredResponse | None:
+        current = state.get("cache")
+        return current.stored.get(key) if current is not None else None
+
+    def read_allowed(authorization: bytes | None) -> bool:
+        if not settings.read_key:
+            return True
+        token = (authorization or b"").decode("latin-1").removeprefix("Bearer ").strip()
+        return token == settings.read_key or token in settings.write_keys
+
+    app.add_middleware(
+        HotPath,
+        lookup=stored_response,
+        allowed=read_allowed,
+        count=lambda route, status: requests_total.labels(route, status).inc(),
+    )
 
     @app.exception_handler(ForecastError)
     async def forecast_error(request: Request, error: ForecastError) -> JSONResponse:
@@ -127,21 +147,23 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
             raise NotReady("forecasts are still being computed; see /readyz")
         return current
 
-    def check_read(authorization: Annotated[str | None, Header()] = None) -> None:
-        if settings.read_key and authorization != f"Bearer {settings.read_key}" and not _is_write_key(authorization):
+    async def check_read(authorization: Annotated[str | None, Header()] = None) -> None:
+        if not read_allowed(authorization.encode("latin-1") if authorization else None):
             raise HTTPException(401, "reads need 'Authorization: Bearer <key>'")
 
     def _is_write_key(authorization: str | None) -> bool:
         return bool(authorization) and authorization.removeprefix("Bearer ").strip() in settings.write_keys  # type: ignore[union-attr]
 
-    def check_write(authorization: Annotated[str | None, Header()] = None) -> None:
+    async def check_write(authorization: Annotated[str | None, Header()] = None) -> None:
         if not settings.write_keys:
             raise HTTPException(401, "ingest is disabled: set FORECAST_API_KEY to enable it")
         if not _is_write_key(authorization):
             raise HTTPException(401, "missing or wrong 'Authorization: Bearer <key>'")
 
-    def send(request: Request, body: render.Body, route: str) -> Response:
-        headers = {"ETag": body.etag, "Cache-Control": f"public, max-age={settings.cache_max_age}, must-revalidate"}
+    def send(request: Request, body: render.Body, route: str, current: render.ResponseCache) -> Response:
+        key = (request.url.path, request.scope["query_string"], wants_csv(request))
+        current.remember(key, StoredResponse.build(route, body.content, body.etag, body.media_type, cache_control))
+        headers = {"ETag": body.etag, "Cache-Control": cache_control}
         if request.headers.get("if-none-match") == body.etag:
             requests_total.labels(route, "304").inc()
             return Response(status_code=304, headers=headers)
@@ -149,7 +171,7 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
         return Response(body.content, media_type=body.media_type, headers=headers)
 
     def wants_csv(request: Request) -> bool:
-        return "text/csv" in request.headers.get("accept", "")
+        return accepts_csv(request.headers.get("accept", ""))
 
     Reader = Depends(check_read)
 
@@ -171,7 +193,7 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
     @app.get("/v1/series", tags=["series"], dependencies=[Reader])
     async def list_series(request: Request) -> Response:
         current = cache()
-        return send(request, current.get("series", lambda: (render.series_list(current.snapshot), "application/json")), "series")
+        return send(request, current.get("series", lambda: (render.series_list(current.snapshot), "application/json")), "series", current)
 
     @app.get("/v1/series/{series_id}/observations", tags=["series"], dependencies=[Reader])
     async def observations(
@@ -188,7 +210,7 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
             body = render.observations_body(service.catalog(as_of), series_id)
             return (render.observations_csv(body), "text/csv") if as_csv else (body, "application/json")
 
-        return send(request, current.get(key, build), "observations")
+        return send(request, current.get(key, build), "observations", current)
 
     @app.get("/v1/series/{series_id}/forecast", tags=["forecast"], dependencies=[Reader])
     async def forecast(
@@ -213,19 +235,19 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
 
             current.snapshot.catalog.require(series_id)
             body = current.get(key, build)
-        return send(request, body, "forecast")
+        return send(request, body, "forecast", current)
 
     @app.get("/v1/targets", tags=["targets"], dependencies=[Reader])
     async def targets(request: Request) -> Response:
         current = cache()
-        return send(request, current.get("targets", lambda: (render.targets_list(current.snapshot), "application/json")), "targets")
+        return send(request, current.get("targets", lambda: (render.targets_list(current.snapshot), "application/json")), "targets", current)
 
     @app.get("/v1/targets/{target_id}", tags=["targets"], dependencies=[Reader])
     async def target(request: Request, target_id: str) -> Response:
         current = cache()
         if target_id not in current.snapshot.assessments:
             raise UnknownTarget(target_id)
-        return send(request, current.get(f"target|{target_id}", lambda: (render.target_body(current.snapshot, target_id), "application/json")), "target")
+        return send(request, current.get(f"target|{target_id}", lambda: (render.target_body(current.snapshot, target_id), "application/json")), "target", current)
 
     @app.post("/v1/observations", status_code=202, tags=["ingest"], dependencies=[Depends(check_write)])
     async def ingest(batch: ObservationBatchIn) -> JSONResponse:

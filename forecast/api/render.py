@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from forecast.api.hotpath import RawKey, StoredResponse
 from forecast.catalog import Catalog
 from forecast.domain import Observation
 from forecast.engine import SeriesForecast
@@ -51,7 +52,16 @@ class ResponseCache:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self._bodies: dict[str, Body] = {}
+        self.stored: dict[RawKey, StoredResponse] = {}  # raw URL -> finished response, for the hot path
         self._lock = threading.Lock()
+
+    def remember(self, key: RawKey, response: StoredResponse) -> None:
+        if key in self.stored:
+            return
+        with self._lock:
+            if len(self.stored) > 5000:
+                self.stored.clear()  # bounded, like the bodies
+            self.stored[key] = response
 
     def get(self, key: str, build: Callable[[], tuple[object, str]]) -> Body:
         body = self._bodies.get(key)

@@ -250,7 +250,12 @@ class MixedFrequencyStateSpace:
         return f"{self.name} ({trend}{seasonal}, levels)"
 
     def fit(
-        self, figures: Sequence[Observation], series_id: str = "", until: date | None = None, uncertainty: bool = True
+        self,
+        figures: Sequence[Observation],
+        series_id: str = "",
+        until: date | None = None,
+        uncertainty: bool = True,
+        draws: int = POSTERIOR_DRAWS,
     ) -> MixedFrequencyStateSpace:
         """Estimate the variances and smooth; `uncertainty=False` skips the posterior draws (backtests)."""
         if len(figures) < MIN_FIGURES:
@@ -292,7 +297,7 @@ class MixedFrequencyStateSpace:
         if uncertainty:
             # the smoothed covariance loses precision where exact totals cancel large prior variances;
             # posterior draws from the simulation smoother do not (Durbin and Koopman 2002)
-            months_sd, december_sd = _posterior_sd(model, params, x_row, decembers, POSTERIOR_DRAWS)
+            months_sd, december_sd = _posterior_sd(model, params, x_row, decembers, draws)
         else:
             months_sd, december_sd = np.full(len(months), np.nan), np.full(len(decembers), np.nan)
         year_totals = {
