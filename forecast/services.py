@@ -276,7 +276,7 @@ class ForecastService:
             for day, known in sorted(replays.items()):
                 if day.isoformat()[:7] < target.stated_on[:7]:
                     continue
-                earlier = self._assess_one(target, known, prior)
+                earlier = self._assess_one(target, known, prior, today=day)
                 assessment.history.append(
                     {"as_of": day.isoformat(), "probability": earlier.probability, "status": earlier.status,
                      "projection_median": (earlier.projection or {}).get("median"), "latest_actual": earlier.latest_actual}
@@ -292,14 +292,17 @@ class ForecastService:
             assessments[target.id] = assessment
         return assessments
 
-    def _assess_one(self, target: Target, forecasts: Mapping[str, SeriesForecast], prior: Prior) -> Assessment:
+    def _assess_one(self, target: Target, forecasts: Mapping[str, SeriesForecast], prior: Prior, today: date | None = None) -> Assessment:
         numerator = forecasts.get(target.series_id) if target.series_id else None
         denominator = forecasts.get(target.denominator_series_id) if target.denominator_series_id else None
         snapshot = self._snapshot
         why = ""
         if target.series_id and numerator is None:
             why = (snapshot.failures.get(target.series_id) if snapshot else None) or f"series '{target.series_id}' could not be projected"
-        return assess(target, numerator, denominator, pooled_sd=prior.annual_sd, damping=prior.damping, seed=self.settings.random_seed, why_not=why)
+        return assess(
+            target, numerator, denominator, pooled_sd=prior.annual_sd, damping=prior.damping,
+            seed=self.settings.random_seed, why_not=why, today=today or date.today(),
+        )
 
     # reads --------------------------------------------------------------------------
     def forecast_for(self, series_id: str, as_of: date | None) -> SeriesForecast:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import date
 
 import numpy as np
 
@@ -55,6 +56,7 @@ class Assessment:
     history: list[dict[str, object]] = field(default_factory=list)
     revisions: list[dict[str, object]] = field(default_factory=list)
     model: str = ""
+    deadline_passed: bool = False  # the deadline year has ended without a reported figure for it
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -147,6 +149,7 @@ def assess(
     damping: float | None = None,
     seed: int = 0,
     why_not: str = "",
+    today: date | None = None,
 ) -> Assessment:
     """One target's assessment from the projections of its series."""
     base = Assessment(
@@ -231,6 +234,12 @@ def assess(
     base.attainment_year = attainment_year(year_list, medians, target.comparator, target.threshold)
     base.gap = target.threshold - float(summary["median"])
     base.status = status_for(base.probability)
+    if today is not None and target.deadline_year < today.year:
+        base.deadline_passed = True
+        base.assumptions.append(
+            f"{target.deadline_year} has ended but no {target.deadline_year} figure is in the data: "
+            "probability and status are a projection of a year that is over, pending the reported figure"
+        )
     base.what_if.update(
         {
             "required_annual_growth_from_latest": base.required_cagr,

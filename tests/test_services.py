@@ -1,0 +1,122 @@
+"""The service on the real data: every target assessed, revisions kept, as-of replays honest."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from forecast.config import Settings
+from forecast.services import ForecastService, Snapshot
+from forecast.store import Store
+from forecast.targets import assess
+
+ROOT = Path(__file__).resolve().parent.parent
+STATUSES = {"on_track", "at_risk", "off_track", "achieved", "missed"}
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[ForecastService, Snapshot]:
+    workdir = tmp_path_factory.mktemp("service")
+    settings = Settings(
+        data_dir=ROOT / "data", models_dir=workdir / "models", database_path=workdir / "db.sqlite3",
+        simulation_paths=300, backtest_origins=3,
+    )
+    service = ForecastService(settings, Store(settings.database_path))
+    service.load_data_dir()
+    return service, service.refit()
+
+
+def test_every_target_bound_to_a_projected_series_gets_every_field(fitted: tuple[ForecastService, Snapshot]) -> None:
+    service, snapshot = fitted
+    assessed = 0
+    for target in service.targets:
+        assessment = snapshot.assessments[target.id]
+        if assessment.status == "not_assessed":
+            assert assessment.assumptions, f"{target.id}: not assessed without saying why"
+            continue
+        assessed += 1
+        status = assessment.status.removeprefix("superseded (").removesuffix(")")
+        assert status in STATUSES, target.id
+        assert assessment.latest_actual and assessment.latest_actual["value"] > 0
+        assert 0.0 <= (assessment.probability or 0.0) <= 1.0
+        if status in ("achieved", "missed"):
+            continue
+        projection = assessment.projection or {}
+        low95, high95 = projection["intervals"][95]  # type: ignore[index]
+        low80, high80 = projection["intervals"][80]  # type: ignore[index]
+        assert low95 <= low80 <= projection["median"] <= high80 <= high95, target.id
+        assert assessment.required_cagr is not None and assessment.projected_cagr is not None
+        assert assessment.attainment_year is not None and assessment.gap is not None
+        assert "year_met_if_growth" in assessment.what_if and "probability_if_growth_capped" in assessment.what_if
+    assert assessed >= 5
+
+
+def test_the_two_headline_targets_are_assessed_from_their_own_definitions(fitted: tuple[ForecastService, Snapshot]) -> None:
+    _, snapshot = fitted
+    share = snapshot.assessments["chongqing_share_2027"]
+    assert share.denominator_series_id == "china_exports_gac"  # Chongqing Customs over national customs: one basis
+    assert share.status in {"on_track", "at_risk", "off_track"}
+    assert 0.0 < share.latest_actual["value"] < 0.2  # type: ignore[index]
+    assert "ratio_of_separate_medians" in share.what_if
+    assert any("no yuan-to-vehicle conversion" in line for line in share.assumptions)
+    changan = snapshot.assessments["changan_overseas_sales_2030"]
+    assert changan.series_id == "changan_ownbrand_overseas_sales"
+    assert changan.probability is not None and changan.projection is not None
+    assert not changan.deadline_passed
+
+
+def test_a_restated_target_supersedes_the_earlier_one_which_stays_visible(fitted: tuple[ForecastService, Snapshot]) -> None:
+    _, snapshot = fitted
+    earlier, current = snapshot.assessments["saic_overseas_2025_v1"], snapshot.assessments["saic_overseas_2025_v2"]
+    assert earlier.status.startswith("superseded (")
+    assert {"id": "saic_overseas_2025_v2", "relation": "superseded_by"} in earlier.revisions
+    assert [r["id"] for r in current.revisions if r["relation"] == "supersedes"] == ["saic_overseas_2025_v1"]
+    assert not current.status.startswith("superseded")
+    assert current.threshold == 1_500_000 and earlier.threshold == 1_000_000
+
+
+def test_a_deadline_year_that_is_over_without_a_figure_says_so(fitted: tuple[ForecastService, Snapshot]) -> None:
+    _, snapshot = fitted
+    saic = snapshot.assessments["saic_overseas_2025_v2"]
+    if date.today().year <= 2025:
+        pytest.skip("2025 is not over yet")
+    assert saic.deadline_passed
+    assert any("2025 has ended" in line for line in saic.assumptions)
+
+
+def test_each_history_entry_is_the_assessment_from_the_figures_known_then(fitted: tuple[ForecastService, Snapshot]) -> None:
+    service, snapshot = fitted
+    target = next(t for t in service.targets if t.id == "chongqing_share_2027")
+    history = snapshot.assessments[target.id].history
+    assert len(history) >= 3
+    for entry in history:
+        day = date.fromisoformat(str(entry["as_of"]))
+        known = snapshot.replays[day]
+        if target.series_id not in known or target.denominator_series_id not in known:
+            assert entry["status"] == "not_assessed"  # too few figures then to project the series
+            continue
+        for series_id in (target.series_id, target.denominator_series_id):
+            replayed = known[series_id]
+            assert replayed.last_reported_end is not None and replayed.last_reported_end <= day
+            later = {o.key for o in service.catalog().reported if o.series_id == series_id and o.vintage > day}
+            assert not later & set(replayed.source_keys), f"{series_id} as of {day} used figures published later"
+        again = assess(
+            target, known[target.series_id], known[target.denominator_series_id], pooled_sd=snapshot.prior.annual_sd,
+            damping=snapshot.prior.damping, seed=service.settings.random_seed, today=day,
+        )
+        assert (again.status, again.probability) == (entry["status"], entry["probability"])
+    # the figures changed over the replayed months, so the answers did too
+    assert len({(entry["status"], entry["probability"]) for entry in history}) >= 2
+
+
+def test_an_as_of_forecast_is_the_replay_at_the_last_month_end_before_it(fitted: tuple[ForecastService, Snapshot]) -> None:
+    service, snapshot = fitted
+    days = sorted(snapshot.replays)
+    middle = days[len(days) // 2]
+    as_of = date.fromordinal(middle.toordinal() + 3)
+    replay = service.forecast_for("china_exports_caam", as_of)
+    assert replay is snapshot.replays[middle]["china_exports_caam"]
+    current = service.forecast_for("china_exports_caam", None)
+    assert replay.points["month"][0].period_start <= current.points["month"][0].period_start
