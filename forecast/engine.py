@@ -211,6 +211,10 @@ def _annual_history(figures: Sequence[Observation], model: MixedFrequencyStateSp
         if figure.aggregation is Aggregation.YEAR and not figure.is_derived:
             bump = rounding_unit(figure.value) / 2 if figure.qualifier is Qualifier.LOWER_BOUND else 0.0
             history[figure.period.start.year] = (figure.value + bump, "reported")
+    for figure in figures:
+        # "400,000 in 2024, +53%" also says 2023: a year known only through a growth rate still counts
+        if figure.aggregation is Aggregation.YEAR and figure.is_derived and history.get(figure.period.start.year, (0, ""))[1] != "reported":
+            history[figure.period.start.year] = (figure.value, "derived")
     if current_year_draws is not None and current_year is not None and current_year not in history:
         median = float(np.median(current_year_draws))
         if median > 0 and float(np.std(current_year_draws)) / median < WELL_DETERMINED:
@@ -351,7 +355,7 @@ def fit_series(
         annual_years = np.array([add_months(last_month, h + 1).year for h in decembers])
         annual_paths = np.maximum(combined["ytd"][:, decembers], 0.0)
     else:
-        raise InsufficientHistory(series_id, len(figures), 3, "figures (or two annual totals)")
+        raise InsufficientHistory(series_id, len(years), 2, "annual totals (or 3 figures of any kind for the monthly model)")
 
     monthly_year = current_year if curves and current_year is not None and int(years[-1]) == current_year else None
     if not curves:
