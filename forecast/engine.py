@@ -106,7 +106,7 @@ def summarise_draws(draws: np.ndarray, levels: Sequence[int] = LEVELS) -> dict[s
     return {"mean": float(np.mean(draws)), "median": float(np.median(draws)), "intervals": intervals}
 
 
-def _point(start: date, end: date, draws: np.ndarray, reported_share: float = 0.0) -> Point:
+def point_from_draws(start: date, end: date, draws: np.ndarray, reported_share: float = 0.0) -> Point:
     summary = summarise_draws(np.maximum(draws, 0.0))
     return Point(start, end, summary["mean"], summary["median"], summary["intervals"], reported_share)  # type: ignore[arg-type]
 
@@ -421,18 +421,18 @@ def _points(
         for h in range(1, min(horizon_months, combined["month"].shape[1]) + 1):
             start = add_months(last_month, h)
             end = month_end(start.year, start.month)
-            points["month"].append(_point(start, end, combined["month"][:, h - 1]))
+            points["month"].append(point_from_draws(start, end, combined["month"][:, h - 1]))
             if start.month in (3, 6, 9, 12):
                 quarter_start = add_months(start, -2)
                 reported = max(0, month_index(last_month) - month_index(quarter_start) + 1) / 3
-                points["quarter"].append(_point(quarter_start, end, combined["qtd"][:, h - 1], reported))
+                points["quarter"].append(point_from_draws(quarter_start, end, combined["qtd"][:, h - 1], reported))
             if start.month == 12 and start.year == current_year:
-                points["year"].append(_point(date(start.year, 1, 1), end, combined["ytd"][:, h - 1], last_month.month / 12))
+                points["year"].append(point_from_draws(date(start.year, 1, 1), end, combined["ytd"][:, h - 1], last_month.month / 12))
     for index, year in enumerate(annual_years):
         year = int(year)
         if any(p.period_start.year == year for p in points["year"]):
             continue
-        points["year"].append(_point(date(year, 1, 1), date(year, 12, 31), annual_paths[:, index]))
+        points["year"].append(point_from_draws(date(year, 1, 1), date(year, 12, 31), annual_paths[:, index]))
     points["year"].sort(key=lambda p: p.period_start)
     return points
 

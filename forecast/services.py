@@ -23,6 +23,7 @@ from forecast.data import OBSERVATION_COLUMNS, load_directory, parse_observation
 from forecast.domain import Target
 from forecast.engine import Prior, SeriesForecast, fit_series, pooled_annual_sd
 from forecast.errors import ArtifactRejected, DataError, InsufficientHistory, NotReady
+from forecast.related import PARTS, apply_comparison
 from forecast.store import AddResult, Job, Store
 from forecast.targets import Assessment, assess
 
@@ -133,6 +134,7 @@ class ForecastService:
             catalog = self.catalog()
             previous = self._snapshot
             forecasts, failures, prior = self._fit_all(catalog, only, previous)
+            forecasts = self._use_related(forecasts, prior)
             replays = dict(previous.replays) if previous is not None and only is not None else self._replay(catalog, forecasts, prior)
             assessments = self._assess_all(forecasts, replays, prior)
             fingerprint = self.store.fingerprint()
@@ -208,6 +210,13 @@ class ForecastService:
             if series_id == NATIONAL[0] and wanted is None:
                 prior = self._prior_from(forecasts[series_id])
         return forecasts, failures, prior
+
+    def _use_related(self, forecasts: dict[str, SeriesForecast], prior: Prior) -> dict[str, SeriesForecast]:
+        """Parts of a total (NEV within all exports): record whether the share route backtests better, use it if so."""
+        for part, total in PARTS.items():
+            if part in forecasts and total in forecasts and "related" not in forecasts[part].model:
+                forecasts[part] = apply_comparison(forecasts[part], forecasts[total], prior.annual_sd, prior.damping, self.settings.random_seed)
+        return forecasts
 
     @staticmethod
     def _prior_from(national: SeriesForecast) -> Prior:

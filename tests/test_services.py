@@ -120,3 +120,11 @@ def test_an_as_of_forecast_is_the_replay_at_the_last_month_end_before_it(fitted:
     assert replay is snapshot.replays[middle]["china_exports_caam"]
     current = service.forecast_for("china_exports_caam", None)
     assert replay.points["month"][0].period_start <= current.points["month"][0].period_start
+
+
+def test_nev_exports_report_whether_the_share_of_all_exports_projected_better(fitted: tuple[ForecastService, Snapshot]) -> None:
+    _, snapshot = fitted
+    related = snapshot.forecasts["china_nev_exports_caam"].model["related"]
+    assert related["total"] == "china_exports_caam"  # type: ignore[index]
+    assert len(related["origins"]) >= 1  # type: ignore[index,arg-type]
+    assert related["used"] == (related["via_share_smape"] < related["direct_smape"])  # type: ignore[index,operator]

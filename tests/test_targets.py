@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from forecast.domain import cagr, required_cagr
+from forecast.related import compare_share_with_direct
 from forecast.targets import attainment_year, probability_of_meeting, ratio_of_medians, share_probability, status_for, years_to_reach
 
 
@@ -42,3 +43,22 @@ def test_attainment_year_and_years_to_reach() -> None:
     assert attainment_year([2026, 2027, 2028], [0.8, 0.95, 1.1], ">=", 1.0) == 2028
     assert attainment_year([2026], [0.5], ">=", 1.0) == "not by 2035"
     assert abs(years_to_reach(100, 121, 0.10) - 2.0) < 1e-9
+
+
+def test_a_part_whose_share_nears_one_is_better_projected_through_its_share() -> None:
+    total = {2018: 100.0, 2019: 110.0, 2020: 121.0, 2021: 133.1, 2022: 146.41}
+    share = {2020: 0.3, 2021: 0.6, 2022: 0.9}
+    part = {year: share[year] * total[year] for year in share}
+    result = compare_share_with_direct("part", "total", part, total, damping=None)
+    assert result.origins == [2021]
+    assert abs(result.direct[0] - part[2021] * (part[2021] / part[2020])) < 1e-6  # doubling share, 10% total: x2.2
+    assert abs(result.via_share[0] - 1.0 * total[2021] * 1.1) < 1e-6  # the share stops at 1
+    assert result.used and result.via_share_smape < result.direct_smape
+
+
+def test_when_part_and_total_grow_alike_the_share_route_is_not_used() -> None:
+    total = {2020: 100.0, 2021: 200.0, 2022: 400.0}
+    part = {2020: 10.0, 2021: 20.0, 2022: 40.0}
+    result = compare_share_with_direct("part", "total", part, total, damping=None)
+    assert abs(result.direct[0] - 40) < 1e-9 and abs(result.via_share[0] - 40) < 1e-9
+    assert not result.used

@@ -1,0 +1,94 @@
+"""Series that are parts of others: is a part better projected through its share of the whole?
+
+New-energy vehicle exports are part of all vehicle exports and grow much
+faster. Two ways to project the part a year ahead: its own growth curves, or
+the growth curves of its share of the total times those of the total (the
+share cannot pass 1, and it carries the total's cycle). Which is better is a
+question for the backtest, asked at every year both series have history for.
+The answer is reported on the part's forecast; the share route is used only
+where it wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from datetime import date
+
+import numpy as np
+
+from forecast.backtest import smape
+from forecast.engine import SeriesForecast, point_from_draws
+from forecast.estimators.curves import BorrowedDampedGrowth, ConstantGrowth
+from forecast.targets import simulate_share
+
+PARTS = {"china_nev_exports_caam": "china_exports_caam"}  # part -> the total it belongs to
+
+
+@dataclass(frozen=True)
+class ShareComparison:
+    part: str
+    total: str
+    origins: list[int]  # the years whose next year was projected
+    actual: list[float]
+    direct: list[float]
+    via_share: list[float]
+    direct_smape: float | None
+    via_share_smape: float | None
+    used: bool  # True only when the share route had the smaller error
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _next_year(history: Mapping[int, float], damping: float | None) -> float:
+    """One year ahead from the last total: the mean of constant and damped growth, as for sparse series."""
+    years = np.array(sorted(history), dtype=float)
+    values = np.array([history[int(y)] for y in years])
+    curves = [ConstantGrowth()]
+    if damping is not None:
+        curves.append(BorrowedDampedGrowth(damping))
+    ahead = np.array([years[-1] + 1])
+    last = np.array([years[-1]])
+    return float(np.mean([values[-1] * c.fit(years, values).predict(ahead)[0] / c.predict(last)[0] for c in curves]))
+
+
+def compare_share_with_direct(
+    part: str, total: str, part_history: Mapping[int, float], total_history: Mapping[int, float], damping: float | None
+) -> ShareComparison:
+    """Rolling origin over the years both series report: each projected directly and through the share."""
+    common = sorted(set(part_history) & set(total_history))
+    origins, actual, direct, via_share = [], [], [], []
+    for index in range(2, len(common)):
+        year = common[index]
+        if common[index - 1] != year - 1:
+            continue
+        known = common[:index]
+        part_known = {y: part_history[y] for y in known}
+        total_known = {y: total_history[y] for y in sorted(total_history) if y < year}
+        share_known = {y: part_history[y] / total_history[y] for y in known}
+        origins.append(year - 1)
+        actual.append(part_history[year])
+        direct.append(_next_year(part_known, damping))
+        via_share.append(min(_next_year(share_known, damping), 1.0) * _next_year(total_known, damping))
+    if not origins:
+        return ShareComparison(part, total, [], [], [], [], None, None, False)
+    direct_error, share_error = smape(np.array(actual), np.array(direct)), smape(np.array(actual), np.array(via_share))
+    return ShareComparison(part, total, origins, actual, direct, via_share, direct_error, share_error, share_error < direct_error)
+
+
+def apply_comparison(part: SeriesForecast, total: SeriesForecast, pooled_sd: float, damping: float | None, seed: int) -> SeriesForecast:
+    """The part's forecast with the comparison recorded and, where the share route won, its yearly paths from it."""
+    part_history = {y: v for y, (v, _) in part.annual_history.items()}
+    total_history = {y: v for y, (v, _) in total.annual_history.items()}
+    comparison = compare_share_with_direct(part.series_id, total.series_id, part_history, total_history, damping)
+    model = {**part.model, "related": comparison.as_dict()}
+    if not comparison.used:
+        return replace(part, model=model)
+    years, shares, _ = simulate_share(part_history, total_history, total, pooled_sd, damping, np.random.default_rng(seed))
+    paths = shares * total.annual_paths
+    from_monthly = {p.period_start.year for p in part.points["year"] if p.reported_share > 0}
+    yearly = [p for p in part.points["year"] if p.period_start.year in from_monthly]
+    yearly += [point_from_draws(date(int(y), 1, 1), date(int(y), 12, 31), paths[:, i]) for i, y in enumerate(years) if int(y) not in from_monthly]
+    model["name"] = f"{model.get('name', '')}; years: share of {total.series_id} x its paths"
+    return replace(part, model=model, annual_years=years, annual_paths=paths, points={**part.points, "year": sorted(yearly, key=lambda p: p.period_start)})
