@@ -516,7 +516,7 @@ def forecast_monthly_array(
             continue
         truth = values[cut : cut + horizon]
         for name, make in variants:
-            model = make().fit(figures(cut), "array")
+            model = make().fit(figures(cut), "array", uncertainty=False)
             paths = model.simulate(horizon, 300, rng)["month"]
             scale = float(np.mean(np.abs(values[12:cut] - values[: cut - 12]))) if cut > 12 else 1.0
             for h in range(len(truth)):
@@ -528,6 +528,6 @@ def forecast_monthly_array(
     paths_by_model = {}
     for name, make in variants:
         if weights.get(name, 0.0) > 0:
-            paths_by_model[name] = make().fit(figures(len(values)), "array").simulate(horizon, n_paths, rng)
+            paths_by_model[name] = make().fit(figures(len(values)), "array", uncertainty=False).simulate(horizon, n_paths, rng)
     combined = _widen(_mixture(paths_by_model, weights, n_paths, rng), calibration.scale)
     return _array_summary(_describe(weights, {}), combined["month"], levels)
