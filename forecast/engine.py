@@ -342,7 +342,22 @@ def fit_series(
         sigma[curve.name] = shrunk_sd(fitted.residual_sd_, len(years) - fitted.n_params, prior.annual_sd)
     weights = {name: annual_weights.get(name, 1.0) for name in curves}
 
-    if curves:
+    # A rich series' monthly model is backtested a year ahead and sees this year's months; the annual
+    # curves only see whole years. So the monthly model carries the year after the last one it has
+    # figures for, and the curves grow on from there.
+    bridge_year = (current_year if current_year is not None else last_month.year) + 1
+    bridge_h = month_index(date(bridge_year, 12, 1)) - month_index(last_month)
+    bridged = curves and combined is not None and len(figures) >= RICH_FIGURES and bridge_h <= combined["ytd"].shape[1]
+    if curves and bridged:
+        assert combined is not None
+        anchor = np.maximum(combined["ytd"][:, bridge_h - 1], 0.0)
+        later_years, later_paths = _annual_paths(curves, weights, sigma, anchor, bridge_year, annual_calibration.scale, n_paths, rng)
+        annual_years = np.concatenate([[bridge_year], later_years])
+        annual_paths = np.column_stack([anchor, later_paths])
+        if current_draws is not None and current_year is not None and current_year not in history:
+            annual_years = np.concatenate([[current_year], annual_years])
+            annual_paths = np.column_stack([np.maximum(current_draws, 0.0), annual_paths])
+    elif curves:
         anchor_year = int(years[-1])
         if current_draws is not None and anchor_year == current_year:
             anchor = np.maximum(current_draws, 0.0)
@@ -358,9 +373,10 @@ def fit_series(
         raise InsufficientHistory(series_id, len(years), 2, "annual totals (or 3 figures of any kind for the monthly model)")
 
     monthly_year = current_year if curves and current_year is not None and int(years[-1]) == current_year else None
-    if not curves:
+    if not curves or bridged:
         monthly_year = current_year
-    points = _points(combined, last_month, horizon_months, annual_years, annual_paths, monthly_year)
+    months_projected = combined["month"].shape[1] if combined is not None else 0  # every month to the end of 2035
+    points = _points(combined, last_month, months_projected, annual_years, annual_paths, monthly_year)
     model_description = {
         "name": _describe(monthly_weights if monthly else {}, weights),
         "monthly": {
@@ -375,6 +391,7 @@ def fit_series(
             "weights": weights,
             "log_growth_sd": sigma,
             "history": {int(y): {"total": v, "origin": o} for y, (v, o) in history.items()},
+            "monthly_model_carries_year": bridge_year if bridged else None,
             "calibration": annual_calibration.as_dict(),
             "saturation": {n: {"level": float(getattr(c, "saturation_")), "at_bound": bool(getattr(c, "saturation_at_bound_"))} for n, c in curves.items() if hasattr(c, "saturation_")},
             "damping": {n: float(getattr(c, "phi_")) for n, c in curves.items() if hasattr(c, "phi_")},

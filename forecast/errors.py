@@ -2,6 +2,7 @@
 
     ForecastError
     ├── DataError                 a row of data/ or an ingest batch is invalid (file, line, field, reason)
+    ├── InvalidParameter          a query parameter is out of range (field, reason)
     ├── UnknownSeries             no series with that id
     ├── UnknownTarget             no target with that id
     ├── InsufficientHistory       too few figures to fit; says how many are needed
@@ -21,15 +22,32 @@ class ForecastError(Exception):
 class DataError(ForecastError):
     """An input row is invalid. Names where and why, so the row can be fixed."""
 
-    def __init__(self, source: str, line: int, field: str, reason: str) -> None:
+    def __init__(self, source: str, line: int, field: str, reason: str, row: int | None = None) -> None:
         self.source = source
         self.line = line
         self.field = field
         self.reason = reason
-        super().__init__(f"{source}, line {line}, field '{field}': {reason}")
+        self.row = row  # index in an ingest batch, where lines and rows differ (a note may span lines)
+        where = f"row {row}" if row is not None else f"line {line}"
+        super().__init__(f"{source}, {where}, field '{field}': {reason}")
 
     def as_dict(self) -> dict[str, object]:
-        return {"source": self.source, "line": self.line, "field": self.field, "reason": self.reason}
+        found: dict[str, object] = {"source": self.source, "line": self.line, "field": self.field, "reason": self.reason}
+        if self.row is not None:
+            found["row"] = self.row
+        return found
+
+
+class InvalidParameter(ForecastError):
+    """A request parameter that parses but cannot be answered (a horizon beyond the projection, say)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")
+
+    def as_dict(self) -> dict[str, object]:
+        return {"field": self.field, "reason": self.reason}
 
 
 class UnknownSeries(ForecastError):

@@ -7,6 +7,7 @@ that is swapped whole when a refit completes, so readers never see half a set.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import logging
@@ -29,7 +30,7 @@ from forecast.targets import Assessment, assess
 
 log = logging.getLogger("forecast")
 
-MODEL_VERSION = "3"  # bump when the engine changes what it computes
+MODEL_VERSION = "4"  # bump when the engine changes what it computes
 NATIONAL = ("china_exports_caam", "china_nev_exports_caam")  # fitted first; sparse series borrow from the first
 REPLAY_MONTHS = 18  # as-of replays cover the last 18 months with new figures
 ASOF_PATHS = 500
@@ -52,14 +53,22 @@ class Snapshot:
     seconds: float = 0.0
 
 
-def rows_to_csv(rows: Sequence[Mapping[str, object]]) -> str:
-    """Ingest rows (dicts with data/ columns) as the CSV text the loader validates."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=OBSERVATION_COLUMNS, extrasaction="raise", lineterminator="\n")
+def rows_to_csv(rows: Sequence[Mapping[str, object]]) -> tuple[str, list[int]]:
+    """Ingest rows (dicts with data/ columns) as the CSV text the loader validates, and each row's first line."""
+    out = io.StringIO()
+    row_buffer = io.StringIO()
+    writer = csv.DictWriter(row_buffer, fieldnames=OBSERVATION_COLUMNS, extrasaction="raise", lineterminator="\n")
     writer.writeheader()
+    starts, line = [], 2
     for row in rows:
+        out.write(row_buffer.getvalue())
+        row_buffer.seek(0)
+        row_buffer.truncate()
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return buffer.getvalue()
+        starts.append(line)
+        line += row_buffer.getvalue().count("\n")
+    out.write(row_buffer.getvalue())
+    return out.getvalue(), starts
 
 
 class ForecastService:
@@ -335,10 +344,14 @@ class ForecastService:
     def ingest(self, rows: Sequence[Mapping[str, object]], run_in_background: bool = True) -> Job:
         """Validate all rows, store them atomically (idempotent), and refit the affected series."""
         try:
-            text = rows_to_csv(rows)
+            text, starts = rows_to_csv(rows)
         except ValueError as error:
             raise DataError("request", 0, "observations", f"unexpected field: {error}") from None
-        observations = parse_observations(text, self.store.series(), source="request", loaded_on=date.today())
+        try:
+            observations = parse_observations(text, self.store.series(), source="request", loaded_on=date.today())
+        except DataError as error:
+            row = bisect.bisect_right(starts, error.line) - 1
+            raise DataError("request", error.line, error.field, error.reason, row=row if row >= 0 else None) from None
         result = self.store.add_observations(observations, origin="ingest", revised_on=date.today())
         affected = sorted({o.series_id for o in observations})
         job = self.store.create_job("refit", {"series": affected, "new": result.new, "unchanged": result.unchanged, "revised": result.revised})

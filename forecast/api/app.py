@@ -5,31 +5,36 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import date
 from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, generate_latest
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from forecast.api import render
 from forecast.api.hotpath import HotPath, RawKey, StoredResponse, wants_csv as accepts_csv
 from forecast.config import Settings
-from forecast.errors import DataError, ForecastError, InsufficientHistory, NotReady, UnknownSeries, UnknownTarget
+from forecast.errors import DataError, ForecastError, InsufficientHistory, InvalidParameter, NotReady, UnknownSeries, UnknownTarget
 from forecast.services import ForecastService, Snapshot
 from forecast.store import Store
 
 log = logging.getLogger("forecast.api")
 
 ALLOWED_LEVELS = (50, 80, 90, 95, 99)
+HTTP_ERROR_NAMES = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed", 422: "InvalidRequest"}
 ERROR_STATUS: dict[type[ForecastError], int] = {
     UnknownSeries: 404,
     UnknownTarget: 404,
     DataError: 422,
+    InvalidParameter: 422,
     InsufficientHistory: 422,
     NotReady: 503,
 }
@@ -94,6 +99,8 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
         series_gauge.set(len(snapshot.forecasts))
 
     service.on_swap.append(on_swap)
+    if service.ready:  # built around a service that has already fitted or loaded its models
+        on_swap(service.snapshot)
     cache_control = f"public, max-age={settings.cache_max_age}, must-revalidate"
 
     @asynccontextmanager
@@ -135,11 +142,24 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
     async def forecast_error(request: Request, error: ForecastError) -> JSONResponse:
         status = next((code for kind, code in ERROR_STATUS.items() if isinstance(error, kind)), 500)
         detail: dict[str, Any] = {"error": type(error).__name__, "message": str(error)}
-        if isinstance(error, DataError):
+        if isinstance(error, (DataError, InvalidParameter)):
             detail.update(error.as_dict())
-            if error.source == "request" and error.line >= 2:
-                detail["field"] = f"observations[{error.line - 2}].{error.field}"
+        if isinstance(error, DataError) and error.row is not None:
+            detail["field"] = f"observations[{error.row}].{error.field}"
         return JSONResponse(detail, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = jsonable_encoder(error.errors())
+        first = problems[0] if problems else {}
+        field = _field_name(first.get("loc", ()))
+        message = f"{field}: {first.get('msg', 'invalid')}" if field else str(first.get("msg", "invalid request"))
+        return JSONResponse({"error": "InvalidRequest", "message": message, "field": field, "detail": problems}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        name = HTTP_ERROR_NAMES.get(error.status_code, "HTTPError")
+        return JSONResponse({"error": name, "message": str(error.detail), "detail": error.detail}, status_code=error.status_code, headers=error.headers)
 
     def cache() -> render.ResponseCache:
         current = state.get("cache")
@@ -163,7 +183,7 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
     def send(request: Request, body: render.Body, route: str, current: render.ResponseCache) -> Response:
         key = (request.url.path, request.scope["query_string"], wants_csv(request))
         current.remember(key, StoredResponse.build(route, body.content, body.etag, body.media_type, cache_control))
-        headers = {"ETag": body.etag, "Cache-Control": cache_control}
+        headers = {"ETag": body.etag, "Cache-Control": cache_control, "Vary": "Accept"}
         if request.headers.get("if-none-match") == body.etag:
             requests_total.labels(route, "304").inc()
             return Response(status_code=304, headers=headers)
@@ -230,6 +250,10 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
 
             def build() -> tuple[object, str]:
                 found = service.forecast_for(series_id, as_of)
+                available = len(found.points.get(freq.value, []))
+                if horizon > available:
+                    reach = f"through {found.points[freq.value][-1].period_end}" if available else "none: this series has no projection at this frequency"
+                    raise InvalidParameter("horizon", f"{horizon} {freq.value}s asked; the projection has {available} ({reach})")
                 payload = render.forecast_body(current.snapshot, found, freq.value, horizon, parsed, as_of)
                 return (render.forecast_csv(payload, parsed), "text/csv") if as_csv else (payload, "application/json")
 
@@ -269,7 +293,15 @@ def _parse_levels(levels: str) -> list[int]:
     try:
         parsed = sorted({int(part) for part in levels.split(",") if part.strip()})
     except ValueError:
-        raise HTTPException(422, f"levels: '{levels}' must be comma-separated integers out of {ALLOWED_LEVELS}") from None
+        raise InvalidParameter("levels", f"'{levels}' must be comma-separated integers out of {ALLOWED_LEVELS}") from None
     if not parsed or any(level not in ALLOWED_LEVELS for level in parsed):
-        raise HTTPException(422, f"levels: each level must be one of {ALLOWED_LEVELS}")
+        raise InvalidParameter("levels", f"each level must be one of {ALLOWED_LEVELS}")
     return parsed
+
+
+def _field_name(location: Sequence[object]) -> str:
+    """('body', 'observations', 0, 'value') -> 'observations[0].value'; ('query', 'horizon') -> 'horizon'."""
+    name = ""
+    for part in list(location)[1:]:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name

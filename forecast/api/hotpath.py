@@ -35,7 +35,7 @@ class StoredResponse:
 
     @classmethod
     def build(cls, route: str, content: bytes, etag: str, media_type: str, cache_control: str) -> StoredResponse:
-        common = [(b"etag", etag.encode()), (b"cache-control", cache_control.encode())]
+        common = [(b"etag", etag.encode()), (b"cache-control", cache_control.encode()), (b"vary", b"Accept")]
         headers = [(b"content-type", media_type.encode()), (b"content-length", str(len(content)).encode()), *common]
         return cls(route, etag.encode(), content, headers, common)
 
