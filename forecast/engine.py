@@ -503,17 +503,30 @@ def forecast_annual_array(
 
 
 def forecast_monthly_array(
-    values: Sequence[float], horizon: int, *, n_paths: int = 500, seed: int = 0, levels: Sequence[int] = (80, 95), origins: int = 2
+    values: Sequence[float],
+    horizon: int,
+    *,
+    n_paths: int = 500,
+    seed: int = 0,
+    levels: Sequence[int] = (80, 95),
+    origins: int = 2,
+    in_logs: bool | None = None,
 ) -> ArrayForecast:
     """The monthly selection of fit_series on a plain, complete monthly array starting in January.
 
     Rolling origin at `origins` cut-offs `horizon` months apart picks the weights
     of the trend variants and the interval calibration, as for reported series.
+    A complete monthly array has no totals to add up, so a positive one can be
+    modelled in logs (in_logs=None: whenever every value is positive), which
+    makes its seasonality and errors proportional to its level.
     """
     from forecast.domain import Kind, Period, Source
 
     rng = np.random.default_rng(seed)
     values = np.asarray(values, dtype=float)
+    logs = bool(np.all(values > 0)) if in_logs is None else in_logs
+    work = np.log(values) if logs else values
+    back = np.exp if logs else (lambda paths: paths)
     start = date(2000, 1, 1)
     source = Source("array")
 
@@ -522,7 +535,7 @@ def forecast_monthly_array(
         for t in range(upto):
             first = add_months(start, t)
             out.append(Observation("array", Period(first, month_end(first.year, first.month)), Aggregation.MONTH, Kind.LEVEL,
-                                   float(values[t]), "units", Qualifier.EXACT, source, first, uncertainty=1e-6 * max(1.0, abs(float(values[t])))))
+                                   float(work[t]), "units", Qualifier.EXACT, source, first, uncertainty=1e-6 * max(1.0, abs(float(work[t])))))
         return out
 
     variants = _variants(RICH_FIGURES, Prior())
@@ -534,7 +547,7 @@ def forecast_monthly_array(
         truth = values[cut : cut + horizon]
         for name, make in variants:
             model = make().fit(figures(cut), "array", uncertainty=False)
-            paths = model.simulate(horizon, 300, rng)["month"]
+            paths = back(model.simulate(horizon, 300, rng)["month"])
             scale = float(np.mean(np.abs(values[12:cut] - values[: cut - 12]))) if cut > 12 else 1.0
             for h in range(len(truth)):
                 low95, low80, high80, high95 = np.percentile(paths[:, h], [2.5, 10, 90, 97.5])
@@ -547,4 +560,4 @@ def forecast_monthly_array(
         if weights.get(name, 0.0) > 0:
             paths_by_model[name] = make().fit(figures(len(values)), "array", uncertainty=False).simulate(horizon, n_paths, rng)
     combined = _widen(_mixture(paths_by_model, weights, n_paths, rng), calibration.scale)
-    return _array_summary(_describe(weights, {}), combined["month"], levels)
+    return _array_summary(_describe(weights, {}) + (" (in logs)" if logs else ""), back(combined["month"]), levels)
