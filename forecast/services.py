@@ -23,7 +23,7 @@ from forecast.config import Settings
 from forecast.data import OBSERVATION_COLUMNS, load_directory, parse_observations
 from forecast.domain import Target
 from forecast.engine import Prior, SeriesForecast, fit_series, pooled_annual_sd
-from forecast.errors import ArtifactRejected, DataError, InsufficientHistory, NotReady
+from forecast.errors import ArtifactRejected, DataError, InsufficientHistory, InvalidParameter, NotReady
 from forecast.related import PARTS, apply_comparison
 from forecast.store import AddResult, Job, Store
 from forecast.targets import Assessment, assess
@@ -323,7 +323,16 @@ class ForecastService:
         )
 
     # reads --------------------------------------------------------------------------
-    def forecast_for(self, series_id: str, as_of: date | None) -> SeriesForecast:
+    def forecast_for(self, series_id: str, as_of: date | None, freq: str = "month", horizon: int = 0) -> SeriesForecast:
+        """The forecast as it stood on `as_of` (the latest replay on or before it), checked to reach `horizon` periods."""
+        found = self._forecast_as_of(series_id, as_of)
+        available = len(found.points.get(freq, []))
+        if horizon > available:
+            reach = f"through {found.points[freq][-1].period_end}" if available else "none: this series has no projection at this frequency"
+            raise InvalidParameter("horizon", f"{horizon} {freq}s asked; the projection has {available} ({reach})")
+        return found
+
+    def _forecast_as_of(self, series_id: str, as_of: date | None) -> SeriesForecast:
         snapshot = self.snapshot
         snapshot.catalog.require(series_id)
         if as_of is not None and snapshot.replays:

@@ -249,11 +249,7 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
             parsed = _parse_levels(levels)
 
             def build() -> tuple[object, str]:
-                found = service.forecast_for(series_id, as_of)
-                available = len(found.points.get(freq.value, []))
-                if horizon > available:
-                    reach = f"through {found.points[freq.value][-1].period_end}" if available else "none: this series has no projection at this frequency"
-                    raise InvalidParameter("horizon", f"{horizon} {freq.value}s asked; the projection has {available} ({reach})")
+                found = service.forecast_for(series_id, as_of, freq=freq.value, horizon=horizon)
                 payload = render.forecast_body(current.snapshot, found, freq.value, horizon, parsed, as_of)
                 return (render.forecast_csv(payload, parsed), "text/csv") if as_csv else (payload, "application/json")
 
