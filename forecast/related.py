@@ -86,9 +86,26 @@ def apply_comparison(part: SeriesForecast, total: SeriesForecast, pooled_sd: flo
     if not comparison.used:
         return replace(part, model=model)
     years, shares, _ = simulate_share(part_history, total_history, total, pooled_sd, damping, np.random.default_rng(seed))
+    year_list, own_years = [int(y) for y in years], [int(y) for y in part.annual_years]
+    # the part's own projection stands for the years its monthly model carries (this year, next year);
+    # the share route takes over after them, re-anchored on the share those years imply, so the path is continuous
+    carried = [y for y in own_years if y in year_list and y <= _last_monthly_year(part)]
+    if carried:
+        anchor = year_list.index(carried[-1])
+        implied = part.annual_paths[:, own_years.index(carried[-1])] / np.maximum(total.annual_paths[:, anchor], 1e-9)
+        shares = np.clip(shares * (implied / np.maximum(shares[:, anchor], 1e-12))[:, None], 0.0, 1.0)
     paths = shares * total.annual_paths
-    from_monthly = {p.period_start.year for p in part.points["year"] if p.reported_share > 0}
-    yearly = [p for p in part.points["year"] if p.period_start.year in from_monthly]
-    yearly += [point_from_draws(date(int(y), 1, 1), date(int(y), 12, 31), paths[:, i]) for i, y in enumerate(years) if int(y) not in from_monthly]
-    model["name"] = f"{model.get('name', '')}; years: share of {total.series_id} x its paths"
-    return replace(part, model=model, annual_years=years, annual_paths=paths, points={**part.points, "year": sorted(yearly, key=lambda p: p.period_start)})
+    for year in carried:
+        paths[:, year_list.index(year)] = part.annual_paths[:, own_years.index(year)]
+    kept = [p for p in part.points["year"] if p.period_start.year in carried or p.period_start.year not in year_list]
+    kept += [point_from_draws(date(y, 1, 1), date(y, 12, 31), paths[:, i]) for i, y in enumerate(year_list) if y not in carried]
+    model["name"] = f"{model.get('name', '')}; years after {carried[-1] if carried else 'the last reported'}: share of {total.series_id} x its paths"
+    return replace(part, model=model, annual_years=years, annual_paths=paths, points={**part.points, "year": sorted(kept, key=lambda p: p.period_start)})
+
+
+def _last_monthly_year(forecast: SeriesForecast) -> int:
+    """The last calendar year whose total the part's monthly model carries (0 if none)."""
+    annual = dict(forecast.model.get("annual", {}))  # type: ignore[call-overload]
+    bridged = annual.get("monthly_model_carries_year")
+    current = [p.period_start.year for p in forecast.points.get("year", []) if p.reported_share > 0]
+    return int(bridged or max(current, default=0))

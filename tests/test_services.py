@@ -128,3 +128,10 @@ def test_nev_exports_report_whether_the_share_of_all_exports_projected_better(fi
     assert related["total"] == "china_exports_caam"  # type: ignore[index]
     assert len(related["origins"]) >= 1  # type: ignore[index,arg-type]
     assert related["used"] == (related["via_share_smape"] < related["direct_smape"])  # type: ignore[index,operator]
+
+
+def test_nev_yearly_projection_runs_on_from_the_years_its_monthly_model_carries(fitted: tuple[ForecastService, Snapshot]) -> None:
+    _, snapshot = fitted
+    medians = [p.median for p in snapshot.forecasts["china_nev_exports_caam"].points["year"][:4]]
+    # whichever route projects the later years, a year's median stays near the one before (no jump at the hand-over)
+    assert all(0.85 < later / earlier < 2.0 for earlier, later in zip(medians, medians[1:], strict=False))
