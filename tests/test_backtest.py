@@ -48,3 +48,10 @@ def test_weights_favour_the_model_with_the_smaller_error() -> None:
     rows = [row(100, 90, 5, "bad"), row(100, 99, 5, "good")]
     weights = inverse_smape_weights(summarise(rows))
     assert weights["good"] > 0.85 and abs(sum(weights.values()) - 1) < 1e-12
+
+
+def test_a_long_annual_series_is_backtested_from_its_ten_most_recent_origins_only() -> None:
+    years = np.arange(2000, 2020, dtype=float)
+    rows = annual_backtest(years, np.linspace(1, 20, 20), [ConstantGrowth()], fallback_sd=0.1, max_horizon=1)
+    # cuts 10..19 years known: origins 2009..2018, each scored on the year after
+    assert [r.origin for r in rows] == [str(y) for y in range(2009, 2019)]
