@@ -244,18 +244,15 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
         current = cache()
         as_csv = wants_csv(request)
         key = f"fc|{series_id}|{horizon}|{freq.value}|{levels}|{as_of}|{as_csv}"
-        body = current._bodies.get(key)
-        if body is None:
-            parsed = _parse_levels(levels)
 
-            def build() -> tuple[object, str]:
-                found = service.forecast_for(series_id, as_of, freq=freq.value, horizon=horizon)
-                payload = render.forecast_body(current.snapshot, found, freq.value, horizon, parsed, as_of)
-                return (render.forecast_csv(payload, parsed), "text/csv") if as_csv else (payload, "application/json")
-
+        def build() -> tuple[object, str]:
             current.snapshot.catalog.require(series_id)
-            body = current.get(key, build)
-        return send(request, body, "forecast", current)
+            parsed = _parse_levels(levels)
+            found = service.forecast_for(series_id, as_of, freq=freq.value, horizon=horizon)
+            payload = render.forecast_body(current.snapshot, found, freq.value, horizon, parsed, as_of)
+            return (render.forecast_csv(payload, parsed), "text/csv") if as_csv else (payload, "application/json")
+
+        return send(request, current.get(key, build), "forecast", current)
 
     @app.get("/v1/targets", tags=["targets"], dependencies=[Reader])
     async def targets(request: Request) -> Response:
