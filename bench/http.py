@@ -331,20 +331,11 @@ def check_get(port: int, path: str, *, headers: dict[str, str] | None = None, ex
 
 
 def find_series(payload: Any, series_id: str) -> dict[str, Any]:
-    """Find series_id in a GET /v1/series answer (a list, or an object holding one)."""
-    items: Any = payload
-    if isinstance(payload, dict):
-        for key in ("series", "items", "data", "results"):
-            if isinstance(payload.get(key), list):
-                items = payload[key]
-                break
-        else:
-            if isinstance(payload.get(series_id), dict):
-                return payload[series_id]
-    if not isinstance(items, list):
-        raise StepError(f"GET /v1/series: unexpected shape {type(payload).__name__}")
-    for item in items:
-        if isinstance(item, dict) and series_id in (item.get("id"), item.get("series_id")):
+    """The entry of series_id in a GET /v1/series answer (a list of series)."""
+    if not isinstance(payload, list):
+        raise StepError(f"GET /v1/series: expected a list, got {type(payload).__name__}")
+    for item in payload:
+        if isinstance(item, dict) and item.get("id") == series_id:
             return item
     raise StepError(f"GET /v1/series: no series with id {series_id}")
 

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from forecast.errors import InsufficientHistory
-from forecast.estimators.curves import AnnualCurve
+from forecast.estimators.curves import AnnualCurve, growth_since
 
 Z80, Z95 = 1.2815515655446004, 1.959963984540054
 COVERAGE_TOLERANCE = 0.05  # calibrate when empirical coverage is off by more than 5 points
@@ -169,12 +169,11 @@ def annual_backtest(
             sigma = shrunk_sd(fitted.residual_sd_, cut - fitted.n_params, fallback_sd)
             scale = float(np.mean(np.abs(np.diff(train_values)))) if cut > 1 else math.nan
             anchor_year, anchor = train_years[-1], train_values[-1]
-            base = fitted.predict(np.array([anchor_year]))[0]
             for h in range(1, max_horizon + 1):
                 index = cut + h - 1
                 if index >= len(years) or years[index] != anchor_year + h:
                     break
-                mean = anchor * fitted.predict(np.array([years[index]]))[0] / base
+                mean = anchor * growth_since(fitted, anchor_year, years[index : index + 1])[0]
                 spread = sigma * math.sqrt(h)
                 rows.append(
                     BacktestRow(

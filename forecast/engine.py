@@ -29,7 +29,7 @@ from forecast.backtest import (
 from forecast.catalog import Catalog
 from forecast.domain import Aggregation, Observation, Qualifier, add_months, month_end, month_index, rounding_unit
 from forecast.errors import InsufficientHistory
-from forecast.estimators.curves import AnnualCurve, BorrowedDampedGrowth, DampedGrowth, annual_family
+from forecast.estimators.curves import AnnualCurve, BorrowedDampedGrowth, DampedGrowth, annual_family, growth_since
 from forecast.estimators.statespace import POSTERIOR_DRAWS, MixedFrequencyStateSpace
 
 LEVELS = (50, 80, 90, 95, 99)
@@ -170,7 +170,7 @@ def monthly_backtest(
         if len(known) < RICH_FIGURES:
             continue
         for name, make in variants:
-            model = make().fit(known, series_id, uncertainty=False)
+            model = make().fit(known, series_id, draws=0)
             fit = model.fit_
             assert fit is not None
             paths = model.simulate(MONTHLY_BACKTEST_HORIZON, n_paths, rng)
@@ -257,7 +257,7 @@ def _annual_paths(
         if not members.any():
             continue
         curve = curves[name]
-        growth = curve.predict(years) / curve.predict(np.array([anchor_year]))[0]
+        growth = growth_since(curve, anchor_year, years)
         steps = _shocks(rng, (int(members.sum()), len(years))) * sigma[name] * calibration
         paths[members] = anchor_draws[members, None] * growth[None, :] * np.exp(np.cumsum(steps, axis=1))
     return years, paths
@@ -559,7 +559,7 @@ def forecast_monthly_array(
             continue
         truth = values[cut : cut + horizon]
         for name, make in variants:
-            model = make().fit(figures(cut), "array", uncertainty=False)
+            model = make().fit(figures(cut), "array", draws=0)
             paths = back(model.simulate(horizon, 300, rng)["month"])
             scale = float(np.mean(np.abs(values[12:cut] - values[: cut - 12]))) if cut > 12 else 1.0
             for h in range(len(truth)):
@@ -571,6 +571,6 @@ def forecast_monthly_array(
     paths_by_model = {}
     for name, make in variants:
         if weights.get(name, 0.0) > 0:
-            paths_by_model[name] = make().fit(figures(len(values)), "array", uncertainty=False).simulate(horizon, n_paths, rng)
+            paths_by_model[name] = make().fit(figures(len(values)), "array", draws=0).simulate(horizon, n_paths, rng)
     combined = _widen(_mixture(paths_by_model, weights, n_paths, rng), calibration.scale)
     return _array_summary(_describe(weights, {}) + (" (in logs)" if logs else ""), back(combined["month"]), levels)

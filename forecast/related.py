@@ -19,7 +19,7 @@ import numpy as np
 
 from forecast.backtest import smape
 from forecast.engine import SeriesForecast, point_from_draws
-from forecast.estimators.curves import BorrowedDampedGrowth, ConstantGrowth
+from forecast.estimators.curves import BorrowedDampedGrowth, ConstantGrowth, growth_since
 from forecast.targets import simulate_share
 
 PARTS = {"china_nev_exports_caam": "china_exports_caam"}  # part -> the total it belongs to
@@ -49,8 +49,7 @@ def _next_year(history: Mapping[int, float], damping: float | None) -> float:
     if damping is not None:
         curves.append(BorrowedDampedGrowth(damping))
     ahead = np.array([years[-1] + 1])
-    last = np.array([years[-1]])
-    return float(np.mean([values[-1] * c.fit(years, values).predict(ahead)[0] / c.predict(last)[0] for c in curves]))
+    return float(np.mean([values[-1] * growth_since(c.fit(years, values), years[-1], ahead)[0] for c in curves]))
 
 
 def compare_share_with_direct(

@@ -23,7 +23,7 @@ import numpy as np
 from forecast.backtest import shrunk_sd
 from forecast.domain import Target, cagr, meets, required_cagr
 from forecast.engine import LAST_PROJECTION_YEAR, SeriesForecast, summarise_draws
-from forecast.estimators.curves import BorrowedDampedGrowth, ConstantGrowth
+from forecast.estimators.curves import BorrowedDampedGrowth, ConstantGrowth, growth_since
 
 ON_TRACK, AT_RISK = 0.7, 0.3
 WHAT_IF_GROWTH = (0.05, 0.10, 0.15, 0.20, 0.30)
@@ -131,7 +131,7 @@ def simulate_share(
     last_year = common[-1]
     for index, curve in enumerate(curves):
         members = pick == index
-        growth = curve.predict(projection_years) / curve.predict(np.array([last_year]))[0]
+        growth = growth_since(curve, last_year, projection_years)
         sd = shrunk_sd(curve.residual_sd_, len(common) - curve.n_params, pooled_sd)
         horizon = np.maximum(projection_years - last_year, 0)
         steps = rng.standard_normal((int(members.sum()), len(projection_years))) * sd

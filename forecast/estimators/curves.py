@@ -30,6 +30,11 @@ class AnnualCurve(Protocol):
     def predict(self, years: np.ndarray) -> np.ndarray: ...
 
 
+def growth_since(curve: AnnualCurve, anchor_year: float, years: np.ndarray) -> np.ndarray:
+    """The curve's growth factor from anchor_year to each of years: projections multiply a known total by it."""
+    return curve.predict(np.asarray(years, dtype=float)) / curve.predict(np.array([anchor_year], dtype=float))[0]
+
+
 def _check(curve: AnnualCurve, years: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     years = np.asarray(years, dtype=float)
     values = np.asarray(values, dtype=float)
@@ -228,34 +233,48 @@ class Gompertz(_SaturatingCurve):
         return [2.0 * top, 2.0, 0.3], ([top, 1e-3, 1e-3], [20.0 * top, 50.0, 5.0])
 
 
-class _LocalForecastCurve:
-    """An exponential-smoothing forecast in logs, seen as a curve: the actual last total, then the forecasts.
+class ThetaLine:
+    """The Theta method in logs (Assimakopoulos and Nikolopoulos 2000; Hyndman and Billah 2003), seen as a curve.
 
-    Unlike the global curves above, these weight recent years most, which is
-    what a series whose growth changed course needs. residual_sd_ is the sd of
-    the one-step-ahead log errors.
+    Simple exponential smoothing plus half the slope of the least-squares line.
+    Unlike the global curves above it weights recent years most, which is what
+    a series whose growth changed course needs. predict() gives the actual
+    totals up to the last year, then the forecasts. The smoothing weight is
+    chosen on a grid by one-step squared error: a few microseconds per fit,
+    which matters because rolling-origin backtests refit it at every origin.
+    residual_sd_ is the sd of the one-step-ahead log errors.
     """
 
-    name = ""
-    min_points = 5
-    n_params = 3
+    name = "theta"
+    min_points = 4
+    n_params = 2
+    ALPHAS = np.linspace(0.05, 1.0, 20)
+    HORIZON = 40  # years of forecasts kept; later years repeat the last
 
-    def _forecast(self, logs: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-        """(one-step-ahead in-sample log predictions, log forecasts for 1..horizon)."""
-        raise NotImplementedError
-
-    def fit(self, years: np.ndarray, values: np.ndarray) -> _LocalForecastCurve:
+    def fit(self, years: np.ndarray, values: np.ndarray) -> ThetaLine:
         years, values = _check(self, years, values)
         self.years_ = years
         self.logs_ = np.log(values)
         self.last_year_ = float(years[-1])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fitted, self.future_ = self._forecast(self.logs_, 40)
+        fitted, self.future_ = self._smooth(self.logs_, self.HORIZON)
         residuals = (self.logs_ - fitted)[1:]
         dof = len(residuals) - self.n_params + 1
         self.residual_sd_ = float(np.sqrt(np.sum(residuals**2) / dof)) if dof > 0 else math.nan
         return self
+
+    def _smooth(self, logs: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+        """(one-step-ahead in-sample log predictions, log forecasts for 1..horizon)."""
+        drift = float(np.polyfit(np.arange(len(logs)), logs, 1)[0]) / 2
+        levels = np.full(len(self.ALPHAS), logs[0])
+        fitted = np.empty((len(self.ALPHAS), len(logs)))
+        for t, value in enumerate(logs):
+            fitted[:, t] = levels + drift
+            levels = self.ALPHAS * value + (1 - self.ALPHAS) * levels
+        best = int(np.argmin(np.sum((logs[1:] - fitted[:, 1:]) ** 2, axis=1)))
+        alpha, level = float(self.ALPHAS[best]), float(levels[best])
+        steps = np.arange(1, horizon + 1)
+        future = level + drift * ((steps - 1) + 1 / alpha - (1 - alpha) ** len(logs) / alpha)
+        return fitted[best], future
 
     def predict(self, years: np.ndarray) -> np.ndarray:
         years = np.asarray(years, dtype=float)
@@ -268,33 +287,6 @@ class _LocalForecastCurve:
                 out[i] = math.exp(float(self.future_[min(h, len(self.future_)) - 1]))
         return out
 
-
-class ThetaLine(_LocalForecastCurve):
-    """The Theta method in logs (Assimakopoulos and Nikolopoulos 2000; Hyndman and Billah 2003).
-
-    Simple exponential smoothing plus half the slope of the least-squares line.
-    The smoothing weight is chosen on a grid by one-step squared error: a few
-    microseconds per fit, which matters because rolling-origin backtests refit
-    it at every origin.
-    """
-
-    name = "theta"
-    min_points = 4
-    n_params = 2
-    ALPHAS = np.linspace(0.05, 1.0, 20)
-
-    def _forecast(self, logs: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-        drift = float(np.polyfit(np.arange(len(logs)), logs, 1)[0]) / 2
-        levels = np.full(len(self.ALPHAS), logs[0])
-        fitted = np.empty((len(self.ALPHAS), len(logs)))
-        for t, value in enumerate(logs):
-            fitted[:, t] = levels + drift
-            levels = self.ALPHAS * value + (1 - self.ALPHAS) * levels
-        best = int(np.argmin(np.sum((logs[1:] - fitted[:, 1:]) ** 2, axis=1)))
-        alpha, level = float(self.ALPHAS[best]), float(levels[best])
-        steps = np.arange(1, horizon + 1)
-        future = level + drift * ((steps - 1) + 1 / alpha - (1 - alpha) ** len(logs) / alpha)
-        return fitted[best], future
 
 def annual_family() -> list[AnnualCurve]:
     return [ConstantGrowth(), LinearTrend(), DampedGrowth(), Logistic(), Gompertz(), ThetaLine()]

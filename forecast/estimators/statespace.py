@@ -254,10 +254,9 @@ class MixedFrequencyStateSpace:
         figures: Sequence[Observation],
         series_id: str = "",
         until: date | None = None,
-        uncertainty: bool = True,
         draws: int = POSTERIOR_DRAWS,
     ) -> MixedFrequencyStateSpace:
-        """Estimate the variances and smooth; `uncertainty=False` skips the posterior draws (backtests)."""
+        """Estimate the variances and smooth; `draws=0` skips the posterior draws (backtests, plain arrays)."""
         if len(figures) < MIN_FIGURES:
             raise InsufficientHistory(series_id, len(figures), MIN_FIGURES)
         first_year = min(f.period.start.year for f in figures)
@@ -294,7 +293,7 @@ class MixedFrequencyStateSpace:
         x_row = model.x_row()
         months = x_row @ smoothed[:, 1:]
         decembers = [t for t in range(1, nobs) if model.month_of(t) == 12]
-        if uncertainty:
+        if draws > 0:
             # the smoothed covariance loses precision where exact totals cancel large prior variances;
             # posterior draws from the simulation smoother do not (Durbin and Koopman 2002)
             months_sd, december_sd = _posterior_sd(model, params, x_row, decembers, draws)
