@@ -7,7 +7,9 @@ RUN pip install --no-cache-dir .
 COPY data ./data
 COPY models/README.md ./models/README.md
 
-ENV FORECAST_HOST=0.0.0.0 \
+ENV OPENBLAS_NUM_THREADS=1 \
+    OMP_NUM_THREADS=1 \
+    FORECAST_HOST=0.0.0.0 \
     FORECAST_PORT=8000 \
     FORECAST_DATA_DIR=/app/data \
     FORECAST_MODELS_DIR=/app/models \

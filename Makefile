@@ -3,6 +3,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# The models' matrices are small: a multi-threaded BLAS only spins, and with several
+# fitting processes on 2 cores it made M3 monthly fits ten times slower (BENCHMARKS.md).
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+
 .PHONY: install serve test fit bench-accuracy bench-http clean
 
 $(STAMP): pyproject.toml

@@ -47,7 +47,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import numpy as np
+# small matrices: one BLAS thread per worker process, or the threads spin against each other
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 import pandas as pd
 
 LEVELS = (80, 95)

@@ -1,0 +1,115 @@
+"""Known answers for the seasonal monthly family and for how the engine carries it over mixed figures."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import joblib
+import numpy as np
+import pytest
+
+from forecast.engine import Prior, _cumulate, fit_monthly, forecast_monthly_array, monthly_candidates
+from forecast.errors import InsufficientHistory
+from forecast.estimators.seasonal import DampedTrendETS, SeasonalARIMA, SeasonalTheta, seasonal_family
+from tests.test_estimators import mixed_figures, synthetic_months
+
+FAMILY = [DampedTrendETS, SeasonalARIMA, SeasonalTheta]
+
+
+def log_seasonal(months: int, seed: int = 3, noise: float = 0.01) -> np.ndarray:
+    """log volumes: a 1% monthly growth, a +-20% seasonal swing, a little noise."""
+    t = np.arange(months)
+    return 10 + 0.01 * t + 0.2 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(seed).normal(0, noise, months)
+
+
+@pytest.mark.parametrize("make", FAMILY, ids=lambda m: m.name)
+def test_each_seasonal_model_continues_a_known_trend_and_season(make) -> None:  # type: ignore[no-untyped-def]
+    values = log_seasonal(108)
+    t = np.arange(108, 120)
+    truth = 10 + 0.01 * t + 0.2 * np.sin(2 * np.pi * t / 12)
+    paths = make().fit(values[:108]).simulate(12, 2000, np.random.default_rng(0))
+    assert paths.shape == (2000, 12)
+    median = np.median(paths, axis=0)
+    # within 5% of the true volume at every step; Theta's drift is half the fitted trend's slope
+    # (Hyndman and Billah 2003), so it lags a pure trend by about half a percent a month
+    tolerance = 0.08 if make is SeasonalTheta else 0.05
+    assert np.max(np.abs(median - truth)) < tolerance
+    low, high = np.percentile(paths, [2.5, 97.5], axis=0)
+    assert np.mean((truth >= low) & (truth <= high)) >= 0.9
+    assert np.all(np.diff(high - low) >= -0.02)  # uncertainty does not shrink with the horizon
+
+
+@pytest.mark.parametrize("make", FAMILY, ids=lambda m: m.name)
+def test_seasonal_paths_are_reproducible_with_a_seed_and_after_a_joblib_round_trip(make, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    model = make().fit(log_seasonal(60))
+    path = tmp_path / "model.joblib"
+    joblib.dump(model, path)
+    loaded = joblib.load(path)
+    np.testing.assert_array_equal(model.simulate(6, 50, np.random.default_rng(4)), loaded.simulate(6, 50, np.random.default_rng(4)))
+    assert not np.array_equal(model.simulate(6, 50, np.random.default_rng(4)), model.simulate(6, 50, np.random.default_rng(5)))
+    assert model.parameters and all(np.isfinite(v) for v in model.parameters.values())
+
+
+@pytest.mark.parametrize("make", FAMILY, ids=lambda m: m.name)
+def test_too_few_months_is_insufficient_history(make) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InsufficientHistory):
+        make().fit(log_seasonal(8))
+
+
+def test_a_damped_trend_grows_less_each_year_instead_of_compounding() -> None:
+    """A young industry's growth slows: ETS-damped's projected yearly growth shrinks with the horizon."""
+    steady = np.linspace(9, 10, 84) + np.random.default_rng(1).normal(0, 0.005, 84)
+    model = DampedTrendETS().fit(steady)
+    assert 0 < model.parameters["damping_trend"] < 1
+    mean = model.simulate(36, 4000, np.random.default_rng(0)).mean(axis=0)
+    first_year, third_year = mean[11] - steady[-1], mean[35] - mean[23]
+    assert 0 < third_year < 0.95 * first_year  # phi^24 of the first year's growth
+
+
+def test_cumulated_totals_continue_the_reported_year_and_quarter_and_reset() -> None:
+    months = np.ones((2, 5))  # five months after a last fitted month of November
+    totals = _cumulate(months, date(2024, 11, 1), ytd_now=110.0, qtd_now=20.0)
+    # Dec 2024 continues both totals; Jan 2025 resets the year and the quarter
+    np.testing.assert_array_equal(totals["ytd"][:, 0], [111.0, 111.0])
+    np.testing.assert_array_equal(totals["qtd"][:, 0], [21.0, 21.0])
+    assert totals["ytd"][0, 1:].tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert totals["qtd"][0, 1:].tolist() == [1.0, 2.0, 3.0, 1.0]  # April starts a quarter
+
+
+def test_the_seasonal_family_is_fitted_on_months_smoothed_from_mixed_figures() -> None:
+    months = synthetic_months()
+    figures = mixed_figures(months, {60, 61})
+    fits = fit_monthly(figures, "s", Prior(), 12, 400, np.random.default_rng(0))
+    assert set(fits.paths) == set(monthly_candidates(len(figures), Prior()))
+    assert set(fits.seasonal) == {m.name for m in seasonal_family()}
+    assert fits.in_logs
+    lead = fits.lead.fit_
+    assert lead is not None and lead.last_month == date(2017, 12, 1)
+    next_year = 10 + 12 * np.arange(96, 108) + 120 * np.sin(2 * np.pi * np.arange(96, 108) / 12)
+    for name in fits.seasonal:
+        paths = fits.paths[name]
+        np.testing.assert_allclose(paths["ytd"][:, -1], paths["month"].sum(axis=1))  # a new year starts from zero
+        median_year = float(np.median(paths["ytd"][:, -1]))
+        assert abs(median_year / (next_year.sum() + 990 * 12) - 1) < 0.05, name
+
+
+def test_only_the_wanted_models_are_simulated_but_the_lead_is_always_fitted() -> None:
+    figures = mixed_figures(synthetic_months(), set())
+    fits = fit_monthly(figures, "s", Prior(), 6, 100, np.random.default_rng(0), wanted=lambda name: name == "theta")
+    assert set(fits.paths) == {"theta"}
+    assert "local_linear_trend" in fits.structural
+
+
+def test_sparse_series_get_no_seasonal_models() -> None:
+    assert monthly_candidates(10, Prior()) == ["local_linear_trend_borrowed"]
+
+
+def test_a_plain_monthly_array_is_forecast_by_the_backtest_weighted_family() -> None:
+    values = np.exp(log_seasonal(96, noise=0.03))
+    result = forecast_monthly_array(values, 12, origins=2)
+    assert "(in logs)" in result.model
+    assert any(name in result.model for name in ("ets_damped", "sarima_airline", "theta"))
+    t = np.arange(96, 108)
+    truth = np.exp(10 + 0.01 * t + 0.2 * np.sin(2 * np.pi * t / 12))
+    assert np.max(np.abs(result.median / truth - 1)) < 0.08
+    assert np.all(result.lower[95] < result.median) and np.all(result.median < result.upper[95])
