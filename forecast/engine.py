@@ -371,8 +371,8 @@ SHOCK_SCALE = 1.959964 / float(student_t.ppf(0.975, SHOCK_DF))
 
 
 # exp() of a t-distributed shock has no mean: one extreme draw in thousands decided the mean of
-# CAAM's 2027 total (73M against a median of 8M). Clipping at the t's 99.5% quantile leaves the
-# 80% and 95% bands, and so the M3 yearly scores, as they were.
+# CAAM's 2027 total (73M against a median of 8M). Clipping at the t's 99.5% quantile lies beyond
+# one year's 95% band; sums over several years can move slightly (M3 yearly not yet re-measured).
 SHOCK_CLIP = float(student_t.ppf(0.995, SHOCK_DF))
 
 
