@@ -49,6 +49,9 @@ WELL_DETERMINED = 0.05  # a smoothed annual total joins the annual history when 
 
 ANNUAL_CALIBRATION_CAP = 2.0
 
+Paths = dict[str, np.ndarray]  # 'month', 'ytd', 'qtd' -> (n_paths, horizon)
+Scorer = Callable[[str, Paths], list[BacktestRow]]  # backtest rows for one model's paths at one origin
+
 
 @dataclass(frozen=True)
 class Prior:
@@ -162,7 +165,7 @@ class MonthlyFits:
 
     structural: dict[str, MixedFrequencyStateSpace]
     seasonal: dict[str, SeasonalModel]
-    paths: dict[str, dict[str, np.ndarray]]
+    paths: dict[str, Paths]
     in_logs: bool
 
     @property
@@ -189,7 +192,7 @@ def fit_monthly(
     seasonality and errors are proportional to the level; figures already in logs pass False.
     """
     structural: dict[str, MixedFrequencyStateSpace] = {}
-    paths: dict[str, dict[str, np.ndarray]] = {}
+    paths: dict[str, Paths] = {}
     for index, (name, make) in enumerate(_variants(len(figures), prior)):
         if index == 0 or wanted(name):
             structural[name] = make().fit(figures, series_id, draws=draws)
@@ -256,7 +259,7 @@ def _row(model: str, origin: date, h: int, figure: Observation, draws: np.ndarra
     )
 
 
-COMBINATION = "combination"  # backtest rows of the weighted mixture itself: what calibration is measured on
+COMBINATION = "combination"  # backtest rows of the weighted mixture itself, reported beside its members'
 
 
 @dataclass(frozen=True)
@@ -266,9 +269,9 @@ class OriginFit:
     origin: date
     last_month: date
     scale: float  # in-sample seasonal naive error per month, for MASE
-    paths: dict[str, dict[str, np.ndarray]]
+    paths: dict[str, Paths]
 
-    def rows(self, model: str, paths: dict[str, np.ndarray], latest: Sequence[Observation]) -> list[BacktestRow]:
+    def rows(self, model: str, paths: Paths, latest: Sequence[Observation]) -> list[BacktestRow]:
         """Score `paths` against every figure reported later that they forecast."""
         rows = []
         for figure in latest:
@@ -302,7 +305,7 @@ def monthly_backtest(
 
 
 def weigh_and_calibrate(
-    per_origin: Sequence[tuple[OriginFit, Callable[[str, dict[str, np.ndarray]], list[BacktestRow]]]],
+    per_origin: Sequence[tuple[dict[str, Paths], Scorer]],
     rng: np.random.Generator,
 ) -> tuple[dict[str, float], Calibration, list[BacktestRow]]:
     """Weights and interval calibration from each model's backtest rows, plus the rows of their mixture.
@@ -312,18 +315,18 @@ def weigh_and_calibrate(
     (a separate scale for the tails changed nothing). The mixture's rows are reported,
     so its backtest scores show.
     """
-    rows = [row for origin, score in per_origin for name, paths in origin.paths.items() for row in score(name, paths)]
+    rows = [row for paths_by_model, score in per_origin for name, paths in paths_by_model.items() for row in score(name, paths)]
     weights = inverse_smape_weights(summarise(rows), power=min(SHARPNESS, len(per_origin) / ORIGINS_PER_SHARPNESS))
     if not weights:
         return {}, Calibration(1.0, math.nan, math.nan, False, 0), rows
     combined_rows = []
-    for origin, score in per_origin:
-        n_paths = next(iter(next(iter(origin.paths.values())).values())).shape[0]
-        combined_rows += score(COMBINATION, _mixture(origin.paths, weights, n_paths, rng))
+    for paths_by_model, score in per_origin:
+        n_paths = next(iter(paths_by_model.values()))["month"].shape[0]
+        combined_rows += score(COMBINATION, _mixture(paths_by_model, weights, n_paths, rng))
     return weights, calibrate(rows), rows + combined_rows
 
 
-def _mixture(paths_by_model: dict[str, dict[str, np.ndarray]], weights: dict[str, float], n_paths: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _mixture(paths_by_model: dict[str, Paths], weights: dict[str, float], n_paths: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Draw whole paths from each model in proportion to its weight (keeps paths coherent)."""
     names = list(paths_by_model)
     probabilities = np.array([weights.get(name, 0.0) for name in names])
@@ -449,7 +452,7 @@ def fit_series(
             monthly_calibration = Calibration(float(fixed_weights.get("monthly_scale", 1.0)), math.nan, math.nan, False, 0)  # type: ignore[arg-type]
         elif catalog_at is not None and len(candidates) > 1:
             origin_fits = monthly_backtest(series_id, prior, catalog_at, origins, rng)
-            scored = [(fit, lambda name, paths, fit=fit: fit.rows(name, paths, figures)) for fit in origin_fits]
+            scored = [(fit.paths, lambda name, paths, fit=fit: fit.rows(name, paths, figures)) for fit in origin_fits]
             monthly_weights, monthly_calibration, monthly_rows = weigh_and_calibrate(scored, rng)
         monthly_weights = monthly_weights or {candidates[0]: 1.0}
         horizon = max(horizon_months, month_index(date(LAST_PROJECTION_YEAR, 12, 1)) - month_index(last_end))
@@ -698,10 +701,10 @@ def forecast_monthly_array(
                                    float(work[t]), "units", Qualifier.EXACT, source, first, uncertainty=1e-6 * max(1.0, abs(float(work[t])))))
         return out
 
-    def scorer(cut: int, scale: float) -> Callable[[str, dict[str, np.ndarray]], list[BacktestRow]]:
+    def scorer(cut: int, scale: float) -> Scorer:
         truth = values[cut : cut + horizon]
 
-        def score(name: str, model_paths: dict[str, np.ndarray]) -> list[BacktestRow]:
+        def score(name: str, model_paths: Paths) -> list[BacktestRow]:
             paths = back(model_paths["month"])
             low95, low80, high80, high95 = np.percentile(paths[:, : len(truth)], [2.5, 10, 90, 97.5], axis=0)
             mean = paths.mean(axis=0)
@@ -720,7 +723,7 @@ def forecast_monthly_array(
             continue
         scale = float(np.mean(np.abs(values[12:cut] - values[: cut - 12]))) if cut > 12 else 1.0
         fits = fit_monthly(figures(cut), "array", Prior(), horizon, 300, rng, logs=False)
-        scored.append((OriginFit(add_months(start, cut - 1), add_months(start, cut - 1), scale, fits.paths), scorer(cut, scale)))
+        scored.append((fits.paths, scorer(cut, scale)))
     weights, calibration, _ = weigh_and_calibrate(scored, rng)
     weights = weights or {monthly_candidates(RICH_FIGURES, Prior())[0]: 1.0}
     fits = fit_monthly(figures(len(values)), "array", Prior(), horizon, n_paths, rng, wanted=lambda name: weights.get(name, 0.0) > 0, logs=False)
