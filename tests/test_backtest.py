@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 
-from forecast.backtest import BacktestRow, annual_backtest, calibrate, coverage, inverse_smape_weights, mase, smape, summarise
+from forecast.backtest import (
+    BacktestRow,
+    annual_backtest,
+    calibrate,
+    coverage,
+    inverse_smape_weights,
+    mase,
+    smape,
+    spread_origins,
+    summarise,
+)
 from forecast.estimators.curves import ConstantGrowth
 
 
@@ -55,3 +67,11 @@ def test_a_long_annual_series_is_backtested_from_its_ten_most_recent_origins_onl
     rows = annual_backtest(years, np.linspace(1, 20, 20), [ConstantGrowth()], fallback_sd=0.1, max_horizon=1)
     # cuts 10..19 years known: origins 2009..2018, each scored on the year after
     assert [r.origin for r in rows] == [str(y) for y in range(2009, 2019)]
+
+
+def test_backtest_origins_are_spread_over_the_recent_vintages_and_skip_the_newest() -> None:
+    vintages = [date(2024, month, 10) for month in range(1, 13)] + [date(2024, 3, 10)]  # a repeat counts once
+    # last 3 x 2 = 6 vintages (July..December), every 3rd of them without December: July and October
+    assert spread_origins(vintages, 2) == [date(2024, 7, 10), date(2024, 10, 10)]
+    # fewer vintages than wanted: all but the newest
+    assert spread_origins(vintages[:3], 8) == [date(2024, 1, 10), date(2024, 2, 10)]
