@@ -108,30 +108,53 @@ def naive_scale(history: np.ndarray, season: int) -> float:
 # ----------------------------------------------------------------------------- ours
 
 
-def _ours_one(task: tuple[str, np.ndarray, int]) -> Forecast:
+def _backtest_one(task: tuple[np.ndarray, int]) -> list[object]:
+    from forecast.engine import monthly_array_backtest
+
+    values, horizon = task
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return monthly_array_backtest(values, horizon)
+
+
+def _ours_one(task: tuple[str, np.ndarray, int, object, object]) -> Forecast:
     from forecast.engine import forecast_annual_array, forecast_monthly_array
 
-    kind, values, horizon = task
+    kind, values, horizon, prior, backtest = task
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if kind == "yearly":
             result = forecast_annual_array(values, horizon, levels=LEVELS)
         else:
-            result = forecast_monthly_array(values, horizon, levels=LEVELS)
+            result = forecast_monthly_array(values, horizon, prior=prior, backtest=backtest, levels=LEVELS)
     return Forecast(np.asarray(result.median), {k: np.asarray(v) for k, v in result.lower.items()}, {k: np.asarray(v) for k, v in result.upper.items()})
 
 
-def run_ours(kind: str, histories: Sequence[np.ndarray], horizon: int, jobs: int) -> tuple[list[Forecast], float]:
+def _map(function: Callable[[object], object], tasks: Sequence[object], jobs: int, desc: str) -> list[object]:
     from tqdm import tqdm
 
-    started = time.perf_counter()
-    tasks = [(kind, history, horizon) for history in histories]
     if jobs > 1:
         with ProcessPoolExecutor(jobs) as pool:
-            results = list(tqdm(pool.map(_ours_one, tasks, chunksize=4), total=len(tasks), desc="ours", file=sys.stderr))
-    else:
-        results = [_ours_one(task) for task in tqdm(tasks, desc="ours", file=sys.stderr)]
-    return results, time.perf_counter() - started
+            return list(tqdm(pool.map(function, tasks, chunksize=4), total=len(tasks), desc=desc, file=sys.stderr))
+    return [function(task) for task in tqdm(tasks, desc=desc, file=sys.stderr)]
+
+
+def run_ours(kind: str, histories: Sequence[np.ndarray], horizon: int, jobs: int) -> tuple[list[Forecast], float]:
+    """Yearly: each series on its own. Monthly: the collection is backtested first, and each
+    model's skill pooled over it (backtest.model_skill) ranks the models of every series."""
+    from forecast.backtest import model_skill, summarise
+    from forecast.engine import Prior
+
+    started = time.perf_counter()
+    backtests: list[object] = [None] * len(histories)
+    prior = Prior()
+    if kind == "monthly":
+        backtests = _map(_backtest_one, [(history, horizon) for history in histories], jobs, "ours: backtest")
+        prior = Prior(monthly_skill=model_skill([summarise(rows) for rows in backtests]), source="m3-monthly backtests")  # type: ignore[arg-type]
+        print(f"[bench.accuracy] pooled skill: {json.dumps({k: round(v, 3) for k, v in (prior.monthly_skill or {}).items()})}", file=sys.stderr, flush=True)
+    tasks = [(kind, history, horizon, prior, backtest) for history, backtest in zip(histories, backtests, strict=True)]
+    results = _map(_ours_one, tasks, jobs, "ours")
+    return results, time.perf_counter() - started  # type: ignore[return-value]
 
 
 # ------------------------------------------------------------------------ baselines

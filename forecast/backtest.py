@@ -113,12 +113,64 @@ SHARPNESS = 3  # weights ~ sMAPE^-3: on M3 yearly this beat ^-1 (17.25 vs 17.41 
 
 def inverse_smape_weights(summary: dict[str, dict[str, object]], power: float = SHARPNESS) -> dict[str, float]:
     """Combination weights proportional to sMAPE^-power over models that were backtested."""
-    scores = {m: float(s["smape"]) for m, s in summary.items() if s["n"] and not math.isnan(float(s["smape"]))}  # type: ignore[arg-type]
+    scores = _smapes(summary)
     if not scores:
         return {}
     inverse = {m: max(v, 1e-6) ** -power for m, v in scores.items()}
     total = sum(inverse.values())
     return {m: v / total for m, v in inverse.items()}
+
+
+# A collection's pooled skill counts as much as this many backtest origins of the series' own.
+POOLED_ORIGINS = 3.0
+POOLED_BEST = 2  # the monthly forecast is the equal-weight mixture of this many best models
+
+
+def model_skill(summaries: Sequence[dict[str, dict[str, object]]]) -> dict[str, float]:
+    """Each model's backtest sMAPE relative to its family's mean on the same series, averaged over a collection.
+
+    Relative, so that series with large errors do not decide alone; below 1 is better than the family.
+    """
+    ratios: dict[str, list[float]] = defaultdict(list)
+    for summary in summaries:
+        scores = _smapes(summary)
+        level = float(np.mean(list(scores.values()))) if scores else math.nan
+        if not level > 0:
+            continue
+        for model, value in scores.items():
+            ratios[model].append(value / level)
+    return {model: float(np.mean(values)) for model, values in ratios.items()}
+
+
+def pooled_best_weights(
+    summary: dict[str, dict[str, object]],
+    origins: int,
+    skill: dict[str, float] | None = None,
+    best: int = POOLED_BEST,
+) -> dict[str, float]:
+    """Equal weights on the `best` models by backtest sMAPE, shrunk toward the collection's skill.
+
+    One or two origins of one series rank close models by chance: on the 340 M3 monthly
+    series shorter than 60 months (one backtest origin each) weights ~ sMAPE^-p scored
+    22.97, the two best by their own sMAPE alone 22.68, and the two best after shrinking
+    toward the collection's skill (POOLED_ORIGINS = 3) 21.89, while the longer series were
+    unchanged (10.63). Pooling the few best with equal weights rather than weighting all
+    follows Kourentzes, Barrow and Petropoulos (2019). Without a skill the ranking is the
+    series' own backtest.
+    """
+    scores = _smapes(summary)
+    if not scores:
+        return {}
+    if skill:
+        level = float(np.mean(list(scores.values())))
+        scores = {m: (origins * v + POOLED_ORIGINS * skill.get(m, 1.0) * level) / (origins + POOLED_ORIGINS) for m, v in scores.items()}
+    chosen = sorted(scores, key=lambda m: scores[m])[:best]
+    return {m: 1.0 / len(chosen) for m in chosen}
+
+
+def _smapes(summary: dict[str, dict[str, object]]) -> dict[str, float]:
+    scores = {m: float(s["smape"]) for m, s in summary.items() if s["n"]}  # type: ignore[arg-type]
+    return {m: v for m, v in scores.items() if not math.isnan(v)}
 
 
 @dataclass(frozen=True)

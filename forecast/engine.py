@@ -19,12 +19,12 @@ import numpy as np
 from scipy.stats import t as student_t
 
 from forecast.backtest import (
-    SHARPNESS,
     BacktestRow,
     Calibration,
     annual_backtest,
     calibrate,
     inverse_smape_weights,
+    pooled_best_weights,
     shrunk_sd,
     summarise,
 )
@@ -38,10 +38,6 @@ from forecast.estimators.statespace import POSTERIOR_DRAWS, MixedFrequencyStateS
 LEVELS = (50, 80, 90, 95, 99)
 LAST_PROJECTION_YEAR = 2035
 MIN_FIGURES = 2
-# Monthly weights ~ sMAPE^-p with p = origins / 2, at most SHARPNESS: two origins cannot rank
-# close members (every 5th M3 monthly series: p=1 scored 13.40, equal weights 13.36), while the
-# CAAM series' six-plus origins separate them clearly (random walk with drift 5.0, airline 19.4).
-ORIGINS_PER_SHARPNESS = 2.0
 RICH_FIGURES = 24  # below this, variances are borrowed from the national series
 MONTHLY_BACKTEST_HORIZON = 12
 WELL_DETERMINED = 0.05  # a smoothed annual total joins the annual history when its sd is under 5%
@@ -59,13 +55,16 @@ class Prior:
 
     monthly_params: level, slope and irregular variances of the structural model, in scaled units;
     annual_sd: sd of one-year-ahead log errors pooled over backtested series;
-    damping: the national series' damped-growth phi.
+    damping: the national series' damped-growth phi;
+    monthly_skill: each monthly model's backtest sMAPE relative to its family's, pooled over a
+    collection of series (backtest.model_skill); None ranks models by the series' own backtest.
     """
 
     monthly_params: tuple[float, ...] = (1e-2, 1e-5, 1e-3)
     annual_sd: float = 0.15
     damping: float | None = None
     source: str = "default"
+    monthly_skill: dict[str, float] | None = None
 
 
 def pooled_annual_sd(rows: Sequence[BacktestRow]) -> float | None:
@@ -307,6 +306,7 @@ def monthly_backtest(
 def weigh_and_calibrate(
     per_origin: Sequence[tuple[dict[str, Paths], Scorer]],
     rng: np.random.Generator,
+    skill: dict[str, float] | None = None,
 ) -> tuple[dict[str, float], Calibration, list[BacktestRow]]:
     """Weights and interval calibration from each model's backtest rows, plus the rows of their mixture.
 
@@ -316,7 +316,7 @@ def weigh_and_calibrate(
     so its backtest scores show.
     """
     rows = [row for paths_by_model, score in per_origin for name, paths in paths_by_model.items() for row in score(name, paths)]
-    weights = inverse_smape_weights(summarise(rows), power=min(SHARPNESS, len(per_origin) / ORIGINS_PER_SHARPNESS))
+    weights = pooled_best_weights(summarise(rows), len(per_origin), skill)
     if not weights:
         return {}, Calibration(1.0, math.nan, math.nan, False, 0), rows
     combined_rows = []
@@ -453,7 +453,7 @@ def fit_series(
         elif catalog_at is not None and len(candidates) > 1:
             origin_fits = monthly_backtest(series_id, prior, catalog_at, origins, rng)
             scored = [(fit.paths, lambda name, paths, fit=fit: fit.rows(name, paths, figures)) for fit in origin_fits]
-            monthly_weights, monthly_calibration, monthly_rows = weigh_and_calibrate(scored, rng)
+            monthly_weights, monthly_calibration, monthly_rows = weigh_and_calibrate(scored, rng, prior.monthly_skill)
         monthly_weights = monthly_weights or {candidates[0]: 1.0}
         horizon = max(horizon_months, month_index(date(LAST_PROJECTION_YEAR, 12, 1)) - month_index(last_end))
         fits = fit_monthly(
@@ -665,10 +665,71 @@ def forecast_annual_array(
     return _array_summary(_describe({}, kept), paths, levels)
 
 
+@dataclass(frozen=True)
+class MonthlyArray:
+    """A plain, complete monthly array starting in January, as figures the monthly family reads.
+
+    A complete array has no totals to add up, so a positive one is modelled in logs
+    (in_logs=None: whenever every value is positive), which makes its seasonality
+    and errors proportional to its level.
+    """
+
+    values: np.ndarray
+    logs: bool
+
+    @classmethod
+    def of(cls, values: Sequence[float], in_logs: bool | None = None) -> MonthlyArray:
+        values = np.asarray(values, dtype=float)
+        return cls(values, bool(np.all(values > 0)) if in_logs is None else in_logs)
+
+    def figures(self, upto: int) -> list[Observation]:
+        from forecast.domain import Kind, Period, Source
+
+        work = np.log(self.values[:upto]) if self.logs else self.values[:upto]
+        source, start = Source("array"), date(2000, 1, 1)
+        out = []
+        for t, value in enumerate(work):
+            first = add_months(start, t)
+            out.append(Observation("array", Period(first, month_end(first.year, first.month)), Aggregation.MONTH, Kind.LEVEL,
+                                   float(value), "units", Qualifier.EXACT, source, first, uncertainty=1e-6 * max(1.0, abs(float(value)))))
+        return out
+
+    def unlogged(self, paths: np.ndarray) -> np.ndarray:
+        return np.exp(paths) if self.logs else paths
+
+
+def monthly_array_backtest(
+    values: Sequence[float], horizon: int, *, origins: int = 2, seed: int = 0, in_logs: bool | None = None
+) -> list[BacktestRow]:
+    """Each monthly model's rows at `origins` cut-offs `horizon` months apart (none shorter than RICH_FIGURES)."""
+    rng = np.random.default_rng(seed)
+    array = MonthlyArray.of(values, in_logs)
+    rows: list[BacktestRow] = []
+    for k in range(origins, 0, -1):
+        cut = len(array.values) - k * horizon
+        if cut < RICH_FIGURES:
+            continue
+        truth = array.values[cut : cut + horizon]
+        scale = float(np.mean(np.abs(array.values[12:cut] - array.values[: cut - 12]))) if cut > 12 else 1.0
+        fits = fit_monthly(array.figures(cut), "array", Prior(), horizon, 300, rng, logs=False)
+        for name, model_paths in fits.paths.items():
+            paths = array.unlogged(model_paths["month"][:, : len(truth)])
+            low95, low80, high80, high95 = np.percentile(paths, [2.5, 10, 90, 97.5], axis=0)
+            mean = paths.mean(axis=0)
+            rows += [
+                BacktestRow(name, str(cut), h + 1, f"t{cut + h}", float(truth[h]), float(mean[h]),
+                            float(low80[h]), float(high80[h]), float(low95[h]), float(high95[h]), scale)
+                for h in range(len(truth))
+            ]
+    return rows
+
+
 def forecast_monthly_array(
     values: Sequence[float],
     horizon: int,
     *,
+    prior: Prior = Prior(),
+    backtest: Sequence[BacktestRow] | None = None,
     n_paths: int = 500,
     seed: int = 0,
     levels: Sequence[int] = (80, 95),
@@ -677,55 +738,16 @@ def forecast_monthly_array(
 ) -> ArrayForecast:
     """The monthly selection of fit_series on a plain, complete monthly array starting in January.
 
-    Rolling origin at `origins` cut-offs `horizon` months apart picks the weights
-    of the trend variants and the interval calibration, as for reported series.
-    A complete monthly array has no totals to add up, so a positive one can be
-    modelled in logs (in_logs=None: whenever every value is positive), which
-    makes its seasonality and errors proportional to its level.
+    Its rolling-origin rows (`backtest`, computed here when not given) pick the
+    models, ranked with the collection's skill in `prior`, and calibrate the
+    intervals, as for reported series. A collection is backtested first, so its
+    skill can be pooled before any series is forecast (bench/accuracy.py).
     """
-    from forecast.domain import Kind, Period, Source
-
-    rng = np.random.default_rng(seed)
-    values = np.asarray(values, dtype=float)
-    logs = bool(np.all(values > 0)) if in_logs is None else in_logs
-    work = np.log(values) if logs else values
-    back = np.exp if logs else (lambda paths: paths)
-    start = date(2000, 1, 1)
-    source = Source("array")
-
-    def figures(upto: int) -> list[Observation]:
-        out = []
-        for t in range(upto):
-            first = add_months(start, t)
-            out.append(Observation("array", Period(first, month_end(first.year, first.month)), Aggregation.MONTH, Kind.LEVEL,
-                                   float(work[t]), "units", Qualifier.EXACT, source, first, uncertainty=1e-6 * max(1.0, abs(float(work[t])))))
-        return out
-
-    def scorer(cut: int, scale: float) -> Scorer:
-        truth = values[cut : cut + horizon]
-
-        def score(name: str, model_paths: Paths) -> list[BacktestRow]:
-            paths = back(model_paths["month"])
-            low95, low80, high80, high95 = np.percentile(paths[:, : len(truth)], [2.5, 10, 90, 97.5], axis=0)
-            mean = paths.mean(axis=0)
-            return [
-                BacktestRow(name, str(cut), h + 1, f"t{cut + h}", float(truth[h]), float(mean[h]),
-                            float(low80[h]), float(high80[h]), float(low95[h]), float(high95[h]), scale)
-                for h in range(len(truth))
-            ]
-
-        return score
-
-    scored = []
-    for k in range(origins, 0, -1):
-        cut = len(values) - k * horizon
-        if cut < RICH_FIGURES:
-            continue
-        scale = float(np.mean(np.abs(values[12:cut] - values[: cut - 12]))) if cut > 12 else 1.0
-        fits = fit_monthly(figures(cut), "array", Prior(), horizon, 300, rng, logs=False)
-        scored.append((fits.paths, scorer(cut, scale)))
-    weights, calibration, _ = weigh_and_calibrate(scored, rng)
+    rng = np.random.default_rng(seed + 1)
+    array = MonthlyArray.of(values, in_logs)
+    rows = list(backtest) if backtest is not None else monthly_array_backtest(values, horizon, origins=origins, seed=seed, in_logs=in_logs)
+    weights = pooled_best_weights(summarise(rows), len({r.origin for r in rows}), prior.monthly_skill)
     weights = weights or {monthly_candidates(RICH_FIGURES, Prior())[0]: 1.0}
-    fits = fit_monthly(figures(len(values)), "array", Prior(), horizon, n_paths, rng, wanted=lambda name: weights.get(name, 0.0) > 0, logs=False)
-    combined = _widen(_mixture(fits.paths, weights, n_paths, rng), calibration.scale)
-    return _array_summary(_describe(weights, {}) + (" (in logs)" if logs else ""), back(combined["month"]), levels)
+    fits = fit_monthly(array.figures(len(array.values)), "array", Prior(), horizon, n_paths, rng, wanted=lambda name: weights.get(name, 0.0) > 0, logs=False)
+    combined = _widen(_mixture(fits.paths, weights, n_paths, rng), calibrate(rows).scale)
+    return _array_summary(_describe(weights, {}) + (" (in logs)" if array.logs else ""), array.unlogged(combined["month"]), levels)

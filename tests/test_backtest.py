@@ -13,6 +13,8 @@ from forecast.backtest import (
     coverage,
     inverse_smape_weights,
     mase,
+    model_skill,
+    pooled_best_weights,
     smape,
     spread_origins,
     summarise,
@@ -75,3 +77,22 @@ def test_backtest_origins_are_spread_over_the_recent_vintages_and_skip_the_newes
     assert spread_origins(vintages, 2) == [date(2024, 7, 10), date(2024, 10, 10)]
     # fewer vintages than wanted: all but the newest
     assert spread_origins(vintages[:3], 8) == [date(2024, 1, 10), date(2024, 2, 10)]
+
+
+def test_the_two_best_models_by_their_own_backtest_share_the_weight_equally() -> None:
+    rows = [row(100, 90, 5, "bad"), row(100, 99, 5, "good"), row(100, 97, 5, "fair")]
+    assert pooled_best_weights(summarise(rows), origins=1) == {"good": 0.5, "fair": 0.5}
+
+
+def test_a_collections_skill_outweighs_one_noisy_origin_but_not_many() -> None:
+    # on this series "lucky" beat "steady" at its one origin, by a little
+    rows = [row(100, 96, 5, "lucky"), row(100, 95, 5, "steady"), row(100, 80, 5, "poor")]
+    summary = summarise(rows)
+    skill = model_skill([
+        {"lucky": {"smape": 30.0, "n": 18}, "steady": {"smape": 10.0, "n": 18}, "poor": {"smape": 20.0, "n": 18}},
+        {"lucky": {"smape": 12.0, "n": 18}, "steady": {"smape": 4.0, "n": 18}, "poor": {"smape": 8.0, "n": 18}},
+    ])
+    assert abs(skill["lucky"] - 1.5) < 1e-12 and abs(skill["steady"] - 0.5) < 1e-12  # relative to each series' mean
+    assert pooled_best_weights(summary, origins=1, skill=skill, best=1) == {"steady": 1.0}
+    assert pooled_best_weights(summary, origins=1, best=1) == {"lucky": 1.0}  # no skill: its own backtest decides
+    assert pooled_best_weights(summary, origins=50, skill=skill, best=1) == {"lucky": 1.0}  # fifty origins outweigh the pool

@@ -8,7 +8,7 @@ import joblib
 import numpy as np
 import pytest
 
-from forecast.engine import Prior, _cumulate, fit_monthly, forecast_monthly_array, monthly_candidates
+from forecast.engine import Prior, _cumulate, fit_monthly, forecast_monthly_array, monthly_array_backtest, monthly_candidates
 from forecast.errors import InsufficientHistory
 from forecast.estimators.seasonal import DampedTrendETS, SeasonalARIMA, SeasonalTheta, seasonal_family
 from tests.test_estimators import mixed_figures, synthetic_months
@@ -113,3 +113,14 @@ def test_a_plain_monthly_array_is_forecast_by_the_backtest_weighted_family() -> 
     truth = np.exp(10 + 0.01 * t + 0.2 * np.sin(2 * np.pi * t / 12))
     assert np.max(np.abs(result.median / truth - 1)) < 0.08
     assert np.all(result.lower[95] < result.median) and np.all(result.median < result.upper[95])
+
+
+def test_a_collections_backtest_and_skill_are_reused_rather_than_recomputed() -> None:
+    values = np.exp(log_seasonal(96, noise=0.03))
+    rows = monthly_array_backtest(values, 12, origins=2)
+    assert {r.origin for r in rows} == {"72", "84"} and {r.horizon for r in rows} == set(range(1, 13))
+    skill = {"theta": 0.5, "ets_damped": 0.6}  # a collection where these two won
+    result = forecast_monthly_array(values, 12, prior=Prior(monthly_skill=skill), backtest=rows)
+    assert result.model.startswith("monthly: 0.50 ") and "theta" in result.model and "ets_damped" in result.model
+    only_theta = forecast_monthly_array(values, 12, backtest=[r for r in rows if r.model == "theta"])
+    assert only_theta.model == "monthly: 1.00 theta (in logs)"
