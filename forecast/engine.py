@@ -22,8 +22,8 @@ from forecast.backtest import (
     BacktestRow,
     Calibration,
     annual_backtest,
+    annual_curve_weights,
     calibrate,
-    inverse_smape_weights,
     pooled_best_weights,
     shrunk_sd,
     summarise,
@@ -57,7 +57,8 @@ class Prior:
     annual_sd: sd of one-year-ahead log errors pooled over backtested series;
     damping: the national series' damped-growth phi;
     monthly_skill: each monthly model's backtest sMAPE relative to its family's, pooled over a
-    collection of series (backtest.model_skill); None ranks models by the series' own backtest.
+    collection of series (backtest.model_skill); None ranks models by the series' own backtest;
+    annual_skill: the same for the annual curves (backtest.annual_curve_weights).
     """
 
     monthly_params: tuple[float, ...] = (1e-2, 1e-5, 1e-3)
@@ -65,6 +66,7 @@ class Prior:
     damping: float | None = None
     source: str = "default"
     monthly_skill: dict[str, float] | None = None
+    annual_skill: dict[str, float] | None = None
 
 
 def pooled_annual_sd(rows: Sequence[BacktestRow]) -> float | None:
@@ -375,11 +377,11 @@ SHOCK_SCALE = 1.959964 / float(student_t.ppf(0.975, SHOCK_DF))
 
 # exp() of a t-distributed shock has no mean: one extreme draw in thousands decided the mean of
 # CAAM's 2027 total (73M against a median of 8M). Clipping at the t's 99.5% quantile lies beyond
-# one year's 95% band; sums over several years can move slightly (M3 yearly not yet re-measured).
+# one year's 95% band; on M3 yearly coverage moved from 80.9% / 94.6% to 80.5% / 93.7% (BENCHMARKS.md).
 SHOCK_CLIP = float(student_t.ppf(0.995, SHOCK_DF))
 
 
-def _shocks(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+def yearly_shocks(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     """Standardised yearly log-growth shocks: t(SHOCK_DF), with the normal's 2.5% and 97.5% quantiles."""
     return np.clip(rng.standard_t(SHOCK_DF, shape), -SHOCK_CLIP, SHOCK_CLIP) * SHOCK_SCALE
 
@@ -407,9 +409,17 @@ def _annual_paths(
             continue
         curve = curves[name]
         growth = growth_since(curve, anchor_year, years)
-        steps = _shocks(rng, (int(members.sum()), len(years))) * sigma[name] * calibration
+        steps = yearly_shocks(rng, (int(members.sum()), len(years))) * sigma[name] * calibration
         paths[members] = anchor_draws[members, None] * growth[None, :] * np.exp(np.cumsum(steps, axis=1))
     return years, paths
+
+
+def annual_candidates(n_years: int, prior: Prior) -> list[AnnualCurve]:
+    """The annual curves a series with n_years totals can fit, plus borrowed damping below DampedGrowth's minimum."""
+    candidates: list[AnnualCurve] = [curve for curve in annual_family() if curve.min_points <= n_years]
+    if prior.damping is not None and 2 <= n_years < DampedGrowth.min_points:
+        candidates.append(BorrowedDampedGrowth(prior.damping))
+    return candidates
 
 
 def fit_series(
@@ -472,9 +482,7 @@ def fit_series(
     history = _annual_history(figures, lead, current_draws, current_year)
     years = np.array(list(history), dtype=float)
     values = np.array([v for v, _ in history.values()])
-    candidates: list[AnnualCurve] = [curve for curve in annual_family() if curve.min_points <= len(years)]
-    if prior.damping is not None and 2 <= len(years) < DampedGrowth.min_points:
-        candidates.append(BorrowedDampedGrowth(prior.damping))
+    candidates = annual_candidates(len(years), prior)
     annual_rows: list[BacktestRow] = []
     if fixed_weights is not None:
         annual_weights = {k: float(v) for k, v in dict(fixed_weights.get("annual_weights", {})).items()}  # type: ignore[call-overload]
@@ -482,7 +490,7 @@ def fit_series(
         annual_calibration = Calibration(annual_scale, math.nan, math.nan, False, 0)
     else:
         annual_rows = annual_backtest(years, values, candidates, prior.annual_sd)
-        annual_weights = inverse_smape_weights(summarise(annual_rows))
+        annual_weights = annual_curve_weights(summarise(annual_rows), prior.annual_skill)
         # one year ahead only: longer horizons lean on the random-walk assumption being calibrated
         annual_calibration = calibrate([row for row in annual_rows if row.horizon == 1])
         if annual_calibration.scale > ANNUAL_CALIBRATION_CAP:
@@ -636,18 +644,29 @@ def _array_summary(model: str, paths: np.ndarray, levels: Sequence[int]) -> Arra
     return ArrayForecast(model, paths.mean(axis=0), lower, upper, np.median(paths, axis=0))
 
 
+def annual_array_backtest(values: Sequence[float], prior: Prior = Prior()) -> list[BacktestRow]:
+    """Rolling-origin rows of the annual family on a plain yearly array (years 0, 1, ...)."""
+    values = np.asarray(values, dtype=float)
+    return annual_backtest(np.arange(len(values), dtype=float), values, annual_candidates(len(values), prior), prior.annual_sd)
+
+
 def forecast_annual_array(
-    values: Sequence[float], horizon: int, *, prior: Prior = Prior(), n_paths: int = 1000, seed: int = 0, levels: Sequence[int] = (80, 95)
+    values: Sequence[float],
+    horizon: int,
+    *,
+    prior: Prior = Prior(),
+    backtest: Sequence[BacktestRow] | None = None,
+    n_paths: int = 1000,
+    seed: int = 0,
+    levels: Sequence[int] = (80, 95),
 ) -> ArrayForecast:
-    """The annual selection of fit_series on a plain yearly array: backtest, weights, calibration, paths."""
+    """The annual selection of fit_series on a plain yearly array: backtest (unless given), weights, calibration, paths."""
     rng = np.random.default_rng(seed)
     values = np.asarray(values, dtype=float)
     years = np.arange(len(values), dtype=float)
-    candidates: list[AnnualCurve] = [c for c in annual_family() if c.min_points <= len(years)]
-    if prior.damping is not None and len(years) < DampedGrowth.min_points:
-        candidates.append(BorrowedDampedGrowth(prior.damping))
-    rows = annual_backtest(years, values, candidates, prior.annual_sd)
-    weights = inverse_smape_weights(summarise(rows)) or {"constant_growth": 1.0}
+    candidates = annual_candidates(len(years), prior)
+    rows = list(backtest) if backtest is not None else annual_array_backtest(values, prior)
+    weights = annual_curve_weights(summarise(rows), prior.annual_skill) or {"constant_growth": 1.0}
     calibration = calibrate([row for row in rows if row.horizon == 1])
     scale = min(calibration.scale, ANNUAL_CALIBRATION_CAP)
     curves, sigma = {}, {}

@@ -22,7 +22,7 @@ import numpy as np
 
 from forecast.backtest import shrunk_sd
 from forecast.domain import Target, cagr, meets, required_cagr
-from forecast.engine import LAST_PROJECTION_YEAR, SeriesForecast, summarise_draws
+from forecast.engine import LAST_PROJECTION_YEAR, SeriesForecast, summarise_draws, yearly_shocks
 from forecast.estimators.curves import BorrowedDampedGrowth, ConstantGrowth, growth_since
 
 ON_TRACK, AT_RISK = 0.7, 0.3
@@ -134,7 +134,7 @@ def simulate_share(
         growth = growth_since(curve, last_year, projection_years)
         sd = shrunk_sd(curve.residual_sd_, len(common) - curve.n_params, pooled_sd)
         horizon = np.maximum(projection_years - last_year, 0)
-        steps = rng.standard_normal((int(members.sum()), len(projection_years))) * sd
+        steps = yearly_shocks(rng, (int(members.sum()), len(projection_years))) * sd
         noise = np.cumsum(steps, axis=1) * (horizon > 0)
         paths[members] = history[last_year] * growth[None, :] * np.exp(noise)
     return projection_years, np.clip(paths, 0.0, 1.0), history

@@ -9,6 +9,7 @@ import numpy as np
 from forecast.backtest import (
     BacktestRow,
     annual_backtest,
+    annual_curve_weights,
     calibrate,
     coverage,
     inverse_smape_weights,
@@ -96,3 +97,13 @@ def test_a_collections_skill_outweighs_one_noisy_origin_but_not_many() -> None:
     assert pooled_best_weights(summary, origins=1, skill=skill, best=1) == {"steady": 1.0}
     assert pooled_best_weights(summary, origins=1, best=1) == {"lucky": 1.0}  # no skill: its own backtest decides
     assert pooled_best_weights(summary, origins=50, skill=skill, best=1) == {"lucky": 1.0}  # fifty origins outweigh the pool
+
+
+def test_annual_curves_of_best_pooled_skill_share_the_weight_among_those_this_series_could_fit() -> None:
+    rows = [row(100, 99, 5, "lucky"), row(100, 90, 5, "steady"), row(100, 80, 5, "sound"), row(100, 95, 5, "fair")]
+    summary = summarise(rows)
+    skill = {"lucky": 1.2, "steady": 0.9, "sound": 0.95, "fair": 1.0, "unfitted": 0.5}
+    assert annual_curve_weights(summary, skill, best=3) == {"steady": 1 / 3, "sound": 1 / 3, "fair": 1 / 3}
+    # without a collection's skill the series' own backtest decides, sharpest on the smallest error
+    own = annual_curve_weights(summary)
+    assert own == inverse_smape_weights(summary) and max(own, key=own.__getitem__) == "lucky"

@@ -136,3 +136,20 @@ def test_a_fitted_model_saved_with_joblib_and_loaded_forecasts_identically(tmp_p
     second = loaded.simulate(12, 200, np.random.default_rng(7))
     for key in first:
         np.testing.assert_array_equal(first[key], second[key])
+
+
+def test_an_annual_arrays_backtest_and_skill_are_reused_and_pick_the_curves() -> None:
+    from forecast.engine import Prior, annual_array_backtest, forecast_annual_array
+
+    rng = np.random.default_rng(3)
+    values = 100 * np.exp(np.cumsum(0.06 + rng.normal(0, 0.03, 20)))
+    rows = annual_array_backtest(values)
+    assert {r.origin for r in rows} == {str(year) for year in range(9, 19)}  # the ten most recent origins
+    skill = {"gompertz": 0.9, "theta": 0.92, "linear_trend": 0.95, "damped_growth": 1.1}
+    picked = forecast_annual_array(values, 6, prior=Prior(annual_skill=skill), backtest=rows)
+    assert picked.model == "annual: 0.33 linear_trend + 0.33 gompertz + 0.33 theta"
+    assert np.all(picked.lower[95] < picked.median) and np.all(picked.median < picked.upper[95])
+    only_growth = forecast_annual_array(values, 6, backtest=[r for r in rows if r.model == "constant_growth"])
+    assert only_growth.model == "annual: 1.00 constant_growth"
+    # steady 6% growth: the constant-growth projection keeps it
+    assert abs(only_growth.median[-1] / values[-1] - np.exp(6 * 0.06)) < 0.15
