@@ -45,6 +45,12 @@ class BacktestRow:
     upper_95: float
     scale: float  # in-sample naive error, for MASE
 
+    @classmethod
+    def from_draws(cls, model: str, origin: str, horizon: int, target: str, actual: float, draws: np.ndarray, scale: float) -> BacktestRow:
+        """A row scoring simulated draws of one target: their mean and 80% / 95% percentile bands."""
+        low95, low80, high80, high95 = np.percentile(draws, [2.5, 10, 90, 97.5])
+        return cls(model, origin, horizon, target, float(actual), float(np.mean(draws)), float(low80), float(high80), float(low95), float(high95), scale)
+
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
@@ -182,11 +188,9 @@ def annual_curve_weights(summary: dict[str, dict[str, object]], skill: dict[str,
     of the collection is ranked by the other half's skill). Only curves backtested on
     this series are eligible, so a short series falls back to the curves it can fit.
     """
-    scores = _smapes(summary)
-    if not skill or not scores:
+    if not skill:
         return inverse_smape_weights(summary)
-    chosen = sorted(scores, key=lambda m: (skill.get(m, 1.0), scores[m]))[:best]
-    return {m: 1.0 / len(chosen) for m in chosen}
+    return pooled_best_weights(summary, origins=0, skill=skill, best=best)  # no origin of its own: the skill alone ranks
 
 
 def _smapes(summary: dict[str, dict[str, object]]) -> dict[str, float]:

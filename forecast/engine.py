@@ -243,21 +243,9 @@ def _draws_for(figure: Observation, paths: dict[str, np.ndarray], last_month: da
 
 
 def _row(model: str, origin: date, h: int, figure: Observation, draws: np.ndarray, scale: float) -> BacktestRow:
-    low95, low80, high80, high95 = np.percentile(draws, [2.5, 10, 90, 97.5])
     actual = figure.value + (rounding_unit(figure.value) / 2 if figure.qualifier is Qualifier.LOWER_BOUND else 0.0)
-    return BacktestRow(
-        model=model,
-        origin=origin.isoformat(),
-        horizon=h,
-        target=f"{figure.aggregation.value} {figure.period}",
-        actual=actual,
-        mean=float(np.mean(draws)),
-        lower_80=float(low80),
-        upper_80=float(high80),
-        lower_95=float(low95),
-        upper_95=float(high95),
-        scale=scale * figure.period.months,
-    )
+    target = f"{figure.aggregation.value} {figure.period}"
+    return BacktestRow.from_draws(model, origin.isoformat(), h, target, actual, draws, scale * figure.period.months)
 
 
 COMBINATION = "combination"  # backtest rows of the weighted mixture itself, reported beside its members'
@@ -422,6 +410,36 @@ def annual_candidates(n_years: int, prior: Prior) -> list[AnnualCurve]:
     return candidates
 
 
+UNTESTED_ANNUAL_WEIGHTS = {"constant_growth": 1.0, BorrowedDampedGrowth.name: 1.0}
+
+
+def fit_curves(
+    candidates: Sequence[AnnualCurve], weights: dict[str, float], years: np.ndarray, values: np.ndarray, pooled_sd: float
+) -> tuple[dict[str, AnnualCurve], dict[str, float], dict[str, float]]:
+    """The candidates with a positive weight that fit these totals: (curves, log-growth sds, their weights)."""
+    curves: dict[str, AnnualCurve] = {}
+    sigma: dict[str, float] = {}
+    for curve in candidates:
+        if weights.get(curve.name, 0.0) <= 0:
+            continue
+        try:
+            fitted = curve.fit(years, values)
+        except InsufficientHistory:
+            continue
+        curves[curve.name] = fitted
+        sigma[curve.name] = shrunk_sd(fitted.residual_sd_, len(years) - fitted.n_params, pooled_sd)
+    return curves, sigma, {name: weights[name] for name in curves}
+
+
+def annual_calibrate(rows: Sequence[BacktestRow]) -> Calibration:
+    """Calibration on one-year-ahead rows only (longer horizons lean on the random-walk assumption
+    being calibrated), capped at ANNUAL_CALIBRATION_CAP."""
+    calibration = calibrate([row for row in rows if row.horizon == 1])
+    if calibration.scale <= ANNUAL_CALIBRATION_CAP:
+        return calibration
+    return Calibration(ANNUAL_CALIBRATION_CAP, calibration.coverage_80_before, calibration.coverage_95_before, True, calibration.n)
+
+
 def fit_series(
     series_id: str,
     catalog: Catalog,
@@ -491,24 +509,9 @@ def fit_series(
     else:
         annual_rows = annual_backtest(years, values, candidates, prior.annual_sd)
         annual_weights = annual_curve_weights(summarise(annual_rows), prior.annual_skill)
-        # one year ahead only: longer horizons lean on the random-walk assumption being calibrated
-        annual_calibration = calibrate([row for row in annual_rows if row.horizon == 1])
-        if annual_calibration.scale > ANNUAL_CALIBRATION_CAP:
-            annual_calibration = Calibration(ANNUAL_CALIBRATION_CAP, annual_calibration.coverage_80_before, annual_calibration.coverage_95_before, True, annual_calibration.n)
-    curves: dict[str, AnnualCurve] = {}
-    sigma: dict[str, float] = {}
-    for curve in candidates:
-        if annual_weights and annual_weights.get(curve.name, 0.0) <= 0:
-            continue
-        if not annual_weights and curve.name not in ("constant_growth", BorrowedDampedGrowth.name):
-            continue
-        try:
-            fitted = curve.fit(years, values)
-        except InsufficientHistory:
-            continue
-        curves[curve.name] = fitted
-        sigma[curve.name] = shrunk_sd(fitted.residual_sd_, len(years) - fitted.n_params, prior.annual_sd)
-    weights = {name: annual_weights.get(name, 1.0) for name in curves}
+        annual_calibration = annual_calibrate(annual_rows)
+    # nothing backtested: the simplest curves, equally
+    curves, sigma, weights = fit_curves(candidates, annual_weights or UNTESTED_ANNUAL_WEIGHTS, years, values, prior.annual_sd)
 
     # A rich series' monthly model is backtested a year ahead and sees this year's months; the annual
     # curves only see whole years. So the monthly model carries the year after the last one it has
@@ -667,19 +670,9 @@ def forecast_annual_array(
     candidates = annual_candidates(len(years), prior)
     rows = list(backtest) if backtest is not None else annual_array_backtest(values, prior)
     weights = annual_curve_weights(summarise(rows), prior.annual_skill) or {"constant_growth": 1.0}
-    calibration = calibrate([row for row in rows if row.horizon == 1])
-    scale = min(calibration.scale, ANNUAL_CALIBRATION_CAP)
-    curves, sigma = {}, {}
-    for curve in candidates:
-        if weights.get(curve.name, 0.0) <= 0:
-            continue
-        try:
-            curves[curve.name] = curve.fit(years, values)
-        except InsufficientHistory:
-            continue
-        sigma[curve.name] = shrunk_sd(curves[curve.name].residual_sd_, len(years) - curve.n_params, prior.annual_sd)
-    kept = {name: weights[name] for name in curves}
+    curves, sigma, kept = fit_curves(candidates, weights, years, values, prior.annual_sd)
     anchor = np.full(n_paths, values[-1])
+    scale = annual_calibrate(rows).scale
     _, paths = _annual_paths(curves, kept, sigma, anchor, int(years[-1]), scale, n_paths, rng, last_year=int(years[-1]) + horizon)
     return _array_summary(_describe({}, kept), paths, levels)
 
@@ -733,13 +726,7 @@ def monthly_array_backtest(
         fits = fit_monthly(array.figures(cut), "array", Prior(), horizon, 300, rng, logs=False)
         for name, model_paths in fits.paths.items():
             paths = array.unlogged(model_paths["month"][:, : len(truth)])
-            low95, low80, high80, high95 = np.percentile(paths, [2.5, 10, 90, 97.5], axis=0)
-            mean = paths.mean(axis=0)
-            rows += [
-                BacktestRow(name, str(cut), h + 1, f"t{cut + h}", float(truth[h]), float(mean[h]),
-                            float(low80[h]), float(high80[h]), float(low95[h]), float(high95[h]), scale)
-                for h in range(len(truth))
-            ]
+            rows += [BacktestRow.from_draws(name, str(cut), h + 1, f"t{cut + h}", truth[h], paths[:, h], scale) for h in range(len(truth))]
     return rows
 
 
