@@ -8,7 +8,8 @@ import joblib
 import numpy as np
 import pytest
 
-from forecast.engine import Prior, _cumulate, fit_monthly, forecast_monthly_array, monthly_array_backtest, monthly_candidates
+from forecast.engine import MonthlyArray, Prior, _cumulate, fit_monthly, forecast_monthly_array, monthly_array_backtest, monthly_candidates
+from forecast.estimators.statespace import MixedFrequencyStateSpace
 from forecast.errors import InsufficientHistory
 from forecast.estimators.seasonal import DampedTrendETS, SeasonalARIMA, SeasonalTheta, seasonal_family
 from tests.test_estimators import mixed_figures, synthetic_months
@@ -98,6 +99,60 @@ def test_only_the_wanted_models_are_simulated_but_the_lead_is_always_fitted() ->
     fits = fit_monthly(figures, "s", Prior(), 6, 100, np.random.default_rng(0), wanted=lambda name: name == "theta")
     assert set(fits.paths) == {"theta"}
     assert "local_linear_trend" in fits.structural
+
+
+def test_when_every_month_is_reported_the_lead_is_not_fitted_and_the_months_are_the_figures() -> None:
+    values = log_seasonal(60)
+    array = MonthlyArray.of(values, in_logs=False)
+    only_theta = fit_monthly(array.figures(60), "a", Prior(), 6, 100, np.random.default_rng(0), wanted=lambda name: name == "theta")
+    assert only_theta.structural == {}
+    with_lead = fit_monthly(array.figures(60), "a", Prior(), 6, 100, np.random.default_rng(0), wanted=lambda name: name in ("theta", "local_linear_trend"))
+    assert set(with_lead.structural) == {"local_linear_trend"}
+    # theta reads the reported months either way, not the lead's smoothing of them
+    assert only_theta.seasonal["theta"].parameters == with_lead.seasonal["theta"].parameters
+    # a gap, or any figure that is not a month, needs the lead's smoothing again
+    gappy = [f for i, f in enumerate(array.figures(60)) if i != 30]
+    assert fit_monthly(gappy, "a", Prior(), 6, 100, np.random.default_rng(0), wanted=lambda name: name == "theta").structural
+
+
+def test_the_airline_models_paths_have_its_forecast_variance() -> None:
+    model = SeasonalARIMA().fit(log_seasonal(96, noise=0.03))
+    paths = model.simulate(3, 20000, np.random.default_rng(0))
+    forecast = model.results_.get_forecast(1)
+    assert np.std(paths[:, 0]) == pytest.approx(float(np.sqrt(forecast.var_pred_mean[0])), rel=0.03)
+    assert np.mean(paths[:, 0]) == pytest.approx(values_after(model, forecast), abs=0.005)
+    assert model.parameters["sigma2"] > 0
+
+
+def values_after(model: SeasonalARIMA, forecast: object) -> float:
+    """The airline's one-step forecast of the level: its forecast difference integrated onto the last months."""
+    tail = model.tail_
+    return float(forecast.predicted_mean[0]) + tail[-1] + tail[-12] - tail[-13]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("make", FAMILY, ids=lambda m: m.name)
+def test_a_fit_started_from_the_previous_origins_estimates_is_at_least_as_good(make) -> None:  # type: ignore[no-untyped-def]
+    values = log_seasonal(96, noise=0.03)
+    earlier = make().fit(values[:84])
+    cold, warm = make().fit(values), make().fit(values, earlier)
+    if make is SeasonalTheta:  # Theta's own estimates are closed-form; only its variance model is searched
+        assert warm.sigma2_ == pytest.approx(cold.sigma2_, rel=1e-3)
+    elif make is DampedTrendETS:  # Holt-Winters minimises the squared one-step errors
+        assert warm.results_.sse <= cold.results_.sse * (1 + 1e-3)
+    else:
+        assert warm.results_.llf >= cold.results_.llf - 1e-3
+    # a start from a model of other terms (no season before two years) is ignored, not an error
+    assert make().fit(values, make().fit(values[:20])).parameters
+
+
+def test_a_structural_fit_started_from_an_earlier_origin_is_at_least_as_good() -> None:
+    array = MonthlyArray.of(np.exp(log_seasonal(96, noise=0.03)))
+    earlier = MixedFrequencyStateSpace().fit(array.figures(84), draws=0)
+    cold = MixedFrequencyStateSpace().fit(array.figures(96), draws=0)
+    warm = MixedFrequencyStateSpace().fit(array.figures(96), draws=0, warm=earlier)
+    assert cold.fit_ is not None and warm.fit_ is not None
+    assert warm.fit_.loglikelihood >= cold.fit_.loglikelihood - 1e-3
+    np.testing.assert_allclose(warm.fit_.smoothed_months, cold.fit_.smoothed_months, rtol=1e-3)
 
 
 def test_sparse_series_get_no_seasonal_models() -> None:

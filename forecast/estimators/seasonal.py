@@ -4,8 +4,12 @@ They cannot read year-to-date totals or quarters themselves. The engine fits
 them on the monthly path that the structural cumulator model smoothed from
 every figure (for a plain array that path is the array itself), in logs when
 it is positive, and cumulates their simulated months into year- and
-quarter-to-date totals. Each model: fit(values) -> self; simulate(horizon,
+quarter-to-date totals. Each model: fit(values, warm) -> self; simulate(horizon,
 n_paths, rng) -> (n_paths, horizon) draws on the scale it was fitted on.
+
+`warm` is the same model fitted on a shorter history of the same series (the
+previous backtest origin): its estimates start the search. On M3 monthly that
+halves the likelihood evaluations and ends at an equal or higher likelihood.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ class SeasonalModel(Protocol):
     @property
     def parameters(self) -> dict[str, float]: ...
 
-    def fit(self, values: np.ndarray) -> SeasonalModel: ...
+    def fit(self, values: np.ndarray, warm: SeasonalModel | None = None) -> SeasonalModel: ...
 
     def simulate(self, horizon: int, n_paths: int, rng: np.random.Generator) -> np.ndarray: ...
 
@@ -40,6 +44,32 @@ def _scalars(named: object) -> dict[str, float]:
     """The scalar estimates of a statsmodels results' params (arrays such as initial seasonals left out)."""
     items = named.items() if hasattr(named, "items") else []
     return {str(k): float(v) for k, v in items if np.ndim(v) == 0 and v is not None and np.isfinite(float(v))}
+
+
+def _simulate_ahead(results: object, horizon: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
+    """Paths after the sample of a time-invariant state-space model without measurement error.
+
+    What statsmodels' simulate(anchor="end", repetitions=n) draws (the start from the
+    predicted state and its covariance, then the state shocks), for all paths at once:
+    its repetitions run one filter each, 50 ms per fitted airline model.
+    """
+    ssm = results.model.ssm  # type: ignore[attr-defined]
+    design, transition = np.asarray(ssm["design"], dtype=float), np.asarray(ssm["transition"], dtype=float)
+    selection, state_cov = np.asarray(ssm["selection"], dtype=float), np.asarray(ssm["state_cov"], dtype=float)
+    mean = np.asarray(results.predicted_state[:, -1], dtype=float)  # type: ignore[attr-defined]
+    cov = np.asarray(results.predicted_state_cov[:, :, -1], dtype=float)  # type: ignore[attr-defined]
+    eigenvalues, eigenvectors = np.linalg.eigh((cov + cov.T) / 2)
+    start_factor = eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))  # rounding leaves tiny negative eigenvalues
+    state = mean + rng.standard_normal((n_paths, len(mean))) @ start_factor.T
+    if results.filter_results.filter_concentrated:  # type: ignore[attr-defined]
+        state_cov = state_cov * float(results.scale)  # type: ignore[attr-defined]
+    shock_factor = np.linalg.cholesky(state_cov + 1e-300 * np.eye(len(state_cov)))
+    out = np.empty((n_paths, horizon))
+    for h in range(horizon):
+        out[:, h] = state @ design[0]
+        shocks = rng.standard_normal((n_paths, len(state_cov))) @ shock_factor.T
+        state = state @ transition.T + shocks @ selection.T
+    return out
 
 
 def _check(model: SeasonalModel, values: np.ndarray) -> np.ndarray:
@@ -55,15 +85,29 @@ class DampedTrendETS:
     name = "ets_damped"
     min_months = 12
 
-    def fit(self, values: np.ndarray) -> DampedTrendETS:
+    def fit(self, values: np.ndarray, warm: SeasonalModel | None = None) -> DampedTrendETS:
         values = _check(self, values)
         seasonal = "add" if len(values) >= SEASONAL_MONTHS else None
+        model = ExponentialSmoothing(values, trend="add", damped_trend=True, seasonal=seasonal, seasonal_periods=SEASON if seasonal else None)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.results_ = ExponentialSmoothing(
-                values, trend="add", damped_trend=True, seasonal=seasonal, seasonal_periods=SEASON if seasonal else None
-            ).fit()
+            start = self._start_from(warm, seasonal is not None)
+            try:
+                self.results_ = model.fit(start_params=start)
+            except ValueError:  # a start outside this history's bounds: search from scratch
+                self.results_ = model.fit()
         return self
+
+    @staticmethod
+    def _start_from(warm: SeasonalModel | None, seasonal: bool) -> np.ndarray | None:
+        """The estimates of `warm` in the order ExponentialSmoothing optimises them, if it has the same terms."""
+        results = getattr(warm, "results_", None)
+        if not isinstance(warm, DampedTrendETS) or results is None or (results.model.seasonal is not None) != seasonal:
+            return None
+        p = results.params
+        head = [p["smoothing_level"], p["smoothing_trend"]] + ([p["smoothing_seasonal"]] if seasonal else [])
+        head += [p["initial_level"], p["initial_trend"], p["damping_trend"]]
+        return np.array(head + (list(np.asarray(p["initial_seasons"], dtype=float)) if seasonal else []), dtype=float)
 
     @property
     def parameters(self) -> dict[str, float]:
@@ -79,34 +123,35 @@ class SeasonalARIMA:
 
     Fitted on the differenced values (simple differencing): three times faster than
     carrying the differences in the state, with the same estimates to two decimals on
-    M3 monthly; simulated differences are integrated back onto the last months.
+    M3 monthly; simulated differences are integrated back onto the last months. The
+    innovation variance is concentrated out of the likelihood: twice as fast again,
+    and on every 35th M3 monthly series never a lower likelihood (6 of 41 higher).
     """
 
     name = "sarima_airline"
     min_months = 12
 
-    def fit(self, values: np.ndarray) -> SeasonalARIMA:
+    def fit(self, values: np.ndarray, warm: SeasonalModel | None = None) -> SeasonalARIMA:
         values = _check(self, values)
         self.seasonal_ = len(values) >= SEASONAL_MONTHS + 6
         if self.seasonal_:
-            model = SARIMAX(values, order=(0, 1, 1), seasonal_order=(0, 1, 1, SEASON), simple_differencing=True)
+            model = SARIMAX(values, order=(0, 1, 1), seasonal_order=(0, 1, 1, SEASON), simple_differencing=True, concentrate_scale=True)
         else:
-            model = SARIMAX(values, order=(0, 1, 1), trend="c", simple_differencing=True)
+            model = SARIMAX(values, order=(0, 1, 1), trend="c", simple_differencing=True, concentrate_scale=True)
+        same = isinstance(warm, SeasonalARIMA) and getattr(warm, "seasonal_", None) == self.seasonal_
+        start = np.asarray(warm.results_.params) if same else None  # type: ignore[union-attr]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.results_ = model.fit(disp=False)
+            self.results_ = model.fit(start_params=start, disp=False)
         self.tail_ = values[-(SEASON + 1) :].copy()
         return self
 
     @property
     def parameters(self) -> dict[str, float]:
-        return _scalars(dict(zip(self.results_.model.param_names, self.results_.params, strict=True)))
+        return {**_scalars(dict(zip(self.results_.model.param_names, self.results_.params, strict=True))), "sigma2": float(self.results_.scale)}
 
     def simulate(self, horizon: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            sim = self.results_.simulate(horizon, anchor="end", repetitions=n_paths, rng=rng)
-        differences = np.asarray(sim, dtype=float).reshape(horizon, n_paths).T
+        differences = _simulate_ahead(self.results_, horizon, n_paths, rng)
         lag = SEASON + 1
         levels = np.concatenate([np.broadcast_to(self.tail_, (n_paths, lag)), np.empty((n_paths, horizon))], axis=1)
         for h in range(horizon):
@@ -128,21 +173,26 @@ class SeasonalTheta:
     name = "theta"
     min_months = 12
 
-    def fit(self, values: np.ndarray) -> SeasonalTheta:
+    def fit(self, values: np.ndarray, warm: SeasonalModel | None = None) -> SeasonalTheta:
         values = _check(self, values)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.results_ = ThetaModel(values, period=SEASON, method="additive", deseasonalize=len(values) >= SEASONAL_MONTHS).fit()
+            # statsmodels' ThetaModelResults.sigma2: the innovation variance of ARIMA(0,1,1) with drift on
+            # the values, here fitted on their differences (its SARIMAX fit carries them in the state, 4x slower)
+            start = warm.drifting_ma_ if isinstance(warm, SeasonalTheta) else None
+            drifting_ma = SARIMAX(np.diff(values), order=(0, 0, 1), trend="c", concentrate_scale=True).fit(start_params=start, disp=False)
+        self.drifting_ma_, self.sigma2_ = np.asarray(drifting_ma.params), float(drifting_ma.scale)
         return self
 
     @property
     def parameters(self) -> dict[str, float]:
-        return {**_scalars(self.results_.params), "sigma2": float(self.results_.sigma2)}
+        return {**_scalars(self.results_.params), "sigma2": self.sigma2_}
 
     def simulate(self, horizon: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
         mean = np.asarray(self.results_.forecast(horizon), dtype=float)
         alpha = float(self.results_.params["alpha"])
-        errors = rng.standard_normal((n_paths, horizon)) * np.sqrt(float(self.results_.sigma2))
+        errors = rng.standard_normal((n_paths, horizon)) * np.sqrt(self.sigma2_)
         carried = alpha * np.concatenate([np.zeros((n_paths, 1)), np.cumsum(errors, axis=1)[:, :-1]], axis=1)
         return mean[None, :] + errors + carried
 
