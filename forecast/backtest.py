@@ -251,10 +251,11 @@ def annual_backtest(
     years = np.asarray(years, float)
     values = np.asarray(values, float)
     for curve in candidates:
+        fitted = curve
         for cut in range(max(curve.min_points, len(years) - MAX_ANNUAL_ORIGINS), len(years)):
             train_years, train_values = years[:cut], values[:cut]
             try:
-                fitted = copy.deepcopy(curve).fit(train_years, train_values)
+                fitted = copy.deepcopy(fitted).fit(train_years, train_values)  # starts where the last origin's fit ended
             except InsufficientHistory:
                 continue  # too short at this origin: the row is simply absent
             sigma = shrunk_sd(fitted.residual_sd_, cut - fitted.n_params, fallback_sd)

@@ -117,6 +117,26 @@ def test_a_gompertz_saturation_level_is_recovered() -> None:
     assert abs(curve.saturation_ - 5000.0) / 5000.0 < 0.03
 
 
+def test_the_saturating_curves_exact_log_derivatives_match_finite_differences() -> None:
+    t = np.arange(0, 12, dtype=float)
+    for curve, params in ((Logistic(), (1000.0, 0.6, 6.0)), (Gompertz(), (5000.0, 3.0, 0.35))):
+        np.testing.assert_allclose(curve._log_function(t, *params), np.log(curve._function(t, *params)), rtol=1e-12)
+        exact = curve._log_jacobian(t, *params)
+        for j in range(3):
+            step = np.zeros(3)
+            step[j] = 1e-6 * abs(params[j])
+            numeric = (curve._log_function(t, *(np.array(params) + step)) - curve._log_function(t, *(np.array(params) - step))) / (2 * step[j])
+            np.testing.assert_allclose(exact[:, j], numeric, rtol=1e-5, atol=1e-9)
+
+
+def test_a_saturating_curve_refitted_on_one_more_year_ends_where_a_fresh_fit_does() -> None:
+    t = np.arange(0, 14, dtype=float)
+    values = logistic(t, 1000.0, 0.6, 6.0) * np.exp(np.random.default_rng(1).normal(0, 0.02, len(t)))
+    earlier = Logistic().fit(2000 + t[:-1], values[:-1])
+    refitted, fresh = earlier.fit(2000 + t, values), Logistic().fit(2000 + t, values)
+    np.testing.assert_allclose(refitted.params_, fresh.params_, rtol=1e-4)
+
+
 def test_damped_growth_slows_down_instead_of_compounding() -> None:
     years = np.arange(2015, 2025, dtype=float)
     growth = 0.4 * 0.7 ** np.arange(len(years))
