@@ -282,7 +282,7 @@ def _regular(months: dict[date, float], last_month: date, min_known: float = 0.6
     return np.exp(logged.to_numpy()), filled
 
 
-def china_suite(origins_wanted: int, jobs: int) -> dict[str, object]:
+def china_suite(origins_wanted: int, jobs: int, seed: int = 1) -> dict[str, object]:
     from forecast.backtest import spread_origins
     from forecast.config import Settings
     from forecast.domain import Aggregation, add_months, month_index, month_end
@@ -331,7 +331,7 @@ def china_suite(origins_wanted: int, jobs: int) -> dict[str, object]:
         nested_origins = spread_origins([o.vintage for o in known.reported if o.series_id == CHINA_SERIES], 8)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fitted = fit_series(CHINA_SERIES, known, prior=Prior(), n_paths=1000, seed=1, horizon_months=12,
+            fitted = fit_series(CHINA_SERIES, known, prior=Prior(), n_paths=1000, seed=seed, horizon_months=12,
                                 catalog_at=service.catalog, origins=nested_origins)
         points = fitted.points["month"][:12]
         ours.append(
@@ -373,6 +373,7 @@ def china_suite(origins_wanted: int, jobs: int) -> dict[str, object]:
     return {
         "suite": "china-exports",
         "series": 1,
+        "seed": seed,
         "origins": [item.origin.isoformat() for item in origins],
         "points": sum(len(item.actual) for item in origins),
         "interpolated_months_for_baselines": [item.filled for item in origins],
@@ -412,9 +413,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="only the first N series (M3 suites), for a quick look")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
     parser.add_argument("--origins", type=int, default=12, help="rolling origins for china-exports (default 12)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of our sample paths for china-exports (default 1): how much a score moves with it")
     args = parser.parse_args(argv)
     if args.suite == "china-exports":
-        result = china_suite(args.origins, args.jobs)
+        result = china_suite(args.origins, args.jobs, args.seed)
     else:
         result = m3_suite(args.suite.removeprefix("m3-"), args.limit, args.jobs)
     result["date"] = date.today().isoformat()
