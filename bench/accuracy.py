@@ -331,7 +331,7 @@ def china_suite(origins_wanted: int, jobs: int, seed: int = 1) -> dict[str, obje
         nested_origins = spread_origins([o.vintage for o in known.reported if o.series_id == CHINA_SERIES], 8)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fitted = fit_series(CHINA_SERIES, known, prior=Prior(), n_paths=1000, seed=seed, horizon_months=12,
+            fitted = fit_series(CHINA_SERIES, known, prior=Prior(), n_paths=settings.simulation_paths, seed=seed, horizon_months=12,
                                 catalog_at=service.catalog, origins=nested_origins)
         points = fitted.points["month"][:12]
         ours.append(
