@@ -186,12 +186,16 @@ def fit_monthly(
     draws: int = 0,
     logs: bool | None = None,
     warm: MonthlyFits | None = None,
+    plain: bool = False,
 ) -> MonthlyFits:
     """Fit the structural variants on every figure, then the seasonal family on the months they smoothed.
 
     The seasonal models read the first structural variant's smoothed months, so it is fitted even
-    when not wanted; unless every month is reported (a plain array): then they read those months
-    (the smoothed ones stray from them by up to the variance floor, 2% on M3's log volumes).
+    when not wanted; unless the figures are a `plain` array (exact months, every one from a January
+    on): then they read those months (the smoothed ones stray from them by up to the variance
+    floor, 2% on M3's log volumes). Reported series always go through the structural model,
+    which reads bounds ("over 3 million") and approximate figures as such, and whose smoothed
+    years the annual history needs.
     The seasonal models work in logs when every smoothed month is positive (logs=None), since
     seasonality and errors are proportional to the level; figures already in logs pass False.
     `warm`, the fits at the previous cut of a plain array, starts each estimation at their
@@ -202,7 +206,7 @@ def fit_monthly(
     structural: dict[str, MixedFrequencyStateSpace] = {}
     paths: dict[str, Paths] = {}
     variants = _variants(len(figures), prior)
-    reported = _every_month_reported(figures)
+    reported = _every_month_reported(figures) if plain else None
     for index, (name, make) in enumerate(variants):
         if (index == 0 and reported is None) or wanted(name):
             structural[name] = make().fit(figures, series_id, draws=draws, warm=warm.structural.get(name) if warm else None)
@@ -750,7 +754,7 @@ def monthly_array_backtest(
             continue
         truth = array.values[cut : cut + horizon]
         scale = float(np.mean(np.abs(array.values[12:cut] - array.values[: cut - 12]))) if cut > 12 else 1.0
-        fits = fit_monthly(array.figures(cut), "array", Prior(), horizon, 300, rng, logs=False, warm=fits)
+        fits = fit_monthly(array.figures(cut), "array", Prior(), horizon, 300, rng, logs=False, warm=fits, plain=True)
         for name, model_paths in fits.paths.items():
             paths = array.unlogged(model_paths["month"][:, : len(truth)])
             rows += [BacktestRow.from_draws(name, str(cut), h + 1, f"t{cut + h}", truth[h], paths[:, h], scale) for h in range(len(truth))]
@@ -781,6 +785,6 @@ def forecast_monthly_array(
     rows = list(backtest) if backtest is not None else monthly_array_backtest(values, horizon, origins=origins, seed=seed, in_logs=in_logs)
     weights = pooled_best_weights(summarise(rows), len({r.origin for r in rows}), prior.monthly_skill)
     weights = weights or {monthly_candidates(RICH_FIGURES, Prior())[0]: 1.0}
-    fits = fit_monthly(array.figures(len(array.values)), "array", Prior(), horizon, n_paths, rng, wanted=lambda name: weights.get(name, 0.0) > 0, logs=False)
+    fits = fit_monthly(array.figures(len(array.values)), "array", Prior(), horizon, n_paths, rng, wanted=lambda name: weights.get(name, 0.0) > 0, logs=False, plain=True)
     combined = _widen(_mixture(fits.paths, weights, n_paths, rng), calibrate(rows).scale)
     return _array_summary(_describe(weights, {}) + (" (in logs)" if array.logs else ""), array.unlogged(combined["month"]), levels)

@@ -11,7 +11,7 @@ import pytest
 from forecast.engine import MonthlyArray, Prior, _cumulate, fit_monthly, forecast_monthly_array, monthly_array_backtest, monthly_candidates
 from forecast.estimators.statespace import MixedFrequencyStateSpace
 from forecast.errors import InsufficientHistory
-from forecast.estimators.seasonal import DampedTrendETS, SeasonalARIMA, SeasonalTheta, seasonal_family
+from forecast.estimators.seasonal import DampedTrendETS, SeasonalARIMA, SeasonalTheta, _simulate_ahead, seasonal_family
 from tests.test_estimators import mixed_figures, synthetic_months
 
 FAMILY = [DampedTrendETS, SeasonalARIMA, SeasonalTheta]
@@ -101,33 +101,30 @@ def test_only_the_wanted_models_are_simulated_but_the_lead_is_always_fitted() ->
     assert "local_linear_trend" in fits.structural
 
 
-def test_when_every_month_is_reported_the_lead_is_not_fitted_and_the_months_are_the_figures() -> None:
+def test_a_plain_arrays_months_are_read_as_they_are_and_its_lead_is_fitted_only_if_chosen() -> None:
     values = log_seasonal(60)
     array = MonthlyArray.of(values, in_logs=False)
-    only_theta = fit_monthly(array.figures(60), "a", Prior(), 6, 100, np.random.default_rng(0), wanted=lambda name: name == "theta")
+    only_theta = fit_monthly(array.figures(60), "a", Prior(), 6, 100, np.random.default_rng(0), wanted=lambda name: name == "theta", logs=False, plain=True)
     assert only_theta.structural == {}
-    with_lead = fit_monthly(array.figures(60), "a", Prior(), 6, 100, np.random.default_rng(0), wanted=lambda name: name in ("theta", "local_linear_trend"))
-    assert set(with_lead.structural) == {"local_linear_trend"}
-    # theta reads the reported months either way, not the lead's smoothing of them
-    assert only_theta.seasonal["theta"].parameters == with_lead.seasonal["theta"].parameters
-    # a gap, or any figure that is not a month, needs the lead's smoothing again
+    assert only_theta.seasonal["theta"].parameters == SeasonalTheta().fit(values).parameters
+    # a reported series' months go through the structural model (bounds, approximate figures, smoothed years)
+    reported = fit_monthly(array.figures(60), "a", Prior(), 6, 100, np.random.default_rng(0), wanted=lambda name: name == "theta", logs=False)
+    assert set(reported.structural) == {"local_linear_trend"}
+    assert reported.seasonal["theta"].parameters != only_theta.seasonal["theta"].parameters
+    # a gap needs the lead's smoothing even for an array
     gappy = [f for i, f in enumerate(array.figures(60)) if i != 30]
-    assert fit_monthly(gappy, "a", Prior(), 6, 100, np.random.default_rng(0), wanted=lambda name: name == "theta").structural
+    assert fit_monthly(gappy, "a", Prior(), 6, 100, np.random.default_rng(0), wanted=lambda name: name == "theta", plain=True).structural
 
 
-def test_the_airline_models_paths_have_its_forecast_variance() -> None:
-    model = SeasonalARIMA().fit(log_seasonal(96, noise=0.03))
-    paths = model.simulate(3, 20000, np.random.default_rng(0))
-    forecast = model.results_.get_forecast(1)
-    assert np.std(paths[:, 0]) == pytest.approx(float(np.sqrt(forecast.var_pred_mean[0])), rel=0.03)
-    assert np.mean(paths[:, 0]) == pytest.approx(values_after(model, forecast), abs=0.005)
+@pytest.mark.parametrize("months", [96, 26], ids=["airline", "drift before 30 months"])
+def test_the_airline_models_paths_have_its_forecast_mean_and_variance_at_every_horizon(months: int) -> None:
+    model = SeasonalARIMA().fit(log_seasonal(months, noise=0.03))
+    assert model.seasonal_ is (months >= 30)
+    differences = _simulate_ahead(model.results_, 6, 20000, np.random.default_rng(0))
+    forecast = model.results_.get_forecast(6)
+    np.testing.assert_allclose(differences.mean(axis=0), forecast.predicted_mean, atol=0.003)
+    np.testing.assert_allclose(differences.std(axis=0), np.sqrt(forecast.var_pred_mean), rtol=0.03)
     assert model.parameters["sigma2"] > 0
-
-
-def values_after(model: SeasonalARIMA, forecast: object) -> float:
-    """The airline's one-step forecast of the level: its forecast difference integrated onto the last months."""
-    tail = model.tail_
-    return float(forecast.predicted_mean[0]) + tail[-1] + tail[-12] - tail[-13]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("make", FAMILY, ids=lambda m: m.name)

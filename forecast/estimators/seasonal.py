@@ -56,6 +56,9 @@ def _simulate_ahead(results: object, horizon: int, n_paths: int, rng: np.random.
     ssm = results.model.ssm  # type: ignore[attr-defined]
     design, transition = np.asarray(ssm["design"], dtype=float), np.asarray(ssm["transition"], dtype=float)
     selection, state_cov = np.asarray(ssm["selection"], dtype=float), np.asarray(ssm["state_cov"], dtype=float)
+    # a drift (trend="c") lives in the state intercept, stored per period: its last one carries on
+    obs_intercept, state_intercept = (np.asarray(ssm[name], dtype=float) for name in ("obs_intercept", "state_intercept"))
+    obs_intercept, state_intercept = obs_intercept.reshape(len(obs_intercept), -1)[0, -1], state_intercept.reshape(len(state_intercept), -1)[:, -1]
     mean = np.asarray(results.predicted_state[:, -1], dtype=float)  # type: ignore[attr-defined]
     cov = np.asarray(results.predicted_state_cov[:, :, -1], dtype=float)  # type: ignore[attr-defined]
     eigenvalues, eigenvectors = np.linalg.eigh((cov + cov.T) / 2)
@@ -66,9 +69,9 @@ def _simulate_ahead(results: object, horizon: int, n_paths: int, rng: np.random.
     shock_factor = np.linalg.cholesky(state_cov + 1e-300 * np.eye(len(state_cov)))
     out = np.empty((n_paths, horizon))
     for h in range(horizon):
-        out[:, h] = state @ design[0]
+        out[:, h] = state @ design[0] + obs_intercept
         shocks = rng.standard_normal((n_paths, len(state_cov))) @ shock_factor.T
-        state = state @ transition.T + shocks @ selection.T
+        state = state @ transition.T + state_intercept + shocks @ selection.T
     return out
 
 
