@@ -250,11 +250,9 @@ def _every_month_reported(figures: Sequence[Observation]) -> tuple[np.ndarray, d
         return None
     by_month = {month_index(f.period.start): f.value for f in figures}
     first, last = min(by_month), max(by_month)
-    first_month = min(f.period.start for f in figures)
-    if len(by_month) != len(figures) or len(by_month) != last - first + 1 or first_month.month != 1:
+    if len(by_month) != len(figures) or len(by_month) != last - first + 1 or first % 12 != 0:
         return None
-    last_start = max(f.period.start for f in figures)
-    return np.array([by_month[t] for t in range(first, last + 1)]), date(last_start.year, last_start.month, 1)
+    return np.array([by_month[t] for t in range(first, last + 1)]), date(last // 12, last % 12 + 1, 1)
 
 
 def _draws_for(figure: Observation, paths: dict[str, np.ndarray], last_month: date) -> tuple[int, np.ndarray] | None:
