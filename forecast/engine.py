@@ -11,7 +11,7 @@ rolling-origin backtests, and their intervals calibrated on the same rows.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -32,6 +32,7 @@ from forecast.catalog import Catalog
 from forecast.domain import Aggregation, Observation, Qualifier, add_months, month_end, month_index, rounding_unit
 from forecast.errors import InsufficientHistory
 from forecast.estimators.curves import AnnualCurve, BorrowedDampedGrowth, DampedGrowth, annual_family, growth_since
+from forecast.estimators.estimates import Estimates
 from forecast.estimators.seasonal import SeasonalModel, seasonal_family
 from forecast.estimators.statespace import POSTERIOR_DRAWS, MixedFrequencyStateSpace
 
@@ -173,6 +174,10 @@ class MonthlyFits:
     def lead(self) -> MixedFrequencyStateSpace:
         return next(iter(self.structural.values()))
 
+    def estimates(self) -> dict[str, Estimates]:
+        """Each fitted model's estimates by name, to start the fits at a later cut."""
+        return {name: model.estimates() for name, model in [*self.structural.items(), *self.seasonal.items()]}
+
 
 def fit_monthly(
     figures: Sequence[Observation],
@@ -185,7 +190,7 @@ def fit_monthly(
     wanted: Callable[[str], bool] = lambda name: True,
     draws: int = 0,
     logs: bool | None = None,
-    warm: MonthlyFits | None = None,
+    warm: Mapping[str, Estimates] | None = None,
     plain: bool = False,
 ) -> MonthlyFits:
     """Fit the structural variants on every figure, then the seasonal family on the months they smoothed.
@@ -198,8 +203,7 @@ def fit_monthly(
     years the annual history needs.
     The seasonal models work in logs when every smoothed month is positive (logs=None), since
     seasonality and errors are proportional to the level; figures already in logs pass False.
-    `warm`, the fits at the previous cut of a plain array, starts each estimation at their
-    estimates. Reported series start cold: on the CAAM series warm starts across vintages gave
+    `warm`, each model's estimates at an earlier cut of a plain array, starts its estimation. Reported series start cold: on the CAAM series warm starts across vintages gave
     the same likelihoods to 1e-4, yet flipped one origin's pick between two near-tied models
     (china-exports, bench/accuracy.py); a vintage's fit should not depend on the one before.
     """
@@ -209,7 +213,7 @@ def fit_monthly(
     reported = _every_month_reported(figures) if plain else None
     for index, (name, make) in enumerate(variants):
         if (index == 0 and reported is None) or wanted(name):
-            structural[name] = make().fit(figures, series_id, draws=draws, warm=warm.structural.get(name) if warm else None)
+            structural[name] = make().fit(figures, series_id, draws=draws, warm=warm.get(name) if warm else None)
             if wanted(name):
                 paths[name] = structural[name].simulate(horizon, n_paths, rng)
     if reported is not None:
@@ -232,7 +236,7 @@ def fit_monthly(
         if not wanted(model.name) or len(work) < model.min_months:
             continue
         try:
-            draws_ = model.fit(work, warm.seasonal.get(model.name) if warm else None).simulate(horizon, n_paths, rng)
+            draws_ = model.fit(work, warm.get(model.name) if warm else None).simulate(horizon, n_paths, rng)
         except (InsufficientHistory, np.linalg.LinAlgError, ValueError):
             continue  # a model that cannot be estimated on these months is simply not a candidate
         if in_logs:
@@ -738,25 +742,38 @@ class MonthlyArray:
         return np.exp(paths) if self.logs else paths
 
 
+@dataclass(frozen=True)
+class ArrayBacktest:
+    """A plain monthly array's rolling-origin rows, and each model's estimates at the last cut.
+
+    The forecast's fits on the whole array start from those estimates: the last cut
+    is the same series `horizon` months shorter.
+    """
+
+    rows: list[BacktestRow]
+    estimates: dict[str, Estimates]
+
+
 def monthly_array_backtest(
     values: Sequence[float], horizon: int, *, origins: int = 2, seed: int = 0, in_logs: bool | None = None
-) -> list[BacktestRow]:
+) -> ArrayBacktest:
     """Each monthly model's rows at `origins` cut-offs `horizon` months apart (none shorter than RICH_FIGURES)."""
     rng = np.random.default_rng(seed)
     array = MonthlyArray.of(values, in_logs)
     rows: list[BacktestRow] = []
-    fits: MonthlyFits | None = None
+    estimates: dict[str, Estimates] = {}
     for k in range(origins, 0, -1):
         cut = len(array.values) - k * horizon
         if cut < RICH_FIGURES:
             continue
         truth = array.values[cut : cut + horizon]
         scale = float(np.mean(np.abs(array.values[12:cut] - array.values[: cut - 12]))) if cut > 12 else 1.0
-        fits = fit_monthly(array.figures(cut), "array", Prior(), horizon, 300, rng, logs=False, warm=fits, plain=True)
+        fits = fit_monthly(array.figures(cut), "array", Prior(), horizon, 300, rng, logs=False, warm=estimates, plain=True)
+        estimates = fits.estimates()
         for name, model_paths in fits.paths.items():
             paths = array.unlogged(model_paths["month"][:, : len(truth)])
             rows += [BacktestRow.from_draws(name, str(cut), h + 1, f"t{cut + h}", truth[h], paths[:, h], scale) for h in range(len(truth))]
-    return rows
+    return ArrayBacktest(rows, estimates)
 
 
 def forecast_monthly_array(
@@ -764,7 +781,7 @@ def forecast_monthly_array(
     horizon: int,
     *,
     prior: Prior = Prior(),
-    backtest: Sequence[BacktestRow] | None = None,
+    backtest: ArrayBacktest | None = None,
     n_paths: int = 500,
     seed: int = 0,
     levels: Sequence[int] = (80, 95),
@@ -775,14 +792,16 @@ def forecast_monthly_array(
 
     Its rolling-origin rows (`backtest`, computed here when not given) pick the
     models, ranked with the collection's skill in `prior`, and calibrate the
-    intervals, as for reported series. A collection is backtested first, so its
-    skill can be pooled before any series is forecast (bench/accuracy.py).
+    intervals, as for reported series; the chosen models' fits start from their
+    estimates at the last cut. A collection is backtested first, so its skill can
+    be pooled before any series is forecast (bench/accuracy.py).
     """
     rng = np.random.default_rng(seed + 1)
     array = MonthlyArray.of(values, in_logs)
-    rows = list(backtest) if backtest is not None else monthly_array_backtest(values, horizon, origins=origins, seed=seed, in_logs=in_logs)
+    backtest = backtest if backtest is not None else monthly_array_backtest(values, horizon, origins=origins, seed=seed, in_logs=in_logs)
+    rows = backtest.rows
     weights = pooled_best_weights(summarise(rows), len({r.origin for r in rows}), prior.monthly_skill)
     weights = weights or {monthly_candidates(RICH_FIGURES, Prior())[0]: 1.0}
-    fits = fit_monthly(array.figures(len(array.values)), "array", Prior(), horizon, n_paths, rng, wanted=lambda name: weights.get(name, 0.0) > 0, logs=False, plain=True)
+    fits = fit_monthly(array.figures(len(array.values)), "array", Prior(), horizon, n_paths, rng, wanted=lambda name: weights.get(name, 0.0) > 0, logs=False, warm=backtest.estimates, plain=True)
     combined = _widen(_mixture(fits.paths, weights, n_paths, rng), calibrate(rows).scale)
     return _array_summary(_describe(weights, {}) + (" (in logs)" if array.logs else ""), array.unlogged(combined["month"]), levels)

@@ -8,7 +8,7 @@ import joblib
 import numpy as np
 import pytest
 
-from forecast.engine import MonthlyArray, Prior, _cumulate, fit_monthly, forecast_monthly_array, monthly_array_backtest, monthly_candidates
+from forecast.engine import ArrayBacktest, MonthlyArray, Prior, _cumulate, fit_monthly, forecast_monthly_array, monthly_array_backtest, monthly_candidates
 from forecast.estimators.statespace import MixedFrequencyStateSpace
 from forecast.errors import InsufficientHistory
 from forecast.estimators.seasonal import DampedTrendETS, SeasonalARIMA, SeasonalTheta, _simulate_ahead, seasonal_family
@@ -130,7 +130,7 @@ def test_the_airline_models_paths_have_its_forecast_mean_and_variance_at_every_h
 @pytest.mark.parametrize("make", FAMILY, ids=lambda m: m.name)
 def test_a_fit_started_from_the_previous_origins_estimates_is_at_least_as_good(make) -> None:  # type: ignore[no-untyped-def]
     values = log_seasonal(96, noise=0.03)
-    earlier = make().fit(values[:84])
+    earlier = make().fit(values[:84]).estimates()
     cold, warm = make().fit(values), make().fit(values, earlier)
     if make is SeasonalTheta:  # Theta's own estimates are closed-form; only its variance model is searched
         assert warm.sigma2_ == pytest.approx(cold.sigma2_, rel=1e-3)
@@ -139,14 +139,14 @@ def test_a_fit_started_from_the_previous_origins_estimates_is_at_least_as_good(m
     else:
         assert warm.results_.llf >= cold.results_.llf - 1e-3
     # a start from a model of other terms (no season before two years) is ignored, not an error
-    assert make().fit(values, make().fit(values[:20])).parameters
+    assert make().fit(values, make().fit(values[:20]).estimates()).parameters
 
 
 def test_a_structural_fit_started_from_an_earlier_origin_is_at_least_as_good() -> None:
     array = MonthlyArray.of(np.exp(log_seasonal(96, noise=0.03)))
     earlier = MixedFrequencyStateSpace().fit(array.figures(84), draws=0)
     cold = MixedFrequencyStateSpace().fit(array.figures(96), draws=0)
-    warm = MixedFrequencyStateSpace().fit(array.figures(96), draws=0, warm=earlier)
+    warm = MixedFrequencyStateSpace().fit(array.figures(96), draws=0, warm=earlier.estimates())
     assert cold.fit_ is not None and warm.fit_ is not None
     assert warm.fit_.loglikelihood >= cold.fit_.loglikelihood - 1e-3
     np.testing.assert_allclose(warm.fit_.smoothed_months, cold.fit_.smoothed_months, rtol=1e-3)
@@ -169,10 +169,23 @@ def test_a_plain_monthly_array_is_forecast_by_the_backtest_weighted_family() -> 
 
 def test_a_collections_backtest_and_skill_are_reused_rather_than_recomputed() -> None:
     values = np.exp(log_seasonal(96, noise=0.03))
-    rows = monthly_array_backtest(values, 12, origins=2)
+    backtest = monthly_array_backtest(values, 12, origins=2)
+    rows = backtest.rows
     assert {r.origin for r in rows} == {"72", "84"} and {r.horizon for r in rows} == set(range(1, 13))
     skill = {"theta": 0.5, "ets_damped": 0.6}  # a collection where these two won
-    result = forecast_monthly_array(values, 12, prior=Prior(monthly_skill=skill), backtest=rows)
+    result = forecast_monthly_array(values, 12, prior=Prior(monthly_skill=skill), backtest=backtest)
     assert result.model.startswith("monthly: 0.50 ") and "theta" in result.model and "ets_damped" in result.model
-    only_theta = forecast_monthly_array(values, 12, backtest=[r for r in rows if r.model == "theta"])
+    only_theta = forecast_monthly_array(values, 12, backtest=ArrayBacktest([r for r in rows if r.model == "theta"], backtest.estimates))
     assert only_theta.model == "monthly: 1.00 theta (in logs)"
+
+
+def test_the_forecasts_fits_start_from_the_last_cuts_estimates_and_end_where_cold_fits_do() -> None:
+    values = np.exp(log_seasonal(96, noise=0.03))
+    backtest = monthly_array_backtest(values, 12, origins=2)
+    assert set(backtest.estimates) == {"local_linear_trend", "random_walk_drift", "ets_damped", "sarima_airline", "theta"}
+    assert backtest.estimates["sarima_airline"].terms == "airline" and backtest.estimates["ets_damped"].terms == "seasonal"
+    warm = forecast_monthly_array(values, 12, backtest=backtest)
+    cold = forecast_monthly_array(values, 12, backtest=ArrayBacktest(backtest.rows, {}))
+    assert warm.model == cold.model
+    np.testing.assert_allclose(warm.median, cold.median, rtol=0.01)
+    np.testing.assert_allclose(warm.upper[95], cold.upper[95], rtol=0.02)

@@ -7,9 +7,9 @@ it is positive, and cumulates their simulated months into year- and
 quarter-to-date totals. Each model: fit(values, warm) -> self; simulate(horizon,
 n_paths, rng) -> (n_paths, horizon) draws on the scale it was fitted on.
 
-`warm` is the same model fitted on a shorter history of the same series (the
-previous backtest origin): its estimates start the search. On M3 monthly that
-halves the likelihood evaluations and ends at an equal or higher likelihood.
+`warm` holds the estimates of the same model fitted on a shorter history of the
+same series (the previous backtest origin): they start the search. On M3 monthly
+that halves the likelihood evaluations and ends at an equal or higher likelihood.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from statsmodels.tsa.holtwinters import ExponentialSmoothing
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 from forecast.errors import InsufficientHistory
+from forecast.estimators.estimates import Estimates, start_from
 
 SEASON = 12
 SEASONAL_MONTHS = 2 * SEASON  # two full years before a seasonal pattern is estimated
@@ -35,7 +36,9 @@ class SeasonalModel(Protocol):
     @property
     def parameters(self) -> dict[str, float]: ...
 
-    def fit(self, values: np.ndarray, warm: SeasonalModel | None = None) -> SeasonalModel: ...
+    def fit(self, values: np.ndarray, warm: Estimates | None = None) -> SeasonalModel: ...
+
+    def estimates(self) -> Estimates: ...
 
     def simulate(self, horizon: int, n_paths: int, rng: np.random.Generator) -> np.ndarray: ...
 
@@ -83,34 +86,40 @@ def _check(model: SeasonalModel, values: np.ndarray) -> np.ndarray:
 
 
 class DampedTrendETS:
-    """Additive Holt-Winters with a damped trend (Gardner and McKenzie 1985), by maximum likelihood."""
+    """Additive Holt-Winters with a damped trend (Gardner and McKenzie 1985), by maximum likelihood.
+
+    A cold fit starts from statsmodels' heuristic start, not its brute-force grid: on every
+    25th M3 monthly series the grid took half the fitting time and ended, on average, at
+    a higher sum of squared errors (log SSE -1.106 against -1.111).
+    """
 
     name = "ets_damped"
     min_months = 12
 
-    def fit(self, values: np.ndarray, warm: SeasonalModel | None = None) -> DampedTrendETS:
+    def fit(self, values: np.ndarray, warm: Estimates | None = None) -> DampedTrendETS:
         values = _check(self, values)
         seasonal = "add" if len(values) >= SEASONAL_MONTHS else None
         model = ExponentialSmoothing(values, trend="add", damped_trend=True, seasonal=seasonal, seasonal_periods=SEASON if seasonal else None)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            start = self._start_from(warm, seasonal is not None)
+            start = start_from(warm, self.name, self._terms(seasonal is not None))
             try:
-                self.results_ = model.fit(start_params=start)
+                self.results_ = model.fit(start_params=start, use_brute=False)
             except ValueError:  # a start outside this history's bounds: search from scratch
-                self.results_ = model.fit()
+                self.results_ = model.fit(use_brute=False)
         return self
 
     @staticmethod
-    def _start_from(warm: SeasonalModel | None, seasonal: bool) -> np.ndarray | None:
-        """The estimates of `warm` in the order ExponentialSmoothing optimises them, if it has the same terms."""
-        results = getattr(warm, "results_", None)
-        if not isinstance(warm, DampedTrendETS) or results is None or (results.model.seasonal is not None) != seasonal:
-            return None
-        p = results.params
+    def _terms(seasonal: bool) -> str:
+        return "seasonal" if seasonal else "no season"
+
+    def estimates(self) -> Estimates:
+        """The estimates in the order ExponentialSmoothing optimises them."""
+        p = self.results_.params
+        seasonal = self.results_.model.seasonal is not None
         head = [p["smoothing_level"], p["smoothing_trend"]] + ([p["smoothing_seasonal"]] if seasonal else [])
         head += [p["initial_level"], p["initial_trend"], p["damping_trend"]]
-        return np.array(head + (list(np.asarray(p["initial_seasons"], dtype=float)) if seasonal else []), dtype=float)
+        return Estimates.of(self.name, self._terms(seasonal), head + (list(np.asarray(p["initial_seasons"], dtype=float)) if seasonal else []))
 
     @property
     def parameters(self) -> dict[str, float]:
@@ -134,20 +143,25 @@ class SeasonalARIMA:
     name = "sarima_airline"
     min_months = 12
 
-    def fit(self, values: np.ndarray, warm: SeasonalModel | None = None) -> SeasonalARIMA:
+    def fit(self, values: np.ndarray, warm: Estimates | None = None) -> SeasonalARIMA:
         values = _check(self, values)
         self.seasonal_ = len(values) >= SEASONAL_MONTHS + 6
         if self.seasonal_:
             model = SARIMAX(values, order=(0, 1, 1), seasonal_order=(0, 1, 1, SEASON), simple_differencing=True, concentrate_scale=True)
         else:
             model = SARIMAX(values, order=(0, 1, 1), trend="c", simple_differencing=True, concentrate_scale=True)
-        same = isinstance(warm, SeasonalARIMA) and getattr(warm, "seasonal_", None) == self.seasonal_
-        start = np.asarray(warm.results_.params) if same else None  # type: ignore[union-attr]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.results_ = model.fit(start_params=start, disp=False)
+            # the parameters' covariance is never read: not computing it saves a sixth of the fit
+            self.results_ = model.fit(start_params=start_from(warm, self.name, self._terms()), disp=False, cov_type="none")
         self.tail_ = values[-(SEASON + 1) :].copy()
         return self
+
+    def _terms(self) -> str:
+        return "airline" if self.seasonal_ else "drift"
+
+    def estimates(self) -> Estimates:
+        return Estimates.of(self.name, self._terms(), self.results_.params)
 
     @property
     def parameters(self) -> dict[str, float]:
@@ -176,17 +190,21 @@ class SeasonalTheta:
     name = "theta"
     min_months = 12
 
-    def fit(self, values: np.ndarray, warm: SeasonalModel | None = None) -> SeasonalTheta:
+    def fit(self, values: np.ndarray, warm: Estimates | None = None) -> SeasonalTheta:
         values = _check(self, values)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.results_ = ThetaModel(values, period=SEASON, method="additive", deseasonalize=len(values) >= SEASONAL_MONTHS).fit()
             # statsmodels' ThetaModelResults.sigma2, the innovation variance of ARIMA(0,1,1) with drift on the
             # values, fitted here on their differences; statsmodels carries them in the state (79 ms a model)
-            start = warm.drifting_ma_ if isinstance(warm, SeasonalTheta) else None
-            drifting_ma = SARIMAX(np.diff(values), order=(0, 0, 1), trend="c", concentrate_scale=True).fit(start_params=start, disp=False)
+            start = start_from(warm, self.name, "drifting ma")
+            drifting_ma = SARIMAX(np.diff(values), order=(0, 0, 1), trend="c", concentrate_scale=True).fit(start_params=start, disp=False, cov_type="none")
         self.drifting_ma_, self.sigma2_ = np.asarray(drifting_ma.params), float(drifting_ma.scale)
         return self
+
+    def estimates(self) -> Estimates:
+        """Theta's own estimates are closed-form: only its variance model is searched."""
+        return Estimates.of(self.name, "drifting ma", self.drifting_ma_)
 
     @property
     def parameters(self) -> dict[str, float]:

@@ -30,6 +30,7 @@ from statsmodels.tsa.statespace.mlemodel import MLEModel
 
 from forecast.domain import Aggregation, Observation, Qualifier, add_months, month_end, month_index, rounding_unit
 from forecast.errors import InsufficientHistory
+from forecast.estimators.estimates import Estimates, start_from
 
 MONTH, YTD, QUARTER, PARTIAL = range(4)
 DIFFUSE_VARIANCE = 1e2  # squared scaled units (values are O(1)): large but finite
@@ -255,12 +256,12 @@ class MixedFrequencyStateSpace:
         series_id: str = "",
         until: date | None = None,
         draws: int = POSTERIOR_DRAWS,
-        warm: MixedFrequencyStateSpace | None = None,
+        warm: Estimates | None = None,
     ) -> MixedFrequencyStateSpace:
         """Estimate the variances and smooth; `draws=0` skips the posterior draws (backtests, plain arrays).
 
-        `warm`, the same variant fitted on fewer figures of the series (the previous
-        backtest origin), starts the search at its estimates: half the likelihood
+        `warm`, the estimates of the same variant fitted on fewer figures of the series
+        (the previous backtest origin), starts the search: half the likelihood
         evaluations on M3 monthly, at an equal or higher likelihood.
         """
         if len(figures) < MIN_FIGURES:
@@ -285,7 +286,7 @@ class MixedFrequencyStateSpace:
                 results = model.smooth(params)
                 converged = True
             else:
-                start = warm.fit_.params if warm is not None and warm.fit_ is not None and warm.fit_.seasonal == seasonal else None
+                start = start_from(warm, self.name, self._terms(seasonal))
                 if self.drift_only:
                     fixed = {"sigma2.slope": 1e-12}
                     with model.fix_params(fixed):
@@ -328,6 +329,13 @@ class MixedFrequencyStateSpace:
             ignored=[f.key for f in ignored],
         )
         return self
+
+    def _terms(self, seasonal: bool) -> str:
+        return ("drift" if self.drift_only else "trend") + (" + seasonal" if seasonal else "")
+
+    def estimates(self) -> Estimates:
+        fit = self._require_fit()
+        return Estimates.of(self.name, self._terms(fit.seasonal), fit.params)
 
     def _fixed_for(self, model: CumulatorModel) -> np.ndarray:
         """Borrowed (level, slope, irregular) variances; a borrowed seasonal variance is not supported."""
