@@ -48,8 +48,19 @@ class BacktestRow:
     @classmethod
     def from_draws(cls, model: str, origin: str, horizon: int, target: str, actual: float, draws: np.ndarray, scale: float) -> BacktestRow:
         """A row scoring simulated draws of one target: their mean and 80% / 95% percentile bands."""
-        low95, low80, high80, high95 = np.percentile(draws, [2.5, 10, 90, 97.5])
-        return cls(model, origin, horizon, target, float(actual), float(np.mean(draws)), float(low80), float(high80), float(low95), float(high95), scale)
+        return cls.from_paths(model, origin, [target], [actual], np.asarray(draws)[:, None], scale, first_horizon=horizon)[0]
+
+    @classmethod
+    def from_paths(
+        cls, model: str, origin: str, targets: Sequence[str], actuals: Sequence[float], paths: np.ndarray, scale: float, first_horizon: int = 1
+    ) -> list[BacktestRow]:
+        """One row per column of `paths` (n_paths, horizons), the percentiles of all columns taken at once."""
+        low95, low80, high80, high95 = np.percentile(paths, [2.5, 10, 90, 97.5], axis=0)
+        means = paths.mean(axis=0)
+        return [
+            cls(model, origin, first_horizon + h, target, float(actual), float(means[h]), float(low80[h]), float(high80[h]), float(low95[h]), float(high95[h]), scale)
+            for h, (target, actual) in enumerate(zip(targets, actuals, strict=True))
+        ]
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)

@@ -772,7 +772,7 @@ def monthly_array_backtest(
         estimates = fits.estimates()
         for name, model_paths in fits.paths.items():
             paths = array.unlogged(model_paths["month"][:, : len(truth)])
-            rows += [BacktestRow.from_draws(name, str(cut), h + 1, f"t{cut + h}", truth[h], paths[:, h], scale) for h in range(len(truth))]
+            rows += BacktestRow.from_paths(name, str(cut), [f"t{cut + h}" for h in range(len(truth))], truth, paths, scale)
     return ArrayBacktest(rows, estimates)
 
 
