@@ -51,6 +51,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # small matrices: one BLAS thread per worker process, or the threads spin against each other
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -58,6 +59,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import pandas as pd
+
+if TYPE_CHECKING:
+    from forecast.backtest import BacktestRow
+    from forecast.engine import ArrayBacktest
 
 LEVELS = (80, 95)
 BASELINES = ("AutoETS", "AutoARIMA", "Theta", "DynamicOptimizedTheta", "SeasonalNaive")
@@ -112,7 +117,7 @@ def naive_scale(history: np.ndarray, season: int) -> float:
 # ----------------------------------------------------------------------------- ours
 
 
-def _backtest_one(task: tuple[str, np.ndarray, int]) -> list[object]:
+def _backtest_one(task: tuple[str, np.ndarray, int]) -> ArrayBacktest | list[BacktestRow]:
     from forecast.engine import annual_array_backtest, monthly_array_backtest
 
     kind, values, horizon = task
@@ -182,7 +187,8 @@ def run_baselines(
     )
     forecasts: dict[str, list[Forecast]] = {}
     seconds: dict[str, float] = {}
-    for name, make in [(name, makers[name]) for name in names]:
+    for name in names:
+        make = makers[name]
         print(f"[bench.accuracy] {name} on {len(histories)} series", file=sys.stderr, flush=True)
         started = time.perf_counter()
         with warnings.catch_warnings():
@@ -421,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated statsforecast baselines for the M3 suites (default: all of {', '.join(BASELINES)}); "
                              "AutoARIMA alone takes about 15 minutes on M3 monthly")
     args = parser.parse_args(argv)
-    wanted = [name.strip() for name in args.baselines.split(",") if name.strip()]
+    wanted = list(dict.fromkeys(name.strip() for name in args.baselines.split(",") if name.strip()))
     unknown = sorted(set(wanted) - set(BASELINES))
     if unknown or not wanted:
         parser.error(f"--baselines: {', '.join(unknown) or 'none given'} not among {', '.join(BASELINES)}")

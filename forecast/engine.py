@@ -203,17 +203,19 @@ def fit_monthly(
     years the annual history needs.
     The seasonal models work in logs when every smoothed month is positive (logs=None), since
     seasonality and errors are proportional to the level; figures already in logs pass False.
-    `warm`, each model's estimates at an earlier cut of a plain array, starts its estimation. Reported series start cold: on the CAAM series warm starts across vintages gave
-    the same likelihoods to 1e-4, yet flipped one origin's pick between two near-tied models
+    `warm`, each model's estimates at an earlier cut of a plain array, starts its estimation.
+    Reported series start cold: on the CAAM series warm starts across vintages gave the same
+    likelihoods to 1e-4, yet flipped one origin's pick between two near-tied models
     (china-exports, bench/accuracy.py); a vintage's fit should not depend on the one before.
     """
     structural: dict[str, MixedFrequencyStateSpace] = {}
     paths: dict[str, Paths] = {}
+    warm = warm or {}
     variants = _variants(len(figures), prior)
     reported = _every_month_reported(figures) if plain else None
     for index, (name, make) in enumerate(variants):
         if (index == 0 and reported is None) or wanted(name):
-            structural[name] = make().fit(figures, series_id, draws=draws, warm=warm.get(name) if warm else None)
+            structural[name] = make().fit(figures, series_id, draws=draws, warm=warm.get(name))
             if wanted(name):
                 paths[name] = structural[name].simulate(horizon, n_paths, rng)
     if reported is not None:
@@ -236,7 +238,7 @@ def fit_monthly(
         if not wanted(model.name) or len(work) < model.min_months:
             continue
         try:
-            draws_ = model.fit(work, warm.get(model.name) if warm else None).simulate(horizon, n_paths, rng)
+            draws_ = model.fit(work, warm.get(model.name)).simulate(horizon, n_paths, rng)
         except (InsufficientHistory, np.linalg.LinAlgError, ValueError):
             continue  # a model that cannot be estimated on these months is simply not a candidate
         if in_logs:

@@ -8,7 +8,10 @@ import joblib
 import numpy as np
 import pytest
 
+import forecast.estimators.seasonal as seasonal_module
+import forecast.estimators.statespace as statespace_module
 from forecast.engine import ArrayBacktest, MonthlyArray, Prior, _cumulate, fit_monthly, forecast_monthly_array, monthly_array_backtest, monthly_candidates
+from forecast.estimators.estimates import Estimates, start_from
 from forecast.estimators.statespace import MixedFrequencyStateSpace
 from forecast.errors import InsufficientHistory
 from forecast.estimators.seasonal import DampedTrendETS, SeasonalARIMA, SeasonalTheta, _simulate_ahead, seasonal_family
@@ -179,13 +182,45 @@ def test_a_collections_backtest_and_skill_are_reused_rather_than_recomputed() ->
     assert only_theta.model == "monthly: 1.00 theta (in logs)"
 
 
-def test_the_forecasts_fits_start_from_the_last_cuts_estimates_and_end_where_cold_fits_do() -> None:
+def test_the_forecasts_fits_start_from_the_last_cuts_estimates(monkeypatch: pytest.MonkeyPatch) -> None:
     values = np.exp(log_seasonal(96, noise=0.03))
     backtest = monthly_array_backtest(values, 12, origins=2)
     assert set(backtest.estimates) == {"local_linear_trend", "random_walk_drift", "ets_damped", "sarima_airline", "theta"}
     assert backtest.estimates["sarima_airline"].terms == "airline" and backtest.estimates["ets_damped"].terms == "seasonal"
-    warm = forecast_monthly_array(values, 12, backtest=backtest)
-    cold = forecast_monthly_array(values, 12, backtest=ArrayBacktest(backtest.rows, {}))
-    assert warm.model == cold.model
-    np.testing.assert_allclose(warm.median, cold.median, rtol=0.01)
-    np.testing.assert_allclose(warm.upper[95], cold.upper[95], rtol=0.02)
+    used: list[str] = []
+
+    def recording(warm, model, terms):  # type: ignore[no-untyped-def]
+        start = start_from(warm, model, terms)
+        if start is not None:
+            used.append(model)
+        return start
+
+    for module in (seasonal_module, statespace_module):
+        monkeypatch.setattr(module, "start_from", recording)
+    skill = {"theta": 0.5, "ets_damped": 0.6}
+    warm = forecast_monthly_array(values, 12, prior=Prior(monthly_skill=skill), backtest=backtest)
+    assert sorted(used) == ["ets_damped", "theta"]  # the two chosen, each from its estimates
+    used.clear()
+    cold = forecast_monthly_array(values, 12, prior=Prior(monthly_skill=skill), backtest=ArrayBacktest(backtest.rows, {}))
+    assert used == [] and warm.model == cold.model
+
+
+def test_a_start_applies_only_to_the_same_model_and_terms_and_only_when_finite() -> None:
+    values = log_seasonal(96, noise=0.03)
+    seasonal_ets, short_ets = DampedTrendETS().fit(values).estimates(), DampedTrendETS().fit(values[:20]).estimates()
+    assert start_from(seasonal_ets, "ets_damped", "seasonal") is not None
+    assert start_from(short_ets, "ets_damped", "seasonal") is None  # no season before two years
+    assert start_from(seasonal_ets, "theta", "seasonal") is None
+    airline, drift = SeasonalARIMA().fit(values).estimates(), SeasonalARIMA().fit(values[:26]).estimates()
+    assert (airline.terms, drift.terms) == ("airline", "drift") and len(airline.values) == len(drift.values)
+    assert start_from(drift, "sarima_airline", "airline") is None
+    nan_start = Estimates("sarima_airline", "airline", (float("nan"), -0.5))
+    assert start_from(nan_start, "sarima_airline", "airline") is None
+    assert SeasonalARIMA().fit(values, nan_start).parameters["sigma2"] > 0
+    array = MonthlyArray.of(np.exp(values))
+    trend = MixedFrequencyStateSpace().fit(array.figures(96), draws=0).estimates()
+    drift_only = MixedFrequencyStateSpace(drift_only=True).fit(array.figures(96), draws=0).estimates()
+    borrowed = MixedFrequencyStateSpace(seasonal=False, fixed_params=(1e-2, 1e-5, 1e-3)).fit(array.figures(96), draws=0).estimates()
+    assert (trend.terms, drift_only.terms, borrowed.terms) == ("trend + seasonal", "drift + seasonal", "borrowed")
+    assert start_from(trend, "structural_cumulator", "drift + seasonal") is None
+    assert start_from(borrowed, "structural_cumulator", "trend") is None

@@ -26,7 +26,9 @@ class Estimates:
 
 
 def start_from(warm: Estimates | None, model: str, terms: str) -> np.ndarray | None:
-    """`warm`'s values as a start for `model` with `terms`, or None when they are another model's or other terms'."""
+    """`warm`'s values as a start for `model` with `terms`; None (a cold start) when they are another
+    model's, other terms', or not all finite (a start at NaN fails where a cold start would not)."""
     if warm is None or warm.model != model or warm.terms != terms:
         return None
-    return np.array(warm.values, dtype=float)
+    start = np.array(warm.values, dtype=float)
+    return start if np.all(np.isfinite(start)) else None

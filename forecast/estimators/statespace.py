@@ -331,7 +331,9 @@ class MixedFrequencyStateSpace:
         return self
 
     def _terms(self, seasonal: bool) -> str:
-        return ("drift" if self.drift_only else "trend") + (" + seasonal" if seasonal else "")
+        """Which variant estimated these parameters: a borrowed variant's were not estimated, so they start nothing."""
+        trend = "borrowed" if self.fixed_params is not None else "drift" if self.drift_only else "trend"
+        return trend + (" + seasonal" if seasonal else "")
 
     def estimates(self) -> Estimates:
         fit = self._require_fit()
