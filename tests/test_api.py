@@ -387,6 +387,19 @@ def test_the_horizon_asked_for_is_the_number_of_points_or_a_422(fitted: Fitted, 
         assert response.status_code == 200 and len(response.json()["points"]) == horizon
 
 
+@pytest.mark.parametrize("freq", ["month", "quarter", "year"])
+def test_a_forecast_without_a_horizon_never_fails_for_want_of_periods(fitted: Fitted, freq: str) -> None:
+    """Regression: the default horizon of 12 asked for 12 years, and the years run only to 2035, so ?freq=year alone was a 422."""
+    response = fitted.client.get(CAAM_FORECAST, params={"freq": freq})
+    assert response.status_code == 200, response.text
+    points = response.json()["points"]
+    assert points[-1]["period_end"] <= "2035-12-31"
+    if freq == "year":
+        assert len(points) < 12 and points[-1]["period_end"] == "2035-12-31"  # every year there is
+    else:
+        assert len(points) == 12
+
+
 def test_forecast_as_of_a_date_in_the_replay_window_is_the_one_known_then(fitted: Fitted) -> None:
     client = fitted.client
     rows = client.get(f"/v1/series/{CAAM}/observations").json()["observations"]

@@ -28,6 +28,7 @@ from forecast.store import Store
 
 log = logging.getLogger("forecast.api")
 
+DEFAULT_HORIZON = 12  # future periods served when a request does not say
 ALLOWED_LEVELS = (50, 80, 90, 95, 99)
 HTTP_ERROR_NAMES = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed", 422: "InvalidRequest"}
 ERROR_STATUS: dict[type[ForecastError], int] = {
@@ -236,7 +237,9 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
     async def forecast(
         request: Request,
         series_id: str,
-        horizon: Annotated[int, Query(ge=1, le=240, description="number of future periods")] = 12,
+        horizon: Annotated[
+            int | None, Query(ge=1, le=240, description=f"number of future periods (default: {DEFAULT_HORIZON}, or every period the projection has when it has fewer)")
+        ] = None,
         freq: Freq = Freq.month,
         levels: Annotated[str, Query(description="comma-separated interval levels out of 50,80,90,95,99")] = "80,95",
         as_of: Annotated[date | None, Query(description="the forecast as it stood on this day")] = None,
@@ -248,8 +251,10 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
         def build() -> tuple[object, str]:
             current.snapshot.catalog.require(series_id)
             parsed = _parse_levels(levels)
-            found = service.forecast_for(series_id, as_of, freq=freq.value, horizon=horizon)
-            payload = render.forecast_body(current.snapshot, found, freq.value, horizon, parsed, as_of)
+            found = service.forecast_for(series_id, as_of, freq=freq.value, horizon=horizon or 0)
+            # asked for: exactly that many, or a 422; not asked: a default no projection can fail (years run only to 2035)
+            periods = horizon or min(DEFAULT_HORIZON, len(found.points.get(freq.value, [])))
+            payload = render.forecast_body(current.snapshot, found, freq.value, periods, parsed, as_of)
             return (render.forecast_csv(payload, parsed), "text/csv") if as_csv else (payload, "application/json")
 
         return send(request, current.get(key, build), "forecast", current)
