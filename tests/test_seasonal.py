@@ -224,3 +224,17 @@ def test_a_start_applies_only_to_the_same_model_and_terms_and_only_when_finite()
     assert (trend.terms, drift_only.terms, borrowed.terms) == ("trend + seasonal", "drift + seasonal", "borrowed")
     assert start_from(trend, "structural_cumulator", "drift + seasonal") is None
     assert start_from(borrowed, "structural_cumulator", "trend") is None
+
+
+def test_an_array_backtest_survives_the_trip_to_another_process() -> None:
+    """The bench backtests in worker processes and forecasts in others: what crosses must pickle, and small."""
+    import pickle
+
+    values = np.exp(log_seasonal(96, noise=0.03))
+    backtest = monthly_array_backtest(values, 12, origins=2)
+    payload = pickle.dumps(backtest.estimates)
+    assert len(payload) < 4000  # estimates only, not statsmodels results carrying the data
+    travelled = pickle.loads(pickle.dumps(backtest))
+    here, there = forecast_monthly_array(values, 12, backtest=backtest), forecast_monthly_array(values, 12, backtest=travelled)
+    assert here.model == there.model
+    np.testing.assert_array_equal(here.median, there.median)
