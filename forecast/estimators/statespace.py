@@ -19,6 +19,7 @@ parameters come out right but smoothed months in annual-only years are far off
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -262,7 +263,7 @@ class MixedFrequencyStateSpace:
 
         `warm`, the estimates of the same variant fitted on fewer figures of the series
         (the previous backtest origin), starts the search: half the likelihood
-        evaluations on M3 monthly, at an equal or higher likelihood.
+        evaluations on M3 monthly, at a likelihood higher on average (+0.34 on 21 series).
         """
         if len(figures) < MIN_FIGURES:
             raise InsufficientHistory(series_id, len(figures), MIN_FIGURES)
@@ -287,14 +288,10 @@ class MixedFrequencyStateSpace:
                 converged = True
             else:
                 start = start_from(warm, self.name, self._terms(seasonal))
-                if self.drift_only:
-                    fixed = {"sigma2.slope": 1e-12}
-                    with model.fix_params(fixed):
-                        results = model.fit(start_params=start, includes_fixed=True, method="lbfgs", maxiter=300, disp=False)
-                    params = np.asarray(results.params)  # includes the fixed slope variance
-                else:
+                fixing = model.fix_params({"sigma2.slope": 1e-12}) if self.drift_only else contextlib.nullcontext()
+                with fixing:
                     results = model.fit(start_params=start, includes_fixed=True, method="lbfgs", maxiter=300, disp=False)
-                    params = np.asarray(results.params)
+                params = np.asarray(results.params)  # a drift's fixed slope variance included
                 converged = bool(results.mle_retvals.get("converged", True)) if results.mle_retvals else True
         converged = converged and not any(issubclass(w.category, ConvergenceWarning) for w in caught)
         smoothed = np.asarray(results.smoothed_state)
