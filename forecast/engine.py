@@ -559,9 +559,6 @@ def fit_series(
         later_years, later_paths = _annual_paths(curves, weights, sigma, anchor, bridge_year, annual_calibration.scale, n_paths, rng)
         annual_years = np.concatenate([[bridge_year], later_years])
         annual_paths = np.column_stack([anchor, later_paths])
-        if current_draws is not None and current_year is not None and current_year not in history:
-            annual_years = np.concatenate([[current_year], annual_years])
-            annual_paths = np.column_stack([np.maximum(current_draws, 0.0), annual_paths])
     elif curves:
         anchor_year = int(years[-1])
         if current_draws is not None and anchor_year == current_year:
@@ -576,6 +573,11 @@ def fit_series(
         annual_paths = np.maximum(combined["ytd"][:, decembers], 0.0)
     else:
         raise InsufficientHistory(series_id, len(years), 2, "annual totals (or 3 figures of any kind for the monthly model)")
+    if current_draws is not None and current_year is not None and current_year not in annual_years:
+        # The year under way is an outcome too (a target due this year), even when its months
+        # are known well enough to anchor the curves: its paths are the ones the later years grow from.
+        annual_years = np.concatenate([[current_year], annual_years])
+        annual_paths = np.column_stack([np.maximum(current_draws, 0.0), annual_paths])
 
     monthly_year = current_year if curves and current_year is not None and int(years[-1]) == current_year else None
     if not curves or bridged:

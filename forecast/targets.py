@@ -140,6 +140,12 @@ def simulate_share(
     return projection_years, np.clip(paths, 0.0, 1.0), history
 
 
+def _deadline_year_projected(target: Target, forecast: SeriesForecast) -> bool:
+    """True when the deadline year's total is an estimate the projection still has paths for."""
+    _, origin = forecast.annual_history.get(target.deadline_year, (0.0, ""))
+    return origin == "estimated" and target.deadline_year in [int(y) for y in forecast.annual_years]
+
+
 def assess(
     target: Target,
     forecast: SeriesForecast | None,
@@ -203,17 +209,23 @@ def assess(
         source = "reported" if all(o == "reported" for y, (v, o) in forecast.annual_history.items() if y == latest_year) else "estimated"
     else:
         years, paths = forecast.annual_years, forecast.annual_paths
-        reported = [(y, v) for y, (v, o) in forecast.annual_history.items()]
-        if not reported:
+        known = [(y, v) for y, (v, o) in forecast.annual_history.items()]
+        if _deadline_year_projected(target, forecast):
+            # The deadline year's total is only estimated (its months are partly reported): it is
+            # an outcome with a probability, measured from the year before it.
+            known = [(y, v) for y, v in known if y < target.deadline_year] or known
+        if not known:
             base.assumptions.append(f"no annual total of '{target.series_id}' is known well enough to measure progress")
             return base
-        latest_year, latest_value = reported[-1]
+        latest_year, latest_value = known[-1]
         source = forecast.annual_history[latest_year][1]
     base.model = str(forecast.model.get("name", ""))
     base.latest_actual = {"year": latest_year, "value": latest_value, "origin": source}
     if target.deadline_year <= latest_year:
         history = forecast.annual_history if not target.denominator_series_id else {}
-        actual = history.get(target.deadline_year, (latest_value, ""))[0] if history else latest_value
+        actual, origin = history.get(target.deadline_year, (latest_value, "")) if history else (latest_value, "")
+        if origin == "estimated":
+            base.assumptions.append(f"the {target.deadline_year} total is estimated from the figures reported for part of it; no figure for the whole year is in the data")
         met = meets(actual, target.comparator, target.threshold)
         base.status = "achieved" if met else "missed"
         base.probability = 1.0 if met else 0.0

@@ -79,11 +79,19 @@ def test_a_restated_target_supersedes_the_earlier_one_which_stays_visible(fitted
 
 def test_a_deadline_year_that_is_over_without_a_figure_says_so(fitted: tuple[ForecastService, Snapshot]) -> None:
     _, snapshot = fitted
-    saic = snapshot.assessments["saic_overseas_2025_v2"]
+    changan = snapshot.assessments["changan_total_sales_2025"]  # its newest figure is for 2024
     if date.today().year <= 2025:
         pytest.skip("2025 is not over yet")
-    assert saic.deadline_passed
-    assert any("2025 has ended" in line for line in saic.assumptions)
+    assert changan.deadline_passed and changan.status in {"on_track", "at_risk", "off_track"}
+    assert any("2025 has ended" in line for line in changan.assumptions)
+
+
+def test_a_deadline_year_reported_for_eleven_months_is_decided_and_says_it_is_estimated(fitted: tuple[ForecastService, Snapshot]) -> None:
+    _, snapshot = fitted
+    saic = snapshot.assessments["saic_overseas_2025_v2"]  # 1.5 million; January-November 2025: 969,000
+    assert saic.status == "missed" and saic.latest_actual["origin"] == "estimated"  # type: ignore[index]
+    assert 969_000 < saic.latest_actual["value"] < 1_200_000  # type: ignore[index]
+    assert any("2025 total is estimated" in line for line in saic.assumptions)
 
 
 def test_each_history_entry_is_the_assessment_from_the_figures_known_then(fitted: tuple[ForecastService, Snapshot]) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 
-from forecast.domain import cagr, required_cagr
+from forecast.domain import Source, Target, cagr, required_cagr
+from forecast.engine import SeriesForecast
 from forecast.related import compare_share_with_direct
-from forecast.targets import attainment_year, probability_of_meeting, ratio_of_medians, share_probability, status_for, years_to_reach
+from forecast.targets import assess, attainment_year, probability_of_meeting, ratio_of_medians, share_probability, status_for, years_to_reach
 
 
 def test_required_growth_on_hand_computed_cases() -> None:
@@ -62,3 +65,32 @@ def test_when_part_and_total_grow_alike_the_share_route_is_not_used() -> None:
     result = compare_share_with_direct("part", "total", part, total, damping=None)
     assert abs(result.direct[0] - 40) < 1e-9 and abs(result.via_share[0] - 40) < 1e-9
     assert not result.used
+
+
+def _target(deadline_year: int, threshold: float) -> Target:
+    return Target("t", "Maker", "annual exports", ">=", threshold, "vehicles", deadline_year, "2021", Source("Publisher", url="https://example.org"), series_id="s")
+
+
+def _forecast(history: dict[int, tuple[float, str]], years: list[int], paths: np.ndarray) -> SeriesForecast:
+    return SeriesForecast("s", "vehicles", None, "", {"name": "m"}, {}, np.array(years), paths, history)
+
+
+def test_a_deadline_year_known_only_in_part_is_projected_from_its_paths_not_declared_met() -> None:
+    rng = np.random.default_rng(0)
+    this_year = rng.normal(1_000_000, 50_000, (2000, 1))  # the months so far plus the rest, simulated
+    forecast = _forecast({2024: (900_000.0, "reported"), 2025: (1_000_000.0, "estimated")}, [2025, 2026], np.hstack([this_year, this_year * 1.1]))
+    assessment = assess(_target(2025, 1_000_000), forecast, today=date(2026, 2, 1))
+    assert assessment.status == "at_risk" and 0.4 < assessment.probability < 0.6  # type: ignore[operator]
+    assert assessment.latest_actual == {"year": 2024, "value": 900_000.0, "origin": "reported"}
+    assert abs(assessment.required_cagr - (1_000_000 / 900_000 - 1)) < 1e-12  # type: ignore[operator]
+    assert assessment.deadline_passed
+
+
+def test_a_reported_deadline_year_decides_and_an_estimated_past_one_says_it_is_estimated() -> None:
+    paths = np.full((10, 1), 2_000_000.0)
+    reported = _forecast({2024: (900_000.0, "reported"), 2025: (1_050_000.0, "reported")}, [2026], paths)
+    assert assess(_target(2025, 1_000_000), reported).status == "achieved"
+    estimated = _forecast({2024: (900_000.0, "reported"), 2025: (950_000.0, "estimated")}, [2026], paths)
+    assessment = assess(_target(2025, 1_000_000), estimated)
+    assert assessment.status == "missed"
+    assert any("2025 total is estimated" in line for line in assessment.assumptions)
