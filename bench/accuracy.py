@@ -22,7 +22,8 @@ before scoring.
 china-exports: at each origin (a month-end), ours is ``fit_series`` on every
 figure published by then (months, year-to-date totals, quarters, years, growth
 rates), with its own nested backtest at origins picked as the service picks
-them (``spread_origins``, 8 of them). The baselines need a regular monthly
+them (``spread_origins``, 8 of them), weighing every monthly model equally and
+calibrating their mixture on its own backtest rows. The baselines need a regular monthly
 array, so they get the months known by then: reported months, plus months
 implied by consecutive year-to-date totals, with remaining gaps filled by
 log-linear interpolation (the count of filled months is reported). Both are

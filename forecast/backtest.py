@@ -185,6 +185,12 @@ def pooled_best_weights(
     return {m: 1.0 / len(chosen) for m in chosen}
 
 
+def equal_weights(summary: dict[str, dict[str, object]]) -> dict[str, float]:
+    """Equal weights on every model that was backtested."""
+    scores = _smapes(summary)
+    return {m: 1.0 / len(scores) for m in scores}
+
+
 ANNUAL_BEST = 3  # the annual forecast with a collection's skill: equal weights on this many curves
 
 

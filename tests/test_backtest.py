@@ -20,6 +20,7 @@ from forecast.backtest import (
     spread_origins,
     summarise,
 )
+from forecast.engine import COMBINATION, weigh_and_calibrate
 from forecast.estimators.curves import ConstantGrowth
 
 
@@ -107,3 +108,25 @@ def test_annual_curves_of_best_pooled_skill_share_the_weight_among_those_this_se
     # without a collection's skill the series' own backtest decides, sharpest on the smallest error
     own = annual_curve_weights(summary)
     assert own == inverse_smape_weights(summary) and max(own, key=own.__getitem__) == "lucky"
+
+
+def test_a_series_alone_weighs_every_model_equally_and_calibrates_their_mixture_on_its_own_rows() -> None:
+    rng = np.random.default_rng(0)
+    actual = 100.0
+    offsets = {"below": -20.0, "near": 1.0, "above": 20.0}  # each narrow: only "near" covers the actual
+
+    def score(name: str, paths: dict[str, np.ndarray], origin: int) -> list[BacktestRow]:
+        return [BacktestRow.from_draws(name, f"2024-{origin:02d}-28", 1, "month", actual, paths["month"][:, 0], 1.0)]
+
+    per_origin = []
+    for origin in range(1, 7):
+        paths = {name: {"month": actual + offset + rng.normal(0, 1, (400, 1))} for name, offset in offsets.items()}
+        per_origin.append((paths, lambda name, p, origin=origin: score(name, p, origin)))
+    weights, calibration, rows = weigh_and_calibrate(per_origin, rng)
+    assert weights == {"below": 1 / 3, "near": 1 / 3, "above": 1 / 3}
+    # the mixture spans -20..+20 and always covers: its own rows narrow it; the members' rows (one in three covers) would widen it
+    assert calibration.applied and calibration.scale < 1
+    assert {row.model for row in rows} == {*offsets, COMBINATION}
+    skilled, member_calibration, _ = weigh_and_calibrate(per_origin, rng, skill={"below": 1.0, "near": 1.0, "above": 1.0})
+    assert set(skilled) == {"near", "below"} or set(skilled) == {"near", "above"}
+    assert member_calibration.scale > 1
