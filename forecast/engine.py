@@ -227,9 +227,16 @@ def fit_monthly(
         fit = lead.fit_
         assert fit is not None
         # Months of years known only as annual totals are the structural model's interpolation, with a
-        # seasonal pattern it could not see: the seasonal models start in the first year with months.
-        detailed = [f.period.start for f in figures if f.aggregation is Aggregation.MONTH or (f.aggregation is Aggregation.YTD and f.period.months < 12)]
-        first_detailed = date(min(detailed).year, 1, 1) if detailed else fit.first_month
+        # seasonal pattern it could not see: the seasonal models start in the first year of the latest
+        # unbroken run of years with months. From 2007 on, with CAAM's sparse part-years
+        # of 2007-2015 and no month of 2016, they scored 10.46 and 10.26 sMAPE over 1-12 months
+        # (china-exports, seeds 0 and 1); from 2017, 10.15 and 9.98 (10.10 and 9.96 before the older
+        # years were in the data).
+        detailed = {f.period.start.year for f in figures if f.aggregation is Aggregation.MONTH or (f.aggregation is Aggregation.YTD and f.period.months < 12)}
+        first_year = max(detailed, default=fit.first_month.year)
+        while first_year - 1 in detailed:
+            first_year -= 1
+        first_detailed = date(first_year, 1, 1) if detailed else fit.first_month
         months = fit.smoothed_months[max(0, month_index(first_detailed) - month_index(fit.first_month)) :]
         last_month, totals = fit.last_month, lead.current_totals()
     in_logs = bool(np.all(months > 0)) if logs is None else logs

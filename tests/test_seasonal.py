@@ -15,7 +15,8 @@ from forecast.estimators.estimates import Estimates, start_from
 from forecast.estimators.statespace import MixedFrequencyStateSpace
 from forecast.errors import InsufficientHistory
 from forecast.estimators.seasonal import DampedTrendETS, SeasonalARIMA, SeasonalTheta, _simulate_ahead, seasonal_family
-from tests.test_estimators import mixed_figures, synthetic_months
+from forecast.domain import Aggregation
+from tests.test_estimators import figure, mixed_figures, synthetic_months
 
 FAMILY = [DampedTrendETS, SeasonalARIMA, SeasonalTheta]
 
@@ -238,3 +239,11 @@ def test_an_array_backtest_survives_the_trip_to_another_process() -> None:
     here, there = forecast_monthly_array(values, 12, backtest=backtest), forecast_monthly_array(values, 12, backtest=travelled)
     assert here.model == there.model
     np.testing.assert_array_equal(here.median, there.median)
+
+
+def test_the_seasonal_family_starts_after_the_last_year_without_months() -> None:
+    months = synthetic_months()
+    march_2010 = figure(date(2010, 3, 1), date(2010, 3, 31), Aggregation.MONTH, round(float(months[2])))
+    figures = [*mixed_figures(months, set()), march_2010]  # 2010: a year total and one month; 2011: its total alone
+    fits = fit_monthly(figures, "s", Prior(), 12, 200, np.random.default_rng(0))
+    assert fits.seasonal["ets_damped"].results_.model.nobs == 12 * 6  # 2012-2017: not from 2010, across 2011's interpolated months
