@@ -338,7 +338,11 @@ class ForecastService:
             latest_known = max(o.vintage for o in snapshot.catalog.reported)
             if as_of < latest_known:
                 if not days:
-                    raise InsufficientHistory(series_id, 0, 1, f"figures replayed by {as_of} (replays start {min(snapshot.replays)})")
+                    raise InvalidParameter(
+                        "as_of",
+                        f"as-of answers are kept for the month-ends with new figures in the last {REPLAY_MONTHS} months "
+                        f"of releases, from {min(snapshot.replays)}; {as_of} is earlier",
+                    )
                 replay = snapshot.replays[days[-1]]
                 if series_id not in replay:
                     raise InsufficientHistory(series_id, 0, 2, f"figures known on {days[-1]}")

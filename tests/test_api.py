@@ -522,6 +522,13 @@ def test_a_bad_forecast_parameter_is_422_naming_it(fitted: Fitted, query: str, p
     assert parameter in response.text
 
 
+def test_an_as_of_before_the_replays_is_422_saying_where_they_start(fitted: Fitted) -> None:
+    response = fitted.client.get(CAAM_FORECAST, params={"horizon": 3, "as_of": "2019-06-30"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["field"] == "as_of" and "2019-06-30 is earlier" in body["message"]
+
+
 def test_a_bad_as_of_on_observations_is_422(fitted: Fitted) -> None:
     response = fitted.client.get(f"/v1/series/{CAAM}/observations?as_of=2025-13-01")
     assert response.status_code == 422 and "as_of" in response.text
