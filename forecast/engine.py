@@ -121,8 +121,8 @@ def summarise_draws(draws: np.ndarray, levels: Sequence[int] = LEVELS) -> dict[s
 
 
 def point_from_draws(start: date, end: date, draws: np.ndarray, reported_share: float = 0.0) -> Point:
-    summary = summarise_draws(np.maximum(draws, 0.0))
-    return Point(start, end, summary["mean"], summary["median"], summary["intervals"], reported_share)  # type: ignore[arg-type]
+    """The one-column case of `points_from_paths`."""
+    return points_from_paths([(start, end, reported_share)], np.asarray(draws)[:, None])[0]
 
 
 def _variants(n_figures: int, prior: Prior) -> list[tuple[str, Callable[[], MixedFrequencyStateSpace]]]:
@@ -651,6 +651,24 @@ def _describe(monthly_weights: dict[str, float], annual_weights: dict[str, float
     return "; ".join(parts)
 
 
+def points_from_paths(periods: Sequence[tuple[date, date, float]], paths: np.ndarray, levels: Sequence[int] = LEVELS) -> list[Point]:
+    """One point per (start, end, reported share) and column of `paths` (n_paths, k), all percentiles taken in one call.
+
+    Per column, the replays' and the forecast's points took a quarter of a refit (44,000 calls).
+    """
+    if not periods:
+        return []
+    paths = np.maximum(paths, 0.0)
+    tails = [(100 - level) / 2 for level in levels]
+    quantiles = np.percentile(paths, [50.0, *tails, *(100 - tail for tail in tails)], axis=0)
+    means = paths.mean(axis=0)
+    n = len(levels)
+    return [
+        Point(start, end, float(means[k]), float(quantiles[0, k]), {level: (float(quantiles[1 + i, k]), float(quantiles[1 + n + i, k])) for i, level in enumerate(levels)}, share)
+        for k, (start, end, share) in enumerate(periods)
+    ]
+
+
 def _points(
     combined: dict[str, np.ndarray] | None,
     last_month: date,
@@ -661,21 +679,25 @@ def _points(
 ) -> dict[str, list[Point]]:
     points: dict[str, list[Point]] = {"month": [], "quarter": [], "year": []}
     if combined is not None:
+        wanted: dict[str, tuple[list[int], list[tuple[date, date, float]]]] = {key: ([], []) for key in ("month", "qtd", "ytd")}
         for h in range(1, min(horizon_months, combined["month"].shape[1]) + 1):
             start = add_months(last_month, h)
             end = month_end(start.year, start.month)
-            points["month"].append(point_from_draws(start, end, combined["month"][:, h - 1]))
+            wanted["month"][0].append(h - 1)
+            wanted["month"][1].append((start, end, 0.0))
             if start.month in (3, 6, 9, 12):
                 quarter_start = add_months(start, -2)
-                reported = max(0, month_index(last_month) - month_index(quarter_start) + 1) / 3
-                points["quarter"].append(point_from_draws(quarter_start, end, combined["qtd"][:, h - 1], reported))
+                wanted["qtd"][0].append(h - 1)
+                wanted["qtd"][1].append((quarter_start, end, max(0, month_index(last_month) - month_index(quarter_start) + 1) / 3))
             if start.month == 12 and start.year == current_year:
-                points["year"].append(point_from_draws(date(start.year, 1, 1), end, combined["ytd"][:, h - 1], last_month.month / 12))
-    for index, year in enumerate(annual_years):
-        year = int(year)
-        if any(p.period_start.year == year for p in points["year"]):
-            continue
-        points["year"].append(point_from_draws(date(year, 1, 1), date(year, 12, 31), annual_paths[:, index]))
+                wanted["ytd"][0].append(h - 1)
+                wanted["ytd"][1].append((date(start.year, 1, 1), end, last_month.month / 12))
+        for key, freq in (("month", "month"), ("qtd", "quarter"), ("ytd", "year")):
+            columns, periods = wanted[key]
+            points[freq] = points_from_paths(periods, combined[key][:, columns])
+    covered = {p.period_start.year for p in points["year"]}
+    later = [index for index, year in enumerate(annual_years) if int(year) not in covered]
+    points["year"] += points_from_paths([(date(int(annual_years[i]), 1, 1), date(int(annual_years[i]), 12, 31), 0.0) for i in later], annual_paths[:, later])
     points["year"].sort(key=lambda p: p.period_start)
     return points
 
