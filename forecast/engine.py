@@ -120,11 +120,6 @@ def summarise_draws(draws: np.ndarray, levels: Sequence[int] = LEVELS) -> dict[s
     return {"mean": float(np.mean(draws)), "median": float(np.median(draws)), "intervals": intervals}
 
 
-def point_from_draws(start: date, end: date, draws: np.ndarray, reported_share: float = 0.0) -> Point:
-    """The one-column case of `points_from_paths`."""
-    return points_from_paths([(start, end, reported_share)], np.asarray(draws)[:, None])[0]
-
-
 def _variants(n_figures: int, prior: Prior) -> list[tuple[str, Callable[[], MixedFrequencyStateSpace]]]:
     if n_figures >= RICH_FIGURES:
         return [
@@ -347,9 +342,9 @@ def weigh_and_calibrate(
     M3 monthly series its bands then covered 76% / 89% out of sample, against 85% / 95%.
     Without one (a reported series alone), every model equally, calibrated on the mixture's
     own rows. A single series' backtest origins rank its models by chance: on the CAAM
-    series (china-exports, bench/accuracy.py, seeds 1 and 2) the two best by their own
-    backtest scored 11.2 sMAPE over 1-12 months at origins from 2024-03 to 2026-01 and 7.3
-    at origins to 2025-04, every model equally 10.0 and 7.3. A mixture of models that
+    series (china-exports, bench/accuracy.py) the two best by their own backtest scored
+    11.4 sMAPE over 1-12 months at origins from 2024-03 to 2026-01 (mean of seeds 0-4) and
+    7.3 at origins to 2025-04 (seeds 1, 2), every model equally 10.0 and 7.3. A mixture of models that
     disagree is wider than each of them, so the members' rows over-widened it (100% of the
     later months inside its 80% bands; 83-85% calibrated on its own rows).
     The mixture's rows are reported, so its backtest scores show.
@@ -590,8 +585,9 @@ def fit_series(
     else:
         raise InsufficientHistory(series_id, len(years), 2, "annual totals (or 3 figures of any kind for the monthly model)")
     if current_draws is not None and current_year is not None and current_year not in annual_years:
-        # The year under way is an outcome too (a target due this year), even when its months
-        # are known well enough to anchor the curves: its paths are the ones the later years grow from.
+        # The year under way is an outcome too (a target due this year), also when its months are
+        # known well enough to anchor the curves: its paths are the ones the later years grow from.
+        # (When they are not, the curves project it from last year, without its months.)
         annual_years = np.concatenate([[current_year], annual_years])
         annual_paths = np.column_stack([np.maximum(current_draws, 0.0), annual_paths])
 
@@ -665,7 +661,7 @@ def points_from_paths(periods: Sequence[tuple[date, date, float]], paths: np.nda
     n = len(levels)
     return [
         Point(start, end, float(means[k]), float(quantiles[0, k]), {level: (float(quantiles[1 + i, k]), float(quantiles[1 + n + i, k])) for i, level in enumerate(levels)}, share)
-        for k, (start, end, share) in enumerate(periods)
+        for k, (start, end, share) in zip(range(paths.shape[1]), periods, strict=True)
     ]
 
 
@@ -833,8 +829,9 @@ def forecast_monthly_array(
     """The monthly selection of fit_series on a plain, complete monthly array starting in January.
 
     Its rolling-origin rows (`backtest`, computed here when not given) pick the
-    models, ranked with the collection's skill in `prior`, and calibrate the
-    intervals, as for reported series; the chosen models' fits start from their
+    two best models, ranked with the collection's skill in `prior`, and calibrate
+    the intervals on the members' rows (a reported series alone weighs all its
+    models equally, `weigh_and_calibrate`); the chosen models' fits start from their
     estimates at the last cut. A collection is backtested first, so its skill can
     be pooled before any series is forecast (bench/accuracy.py).
     """

@@ -18,7 +18,7 @@ from datetime import date
 import numpy as np
 
 from forecast.backtest import smape
-from forecast.engine import SeriesForecast, point_from_draws
+from forecast.engine import SeriesForecast, points_from_paths
 from forecast.estimators.curves import BorrowedDampedGrowth, ConstantGrowth, growth_since
 from forecast.targets import simulate_share
 
@@ -97,7 +97,8 @@ def apply_comparison(part: SeriesForecast, total: SeriesForecast, pooled_sd: flo
     for year in carried:
         paths[:, year_list.index(year)] = part.annual_paths[:, own_years.index(year)]
     kept = [p for p in part.points["year"] if p.period_start.year in carried or p.period_start.year not in year_list]
-    kept += [point_from_draws(date(y, 1, 1), date(y, 12, 31), paths[:, i]) for i, y in enumerate(year_list) if y not in carried]
+    projected = [i for i, y in enumerate(year_list) if y not in carried]
+    kept += points_from_paths([(date(year_list[i], 1, 1), date(year_list[i], 12, 31), 0.0) for i in projected], paths[:, projected])
     model["name"] = f"{model.get('name', '')}; years after {carried[-1] if carried else 'the last reported'}: share of {total.series_id} x its paths"
     return replace(part, model=model, annual_years=years, annual_paths=paths, points={**part.points, "year": sorted(kept, key=lambda p: p.period_start)})
 

@@ -345,7 +345,8 @@ class ForecastService:
                     )
                 replay = snapshot.replays[days[-1]]
                 if series_id not in replay:
-                    raise InsufficientHistory(series_id, 0, 2, f"figures known on {days[-1]}")
+                    known = len(self.catalog(days[-1]).fit_figures(series_id))
+                    raise InvalidParameter("as_of", f"'{series_id}' had no forecast on {days[-1]}, the replay for {as_of}: {known} level figures were known then")
                 return replay[series_id]
         if series_id not in snapshot.forecasts:
             raise InsufficientHistory(series_id, len(snapshot.catalog.fit_figures(series_id)), 2, "level figures")

@@ -140,10 +140,15 @@ def simulate_share(
     return projection_years, np.clip(paths, 0.0, 1.0), history
 
 
-def _deadline_year_projected(target: Target, forecast: SeriesForecast) -> bool:
-    """True when the deadline year's total is an estimate the projection still has paths for."""
+def _deadline_year_projected(target: Target, forecast: SeriesForecast, today: date | None) -> bool:
+    """True when the deadline year is under way, its total an estimate the projection has paths for.
+
+    By the calendar when `today` is given: a year that is over is decided from its estimate,
+    whether or not figures for the next year have arrived since.
+    """
     _, origin = forecast.annual_history.get(target.deadline_year, (0.0, ""))
-    return origin == "estimated" and target.deadline_year in [int(y) for y in forecast.annual_years]
+    under_way = today is None or target.deadline_year >= today.year
+    return origin == "estimated" and under_way and target.deadline_year in [int(y) for y in forecast.annual_years]
 
 
 def assess(
@@ -210,7 +215,7 @@ def assess(
     else:
         years, paths = forecast.annual_years, forecast.annual_paths
         known = [(y, v) for y, (v, o) in forecast.annual_history.items()]
-        if _deadline_year_projected(target, forecast):
+        if _deadline_year_projected(target, forecast, today):
             # The deadline year's total is only estimated (its months are partly reported): it is
             # an outcome with a probability, measured from the year before it.
             known = [(y, v) for y, v in known if y < target.deadline_year] or known

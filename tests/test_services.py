@@ -79,7 +79,7 @@ def test_a_restated_target_supersedes_the_earlier_one_which_stays_visible(fitted
 
 def test_a_deadline_year_that_is_over_without_a_figure_says_so(fitted: tuple[ForecastService, Snapshot]) -> None:
     _, snapshot = fitted
-    changan = snapshot.assessments["changan_total_sales_2025"]  # its newest figure is for 2024
+    changan = snapshot.assessments["changan_total_sales_2025"]  # newest year total 2024; one month of 2025 cannot estimate the year
     if date.today().year <= 2025:
         pytest.skip("2025 is not over yet")
     assert changan.deadline_passed and changan.status in {"on_track", "at_risk", "off_track"}
@@ -88,7 +88,7 @@ def test_a_deadline_year_that_is_over_without_a_figure_says_so(fitted: tuple[For
 
 def test_a_deadline_year_reported_for_eleven_months_is_decided_and_says_it_is_estimated(fitted: tuple[ForecastService, Snapshot]) -> None:
     _, snapshot = fitted
-    saic = snapshot.assessments["saic_overseas_2025_v2"]  # 1.5 million; January-November 2025: 969,000
+    saic = snapshot.assessments["saic_overseas_2025_v2"]  # 1.5 million; January-November 2025: 969,000; 2025 is over
     assert saic.status == "missed" and saic.latest_actual["origin"] == "estimated"  # type: ignore[index]
     assert 969_000 < saic.latest_actual["value"] < 1_200_000  # type: ignore[index]
     assert any("2025 total is estimated" in line for line in saic.assumptions)

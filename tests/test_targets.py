@@ -79,11 +79,14 @@ def test_a_deadline_year_known_only_in_part_is_projected_from_its_paths_not_decl
     rng = np.random.default_rng(0)
     this_year = rng.normal(1_000_000, 50_000, (2000, 1))  # the months so far plus the rest, simulated
     forecast = _forecast({2024: (900_000.0, "reported"), 2025: (1_000_000.0, "estimated")}, [2025, 2026], np.hstack([this_year, this_year * 1.1]))
-    assessment = assess(_target(2025, 1_000_000), forecast, today=date(2026, 2, 1))
+    assessment = assess(_target(2025, 1_000_000), forecast, today=date(2025, 12, 1))
     assert assessment.status == "at_risk" and 0.4 < assessment.probability < 0.6  # type: ignore[operator]
     assert assessment.latest_actual == {"year": 2024, "value": 900_000.0, "origin": "reported"}
     assert abs(assessment.required_cagr - (1_000_000 / 900_000 - 1)) < 1e-12  # type: ignore[operator]
-    assert assessment.deadline_passed
+    assert not assessment.deadline_passed
+    # once the calendar year is over, the estimate decides, said to be one, whatever arrives for later years
+    over = assess(_target(2025, 1_000_000), forecast, today=date(2026, 2, 1))
+    assert over.status == "achieved" and any("2025 total is estimated" in line for line in over.assumptions)
 
 
 def test_a_reported_deadline_year_decides_and_an_estimated_past_one_says_it_is_estimated() -> None:
