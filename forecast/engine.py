@@ -111,13 +111,17 @@ class SeriesForecast:
         return summarise_draws(column, levels)
 
 
+def _bands(paths: np.ndarray, levels: Sequence[int]) -> tuple[np.ndarray, dict[int, np.ndarray], dict[int, np.ndarray]]:
+    """Median and each level's lower and upper percentile along the draws (axis 0), in one call."""
+    tails = [(100 - level) / 2 for level in levels]
+    quantiles = np.percentile(paths, [50.0, *tails, *(100 - tail for tail in tails)], axis=0)
+    n = len(levels)
+    return quantiles[0], {level: quantiles[1 + i] for i, level in enumerate(levels)}, {level: quantiles[1 + n + i] for i, level in enumerate(levels)}
+
+
 def summarise_draws(draws: np.ndarray, levels: Sequence[int] = LEVELS) -> dict[str, object]:
-    intervals = {}
-    for level in levels:
-        tail = (100 - level) / 2
-        low, high = np.percentile(draws, [tail, 100 - tail])
-        intervals[level] = (float(low), float(high))
-    return {"mean": float(np.mean(draws)), "median": float(np.median(draws)), "intervals": intervals}
+    median, lower, upper = _bands(np.asarray(draws), levels)
+    return {"mean": float(np.mean(draws)), "median": float(median), "intervals": {level: (float(lower[level]), float(upper[level])) for level in levels}}
 
 
 def _variants(n_figures: int, prior: Prior) -> list[tuple[str, Callable[[], MixedFrequencyStateSpace]]]:
@@ -655,12 +659,10 @@ def points_from_paths(periods: Sequence[tuple[date, date, float]], paths: np.nda
     if not periods:
         return []
     paths = np.maximum(paths, 0.0)
-    tails = [(100 - level) / 2 for level in levels]
-    quantiles = np.percentile(paths, [50.0, *tails, *(100 - tail for tail in tails)], axis=0)
+    median, lower, upper = _bands(paths, levels)
     means = paths.mean(axis=0)
-    n = len(levels)
     return [
-        Point(start, end, float(means[k]), float(quantiles[0, k]), {level: (float(quantiles[1 + i, k]), float(quantiles[1 + n + i, k])) for i, level in enumerate(levels)}, share)
+        Point(start, end, float(means[k]), float(median[k]), {level: (float(lower[level][k]), float(upper[level][k])) for level in levels}, share)
         for k, (start, end, share) in zip(range(paths.shape[1]), periods, strict=True)
     ]
 
@@ -710,11 +712,8 @@ class ArrayForecast:
 
 
 def _array_summary(model: str, paths: np.ndarray, levels: Sequence[int]) -> ArrayForecast:
-    lower, upper = {}, {}
-    for level in levels:
-        tail = (100 - level) / 2
-        lower[level], upper[level] = np.percentile(paths, [tail, 100 - tail], axis=0)
-    return ArrayForecast(model, paths.mean(axis=0), lower, upper, np.median(paths, axis=0))
+    median, lower, upper = _bands(paths, levels)
+    return ArrayForecast(model, paths.mean(axis=0), lower, upper, median)
 
 
 def annual_array_backtest(values: Sequence[float], prior: Prior = Prior()) -> list[BacktestRow]:
