@@ -1,0 +1,48 @@
+"""fit_series on a sparse series: the year under way is carried by its reported months, with borrowed uncertainty."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from forecast.catalog import Catalog
+from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source, month_end, rounding_unit
+from forecast.engine import Prior, borrowed_calibration, fit_series
+
+SOURCE = Source("synthetic", "https://example.invalid")
+SERIES = Series("maker_exports", "Maker", "vehicle exports", Basis.COMPANY, "all vehicles", "vehicles")
+
+
+def _figure(start: date, end: date, aggregation: Aggregation, value: float) -> Observation:
+    return Observation(SERIES.id, Period(start, end), aggregation, Kind.LEVEL, value, "vehicles", Qualifier.EXACT, SOURCE, end,
+                       uncertainty=rounding_unit(value) / np.sqrt(12))
+
+
+def _doubling_years_then_a_flat_start() -> Catalog:
+    """Four years that doubled every year, then January and February at last year's monthly average."""
+    figures = [_figure(date(year, 1, 1), date(year, 12, 31), Aggregation.YEAR, 100_000 * 2 ** (year - 2021)) for year in range(2021, 2025)]
+    figures += [_figure(date(2025, m, 1), month_end(2025, m), Aggregation.MONTH, 800_000 / 12) for m in (1, 2)]
+    return Catalog.build({SERIES.id: SERIES}, figures)
+
+
+def test_a_sparse_series_year_under_way_is_carried_by_its_months_not_by_curves_grown_from_whole_years() -> None:
+    forecast = fit_series(SERIES.id, _doubling_years_then_a_flat_start(), prior=Prior(annual_sd=0.3), n_paths=2000, seed=3)
+    year = next(p for p in forecast.points["year"] if p.period_start.year == 2025)
+    assert year.reported_share == 2 / 12
+    # the curves alone compound the doubling: 1.6 million; two months at 66,667 point to about 0.8 million
+    assert 650_000 < year.median < 1_100_000
+    low, high = year.intervals[80]
+    assert high / low > 1.3  # a year still ten months from known, for a series whose monthly model was never backtested
+    assert forecast.model["monthly"]["calibration"]["scale"] > 1.0
+    later = next(p for p in forecast.points["year"] if p.period_start.year == 2026)
+    assert later.median > year.median  # the curves grow on from the year under way
+
+
+def test_borrowed_calibration_widens_a_too_sure_year_to_the_pooled_spread_and_never_narrows() -> None:
+    rng = np.random.default_rng(0)
+    months = 1000 * np.exp(rng.normal(0, 0.01, (4000, 24)))  # next twelve months' total: log sd about 0.003
+    own = float(np.std(np.log(months[:, :12].sum(axis=1))))
+    assert borrowed_calibration(months, annual_sd=0.3).scale == 0.3 / own
+    wide = 1000 * np.exp(rng.normal(0, 0.5, (4000, 24)))
+    assert borrowed_calibration(wide, annual_sd=0.01).scale == 1.0
