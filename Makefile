@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: install serve test fit bench-accuracy bench-http clean
+.PHONY: install serve test fit bench-accuracy bench-sparse bench-http clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ test: $(STAMP)
 bench-accuracy: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.accuracy --suite china-exports
+
+bench-sparse: $(STAMP)
+	$(BIN)/python -m bench.sparse_year
 
 bench-http: $(STAMP)
 	$(BIN)/python -m bench.http

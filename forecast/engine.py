@@ -371,10 +371,12 @@ def borrowed_calibration(months: np.ndarray, annual_sd: float) -> Calibration:
     Below RICH_FIGURES a series' monthly model borrows the national variances and cannot be
     backtested. Taken as they were, its year under way was far too sure, and curves grown from
     whole years ignored that year's months (BYD's 2026 at 2.6 million after two months of about
-    100,000). Checked on the CAAM series cut to a sparse one (its years before Y plus January to
-    month M of Y, M in 1-9, 29 cuts from 2010 to 2025, with the service's prior): the year Y
-    scored 20.0 sMAPE with 52% / 55% inside its 80% / 95% bands when the curves projected it;
-    15.5 and 24% / 38% anchored on its months; 15.5 and 79% / 86% anchored and widened so.
+    100,000). On the CAAM series cut to sparse ones (bench/sparse_year.py: its years before Y
+    plus January to month M of Y, 46 cuts from 2007 to 2025, the service's prior) the year Y
+    scored 20.6 sMAPE with 65% / 70% inside its 80% / 95% bands before (curves grown from the
+    last whole year, or the unwidened months once they pinned the year within 5%), and 16.5
+    with 78% / 87% anchored on its months and widened so. Anchored but not widened
+    (a first look, 29 cuts): as close, and only 24% / 38% inside.
     `annual_sd` is the pooled sd of one-year-ahead log errors (Prior.annual_sd).
     """
     totals = months[:, :SEASON].sum(axis=1)

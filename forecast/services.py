@@ -218,7 +218,7 @@ class ForecastService:
                 failures[series_id] = str(error)
                 continue
             if series_id == NATIONAL[0] and wanted is None:
-                prior = self._prior_from(forecasts[series_id])
+                prior = self.prior_from(forecasts[series_id])
         return forecasts, failures, prior
 
     def _use_related(self, forecasts: dict[str, SeriesForecast], prior: Prior) -> dict[str, SeriesForecast]:
@@ -229,7 +229,7 @@ class ForecastService:
         return forecasts
 
     @staticmethod
-    def _prior_from(national: SeriesForecast) -> Prior:
+    def prior_from(national: SeriesForecast) -> Prior:
         monthly = national.model.get("monthly", {})
         parameters = dict(monthly.get("parameters", {}))  # type: ignore[union-attr]
         trend = parameters.get("local_linear_trend") or next(iter(parameters.values()), {})

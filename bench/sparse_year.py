@@ -1,0 +1,121 @@
+"""The year under way of a sparse series: how close and how well covered, on the CAAM series cut to sparse ones.
+
+    python -m bench.sparse_year
+
+A carmaker's or a province's series is a few whole years plus some months of the
+year under way. No such series has enough history to score that year, so the
+national CAAM series stands in: for each year Y with a full-year total and each
+month M (1-9) for which January to M of Y was reported, the cut keeps CAAM's
+reported years before Y and the months and year-to-date totals of Y up to M
+(plus the figures their growth rates imply for Y-1). Cuts with RICH_FIGURES
+figures or more are skipped: those are fitted as a rich series. Each cut is
+fitted with ``fit_series`` and the service's prior (the full CAAM series' fit);
+its year Y is scored against CAAM's reported total.
+
+Prints a table, then one JSON object as the last line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+from forecast.backtest import spread_origins  # noqa: E402
+from forecast.catalog import Catalog  # noqa: E402
+from forecast.config import Settings  # noqa: E402
+from forecast.domain import Aggregation, Observation, Series  # noqa: E402
+from forecast.engine import RICH_FIGURES, Prior, fit_series  # noqa: E402
+from forecast.errors import InsufficientHistory  # noqa: E402
+from forecast.services import ForecastService  # noqa: E402
+from forecast.store import Store  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SERIES = "china_exports_caam"
+MONTHS = range(1, 10)
+
+
+@dataclass(frozen=True)
+class SparseCut:
+    """The figures of one cut, answering what fit_series asks of a catalog."""
+
+    series: Series
+    figures: list[Observation]
+    as_of: None = None
+
+    def require(self, series_id: str) -> Series:
+        return self.series
+
+    def fit_figures(self, series_id: str) -> list[Observation]:
+        return self.figures
+
+
+def cuts(catalog: Catalog) -> list[tuple[int, int, list[Observation], float]]:
+    figures = catalog.fit_figures(SERIES)
+    totals = {f.period.start.year: f.value for f in figures if f.aggregation is Aggregation.YEAR and not f.is_derived}
+    out = []
+    for year in sorted(totals):
+        years_before = [f for f in figures if f.aggregation is Aggregation.YEAR and f.period.start.year < year and not f.is_derived]
+        for month in MONTHS:
+            so_far = [f for f in figures if f.period.start.year == year and f.aggregation in (Aggregation.MONTH, Aggregation.YTD) and f.period.end.month <= month]
+            if not any(f.period.end.month == month for f in so_far):
+                continue
+            implied = [f for f in figures if f.is_derived and f.period.start.year == year - 1 and f.aggregation is not Aggregation.YEAR and f.period.end.month <= month]
+            cut = years_before + so_far + implied
+            if len(cut) < RICH_FIGURES:
+                out.append((year, month, cut, totals[year]))
+    return out
+
+
+def main() -> int:
+    warnings.simplefilter("ignore")
+    workdir = Path(tempfile.mkdtemp(prefix="bench-sparse-"))
+    settings = Settings(data_dir=ROOT / "data", models_dir=workdir, database_path=workdir / "bench.sqlite3")
+    service = ForecastService(settings, Store(settings.database_path))
+    service.load_data_dir()
+    catalog = service.catalog()
+    started = time.perf_counter()
+    origins = spread_origins([o.vintage for o in catalog.reported if o.series_id == SERIES], settings.backtest_origins)
+    national = fit_series(SERIES, catalog, prior=Prior(), catalog_at=service.catalog, origins=origins)
+    prior = service.prior_from(national)
+    rows = []
+    print(f"{'year':>5} {'known':>6} {'median':>10} {'actual':>10} {'80% band':>23} {'sMAPE':>6}")
+    unfitted = 0
+    for year, month, figures, actual in cuts(catalog):
+        try:
+            forecast = fit_series(SERIES, SparseCut(catalog.require(SERIES), figures), prior=prior, seed=settings.random_seed, n_paths=2000)  # type: ignore[arg-type]
+        except InsufficientHistory:
+            unfitted += 1  # a cut of the first years, with fewer figures than any model needs
+            continue
+        point = next(p for p in forecast.points["year"] if p.period_start.year == year)
+        smape = 200 * abs(point.median - actual) / (point.median + actual)
+        (low80, high80), (low95, high95) = point.intervals[80], point.intervals[95]
+        rows.append((smape, low80 <= actual <= high80, low95 <= actual <= high95))
+        print(f"{year:>5} {'1-' + str(month):>6} {point.median:>10,.0f} {actual:>10,.0f} {low80:>11,.0f}-{high80:<11,.0f} {smape:>6.2f}", flush=True)
+    scores = np.array(rows, dtype=float)
+    result = {
+        "suite": "sparse-year",
+        "cuts": len(rows),
+        "cuts_too_short": unfitted,
+        "smape": round(float(scores[:, 0].mean()), 2),
+        "coverage_80": round(100 * float(scores[:, 1].mean()), 1),
+        "coverage_95": round(100 * float(scores[:, 2].mean()), 1),
+        "prior_annual_sd": round(prior.annual_sd, 4),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    print(f"{len(rows)} cuts: sMAPE {result['smape']}, {result['coverage_80']}% / {result['coverage_95']}% inside the 80% / 95% bands")
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
