@@ -626,7 +626,7 @@ def fit_series(
     if not curves or bridged or anchored_on_months:
         monthly_year = current_year
     months_projected = combined["month"].shape[1] if combined is not None else 0  # every month to the end of 2035
-    points = _points(combined, last_month, months_projected, annual_years, annual_paths, monthly_year)
+    points = _points(combined, last_month, months_projected, annual_years, annual_paths, monthly_year, _reported_months(figures))
     model_description = {
         "name": _describe(monthly_weights if monthly else {}, weights),
         "monthly": {
@@ -694,6 +694,11 @@ def points_from_paths(periods: Sequence[tuple[date, date, float]], paths: np.nda
     ]
 
 
+def _reported_months(figures: Sequence[Observation]) -> set[int]:
+    """The months (month_index) that reported figures cover: a year-to-date total covers January on."""
+    return {m for f in figures if not f.is_derived for m in range(month_index(f.period.start), month_index(f.period.end) + 1)}
+
+
 def _points(
     combined: dict[str, np.ndarray] | None,
     last_month: date,
@@ -701,7 +706,12 @@ def _points(
     annual_years: np.ndarray,
     annual_paths: np.ndarray,
     current_year: int | None,
+    reported_months: set[int],
 ) -> dict[str, list[Point]]:
+    def share(start: date, months: int) -> float:
+        first = month_index(start)
+        return sum(1 for m in range(first, first + months) if m in reported_months) / months
+
     points: dict[str, list[Point]] = {"month": [], "quarter": [], "year": []}
     if combined is not None:
         wanted: dict[str, tuple[list[int], list[tuple[date, date, float]]]] = {key: ([], []) for key in ("month", "qtd", "ytd")}
@@ -713,10 +723,10 @@ def _points(
             if start.month in (3, 6, 9, 12):
                 quarter_start = add_months(start, -2)
                 wanted["qtd"][0].append(h - 1)
-                wanted["qtd"][1].append((quarter_start, end, max(0, month_index(last_month) - month_index(quarter_start) + 1) / 3))
+                wanted["qtd"][1].append((quarter_start, end, share(quarter_start, 3)))
             if start.month == 12 and start.year == current_year:
                 wanted["ytd"][0].append(h - 1)
-                wanted["ytd"][1].append((date(start.year, 1, 1), end, last_month.month / 12))
+                wanted["ytd"][1].append((date(start.year, 1, 1), end, share(date(start.year, 1, 1), 12)))
         for key, freq in (("month", "month"), ("qtd", "quarter"), ("ytd", "year")):
             columns, periods = wanted[key]
             points[freq] = points_from_paths(periods, combined[key][:, columns])

@@ -46,3 +46,14 @@ def test_borrowed_calibration_widens_a_too_sure_year_to_the_pooled_spread_and_ne
     assert borrowed_calibration(months, annual_sd=0.3).scale == 0.3 / own
     wide = 1000 * np.exp(rng.normal(0, 0.5, (4000, 24)))
     assert borrowed_calibration(wide, annual_sd=0.01).scale == 1.0
+
+
+def test_a_year_with_only_its_latest_month_reported_is_not_shown_as_reported_up_to_that_month() -> None:
+    """One figure for November says nothing of January-October: the year's reported share is 1/12, not 11/12."""
+    figures = [_figure(date(year, 1, 1), date(year, 12, 31), Aggregation.YEAR, 100_000 * (year - 2020)) for year in range(2021, 2025)]
+    figures.append(_figure(date(2025, 11, 1), month_end(2025, 11), Aggregation.MONTH, 40_000))
+    forecast = fit_series(SERIES.id, Catalog.build({SERIES.id: SERIES}, figures), prior=Prior(), n_paths=500, seed=1)
+    year = next(p for p in forecast.points["year"] if p.period_start.year == 2025)
+    assert year.reported_share == 1 / 12
+    quarter = next(p for p in forecast.points["quarter"] if p.period_start == date(2025, 10, 1))
+    assert quarter.reported_share == 1 / 3
