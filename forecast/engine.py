@@ -370,7 +370,7 @@ def borrowed_calibration(months: np.ndarray, annual_sd: float) -> Calibration:
 
     Below RICH_FIGURES a series' monthly model borrows the national variances and cannot be
     backtested. Taken as they were, its year under way was far too sure, and curves grown from
-    whole years ignored that year's months (BYD's 2026 at 2.6 million after two months of about
+    whole years ignored that year's months (BYD's 2026 at 2.15 million after two months of about
     100,000). On the CAAM series cut to sparse ones (bench/sparse_year.py: its years before Y
     plus January to month M of Y, 46 cuts from 2007 to 2025, the service's prior) the year Y
     scored 20.6 sMAPE with 65% / 70% inside its 80% / 95% bands before (curves grown from the
