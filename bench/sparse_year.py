@@ -5,12 +5,13 @@
 A carmaker's or a province's series is a few whole years plus some months of the
 year under way. No such series has enough history to score that year, so the
 national CAAM series stands in: for each year Y with a full-year total and each
-month M (1-9) for which January to M of Y was reported, the cut keeps CAAM's
+month M (1-9) for which a figure of Y ends in month M, the cut keeps CAAM's
 reported years before Y and the months and year-to-date totals of Y up to M
 (plus the figures their growth rates imply for Y-1). Cuts with RICH_FIGURES
 figures or more are skipped: those are fitted as a rich series. Each cut is
-fitted with ``fit_series`` and the service's prior (the full CAAM series' fit);
-its year Y is scored against CAAM's reported total.
+fitted with ``fit_series`` and the service's prior (the full CAAM series' fit:
+it has seen the years scored, which flatters the scores a little); its year Y
+is scored against CAAM's reported total.
 
 Prints a table, then one JSON object as the last line.
 """

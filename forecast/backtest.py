@@ -225,8 +225,16 @@ class Calibration:
     applied: bool
     n: int
 
+    @classmethod
+    def fixed(cls, scale: float = 1.0, applied: bool = False) -> Calibration:
+        """A scale no backtest measured here (a replayed one, or one set by rule): no coverage before it."""
+        return cls(scale, math.nan, math.nan, applied, 0)
+
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+SCALE_BOUNDS = (0.5, 4.0)  # a handful of origins (or a rule) can neither collapse nor explode the bands
 
 
 def calibrate(rows: Sequence[BacktestRow]) -> Calibration:
@@ -235,10 +243,10 @@ def calibrate(rows: Sequence[BacktestRow]) -> Calibration:
     Each row's error is divided by the sd its 80% interval implies; the scale
     that makes 80% and 95% of those fall inside is averaged over both levels.
     Applied only when coverage is off by more than 5 points, and bounded to
-    [0.5, 4] so a handful of origins cannot collapse or explode the bands.
+    SCALE_BOUNDS.
     """
     if not rows:
-        return Calibration(1.0, math.nan, math.nan, False, 0)
+        return Calibration.fixed()
     actual = np.array([r.actual for r in rows])
     cover80 = coverage(actual, np.array([r.lower_80 for r in rows]), np.array([r.upper_80 for r in rows]))
     cover95 = coverage(actual, np.array([r.lower_95 for r in rows]), np.array([r.upper_95 for r in rows]))
@@ -249,7 +257,7 @@ def calibrate(rows: Sequence[BacktestRow]) -> Calibration:
     if not needed:
         return Calibration(1.0, cover80, cover95, False, len(rows))
     scale = float(np.mean([np.quantile(z, 0.80) / Z80, np.quantile(z, 0.95) / Z95]))
-    return Calibration(float(np.clip(scale, 0.5, 4.0)), cover80, cover95, True, len(rows))
+    return Calibration(float(np.clip(scale, *SCALE_BOUNDS)), cover80, cover95, True, len(rows))
 
 
 def annual_backtest(

@@ -19,6 +19,7 @@ import numpy as np
 from scipy.stats import t as student_t
 
 from forecast.backtest import (
+    SCALE_BOUNDS,
     BacktestRow,
     Calibration,
     annual_backtest,
@@ -357,7 +358,7 @@ def weigh_and_calibrate(
     summary = summarise(rows)
     weights = pooled_best_weights(summary, len(per_origin), skill) if skill else equal_weights(summary)
     if not weights:
-        return {}, Calibration(1.0, math.nan, math.nan, False, 0), rows
+        return {}, Calibration.fixed(), rows
     combined_rows = []
     for paths_by_model, score in per_origin:
         n_paths = next(iter(paths_by_model.values()))["month"].shape[0]
@@ -371,18 +372,27 @@ def borrowed_calibration(months: np.ndarray, annual_sd: float) -> Calibration:
     Below RICH_FIGURES a series' monthly model borrows the national variances and cannot be
     backtested. Taken as they were, its year under way was far too sure, and curves grown from
     whole years ignored that year's months (BYD's 2026 at 2.15 million after two months of about
-    100,000). On the CAAM series cut to sparse ones (bench/sparse_year.py: its years before Y
-    plus January to month M of Y, 46 cuts from 2007 to 2025, the service's prior) the year Y
-    scored 20.6 sMAPE with 65% / 70% inside its 80% / 95% bands before (curves grown from the
-    last whole year, or the unwidened months once they pinned the year within 5%), and 16.5
-    with 78% / 87% anchored on its months and widened so. Anchored but not widened
-    (a first look, 29 cuts): as close, and only 24% / 38% inside.
-    `annual_sd` is the pooled sd of one-year-ahead log errors (Prior.annual_sd).
+    100,000). On the CAAM series cut to sparse ones (bench/sparse_year.py, BENCHMARKS.md) the
+    year under way is closer and its bands hold more of the outcomes; anchored on the months
+    but not widened (a first look, 29 cuts), only 24% / 38% fell inside its 80% / 95% bands.
+    `annual_sd` is the pooled sd of one-year-ahead log errors (Prior.annual_sd). The scale is
+    found on the widened totals themselves (widening the months moves the totals' median
+    too), and bounded as a backtest's calibration is (SCALE_BOUNDS).
     """
-    totals = months[:, :SEASON].sum(axis=1)
-    own = float(np.std(np.log(totals[totals > 0]))) if np.any(totals > 0) else 0.0
-    scale = max(1.0, annual_sd / own) if own > 0 else 1.0
-    return Calibration(scale, math.nan, math.nan, scale > 1.0, 0)
+    def spread(scale: float) -> float:
+        totals = _widen({"month": months[:, :SEASON]}, scale)["month"].sum(axis=1)
+        positive = totals[totals > 0]
+        return float(np.std(np.log(positive))) if len(positive) > 1 else 0.0
+
+    low, high = 1.0, SCALE_BOUNDS[1]
+    if spread(low) >= annual_sd:
+        return Calibration.fixed(1.0)
+    if spread(high) <= annual_sd:
+        return Calibration.fixed(high, applied=True)
+    for _ in range(30):  # bisection: the spread grows with the scale
+        middle = (low + high) / 2
+        low, high = (middle, high) if spread(middle) < annual_sd else (low, middle)
+    return Calibration.fixed(high, applied=True)
 
 
 def _mixture(paths_by_model: dict[str, Paths], weights: dict[str, float], n_paths: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -524,6 +534,10 @@ def fit_series(
 ) -> SeriesForecast:
     """Fit and project one series. `fixed_weights` replays a selection (as-of fits) without backtesting.
 
+    A sparse series (under RICH_FIGURES figures) borrows the national variances, and its monthly
+    paths are widened by rule (borrowed_calibration); the months of its year under way carry that
+    year, and its curves grow on from them.
+
     posterior_draws sets how precisely the uncertainty of never-reported months
     is measured; it only decides which estimated year totals are well enough
     determined to anchor the annual curves, so replays can afford fewer.
@@ -532,6 +546,7 @@ def fit_series(
     figures = catalog.fit_figures(series_id)
     if len(figures) < MIN_FIGURES:
         raise InsufficientHistory(series_id, len(figures), MIN_FIGURES)
+    sparse = len(figures) < RICH_FIGURES  # variances borrowed from the national series, no monthly backtest
     rng = np.random.default_rng(seed)
     last_end = max(f.period.end for f in figures)
 
@@ -540,13 +555,13 @@ def fit_series(
     seasonal_models: dict[str, SeasonalModel] = {}
     monthly_rows: list[BacktestRow] = []
     monthly_weights: dict[str, float] = {}
-    monthly_calibration = Calibration(1.0, math.nan, math.nan, False, 0)
+    monthly_calibration = Calibration.fixed()
     combined: dict[str, np.ndarray] | None = None
     if len(figures) >= 3:
         candidates = monthly_candidates(len(figures), prior)
         if fixed_weights is not None:
             monthly_weights = dict(fixed_weights.get("monthly_weights", {}))  # type: ignore[call-overload]
-            monthly_calibration = Calibration(float(fixed_weights.get("monthly_scale", 1.0)), math.nan, math.nan, False, 0)  # type: ignore[arg-type]
+            monthly_calibration = Calibration.fixed(float(fixed_weights.get("monthly_scale", 1.0)))  # type: ignore[arg-type]
         elif catalog_at is not None and len(candidates) > 1:
             origin_fits = monthly_backtest(series_id, prior, catalog_at, origins, rng)
             scored = [(fit.paths, lambda name, paths, fit=fit: fit.rows(name, paths, figures)) for fit in origin_fits]
@@ -557,12 +572,12 @@ def fit_series(
             figures, series_id, prior, horizon, n_paths, rng, wanted=lambda name: monthly_weights.get(name, 0.0) > 0, draws=posterior_draws
         )
         monthly, seasonal_models = fits.structural, fits.seasonal
-        combined = _widen(_mixture(fits.paths, monthly_weights, n_paths, rng), monthly_calibration.scale)
-        if len(figures) < RICH_FIGURES:
-            # a sparse series cannot be backtested: the borrowed variances alone left a year under
-            # way far too sure (see borrowed_calibration)
-            monthly_calibration = borrowed_calibration(combined["month"], prior.annual_sd)
-            combined = _widen(combined, monthly_calibration.scale)
+        mixture = _mixture(fits.paths, monthly_weights, n_paths, rng)
+        if sparse:
+            # cannot be backtested, so widened by rule (see borrowed_calibration); in a replay too,
+            # where the scale of today's fit would widen a second time
+            monthly_calibration = borrowed_calibration(mixture["month"], prior.annual_sd)
+        combined = _widen(mixture, monthly_calibration.scale)
     lead = next(iter(monthly.values()), None)
     last_month = lead.fit_.last_month if lead is not None and lead.fit_ is not None else date(last_end.year, last_end.month, 1)
 
@@ -579,7 +594,7 @@ def fit_series(
     if fixed_weights is not None:
         annual_weights = {k: float(v) for k, v in dict(fixed_weights.get("annual_weights", {})).items()}  # type: ignore[call-overload]
         annual_scale = float(fixed_weights.get("annual_scale", 1.0))  # type: ignore[arg-type]
-        annual_calibration = Calibration(annual_scale, math.nan, math.nan, False, 0)
+        annual_calibration = Calibration.fixed(annual_scale)
     else:
         annual_rows = annual_backtest(years, values, candidates, prior.annual_sd)
         annual_weights = annual_curve_weights(summarise(annual_rows), prior.annual_skill)
@@ -593,7 +608,7 @@ def fit_series(
     bridge_year = (current_year if current_year is not None else last_month.year) + 1
     bridge_h = month_index(date(bridge_year, 12, 1)) - month_index(last_month)
     anchored_on_months = False
-    bridged = curves and combined is not None and len(figures) >= RICH_FIGURES and bridge_h <= combined["ytd"].shape[1]
+    bridged = curves and combined is not None and not sparse and bridge_h <= combined["ytd"].shape[1]
     if curves and bridged:
         assert combined is not None
         anchor = np.maximum(combined["ytd"][:, bridge_h - 1], 0.0)
@@ -601,14 +616,19 @@ def fit_series(
         annual_years = np.concatenate([[bridge_year], later_years])
         annual_paths = np.column_stack([anchor, later_paths])
     elif curves:
-        anchor_year = int(years[-1])
-        if current_draws is not None and current_year in (anchor_year, anchor_year + 1):
-            # the months reported this year outweigh curves grown from whole years (see borrowed_calibration)
-            anchor_year, anchored_on_months = current_year, True
-            anchor = np.maximum(current_draws, 0.0)
+        last_year = int(years[-1])
+        if current_draws is not None and current_year is not None and current_year >= last_year:
+            # The months reported this year outweigh curves grown from whole years (see
+            # borrowed_calibration): the curves grow on from them. Years between the last whole
+            # one and this one (none reported well enough) are still grown from the last whole one.
+            anchored_on_months = True
+            current = np.maximum(current_draws, 0.0)
+            gap_years, gap_paths = _annual_paths(curves, weights, sigma, np.full(n_paths, values[-1]), last_year, annual_calibration.scale, n_paths, rng, last_year=current_year - 1)
+            later_years, later_paths = _annual_paths(curves, weights, sigma, current, current_year, annual_calibration.scale, n_paths, rng)
+            annual_years = np.concatenate([gap_years, [current_year], later_years])
+            annual_paths = np.column_stack([gap_paths, current, later_paths])
         else:
-            anchor = np.full(n_paths, values[-1])
-        annual_years, annual_paths = _annual_paths(curves, weights, sigma, anchor, anchor_year, annual_calibration.scale, n_paths, rng)
+            annual_years, annual_paths = _annual_paths(curves, weights, sigma, np.full(n_paths, values[-1]), last_year, annual_calibration.scale, n_paths, rng)
     elif combined is not None:
         # no annual curve can be fitted: the monthly model's own December totals carry the years
         decembers = [h for h in range(combined["ytd"].shape[1]) if add_months(last_month, h + 1).month == 12]
@@ -637,7 +657,7 @@ def fit_series(
             },
             "converged": {name: m.fit_.converged for name, m in monthly.items() if m.fit_},
             "seasonal": bool(lead.fit_.seasonal) if lead is not None and lead.fit_ else None,
-            "borrowed_from": prior.source if len(figures) < RICH_FIGURES and monthly else None,
+            "borrowed_from": prior.source if sparse and monthly else None,
             "calibration": monthly_calibration.as_dict(),
         },
         "annual": {
@@ -695,8 +715,15 @@ def points_from_paths(periods: Sequence[tuple[date, date, float]], paths: np.nda
 
 
 def _reported_months(figures: Sequence[Observation]) -> set[int]:
-    """The months (month_index) that reported figures cover: a year-to-date total covers January on."""
-    return {m for f in figures if not f.is_derived for m in range(month_index(f.period.start), month_index(f.period.end) + 1)}
+    """The months (month_index) that reported figures cover whole: a year-to-date total covers January on."""
+    covered: set[int] = set()
+    for f in figures:
+        if f.is_derived:
+            continue
+        first = month_index(f.period.start) + (0 if f.period.start.day == 1 else 1)
+        last = month_index(f.period.end) - (0 if f.period.ends_on_month_end else 1)
+        covered.update(range(first, last + 1))
+    return covered
 
 
 def _points(

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import pytest
 
 from forecast.catalog import Catalog
-from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source, month_end, rounding_unit
-from forecast.engine import Prior, borrowed_calibration, fit_series
+from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source, month_end, month_index, rounding_unit
+from forecast.backtest import SCALE_BOUNDS
+from forecast.engine import Prior, SeriesForecast, _reported_months, borrowed_calibration, fit_series
 
 SOURCE = Source("synthetic", "https://example.invalid")
 SERIES = Series("maker_exports", "Maker", "vehicle exports", Basis.COMPANY, "all vehicles", "vehicles")
@@ -39,17 +41,50 @@ def test_a_sparse_series_year_under_way_is_carried_by_its_months_not_by_curves_g
     assert later.median > year.median  # the curves grow on from the year under way
 
 
-def test_borrowed_calibration_widens_a_too_sure_year_to_the_pooled_spread_and_never_narrows() -> None:
+def test_borrowed_calibration_widens_a_too_sure_year_to_the_pooled_spread_within_bounds_and_never_narrows() -> None:
     rng = np.random.default_rng(0)
-    months = 1000 * np.exp(rng.normal(0, 0.01, (4000, 24)))  # next twelve months' total: log sd about 0.003
-    own = float(np.std(np.log(months[:, :12].sum(axis=1))))
-    assert borrowed_calibration(months, annual_sd=0.3).scale == 0.3 / own
+
+    def spread(months: np.ndarray, scale: float) -> float:
+        medians = np.median(months, axis=0)
+        return float(np.std(np.log((medians + scale * (months - medians))[:, :12].sum(axis=1))))
+
+    sure = 1000 * np.exp(rng.normal(0, 0.1, (4000, 24)))  # next twelve months' total: log sd about 0.03
+    calibration = borrowed_calibration(sure, annual_sd=0.1)
+    assert calibration.applied and 1.0 < calibration.scale < SCALE_BOUNDS[1]
+    assert spread(sure, calibration.scale) == pytest.approx(0.1, rel=1e-3)
+    assert borrowed_calibration(sure, annual_sd=5.0).scale == SCALE_BOUNDS[1]  # bounded as a backtest's calibration is
     wide = 1000 * np.exp(rng.normal(0, 0.5, (4000, 24)))
     assert borrowed_calibration(wide, annual_sd=0.01).scale == 1.0
 
 
+def test_a_replayed_sparse_fit_is_widened_once() -> None:
+    catalog = _doubling_years_then_a_flat_start()
+    fresh = fit_series(SERIES.id, catalog, prior=Prior(annual_sd=0.3), n_paths=2000, seed=3)
+    replayed = fit_series(SERIES.id, catalog, prior=Prior(annual_sd=0.3), n_paths=2000, seed=3, fixed_weights={
+        "monthly_weights": fresh.model["monthly"]["weights"], "monthly_scale": fresh.model["monthly"]["calibration"]["scale"],
+        "annual_weights": fresh.model["annual"]["weights"], "annual_scale": fresh.model["annual"]["calibration"]["scale"],
+    })
+    assert replayed.model["monthly"]["calibration"]["scale"] == pytest.approx(fresh.model["monthly"]["calibration"]["scale"], rel=0.05)
+
+    def band(forecast: SeriesForecast) -> float:
+        low, high = next(p for p in forecast.points["year"] if p.period_start.year == 2025).intervals[80]
+        return high / low
+
+    assert band(replayed) == pytest.approx(band(fresh), rel=0.05)
+
+
+def test_months_of_a_year_under_way_after_a_gap_of_years_still_carry_it() -> None:
+    figures = [_figure(date(year, 1, 1), date(year, 12, 31), Aggregation.YEAR, 100_000 * 2 ** (year - 2019)) for year in range(2019, 2023)]
+    figures += [_figure(date(2025, m, 1), month_end(2025, m), Aggregation.MONTH, 800_000 / 12) for m in (1, 2)]
+    forecast = fit_series(SERIES.id, Catalog.build({SERIES.id: SERIES}, figures), prior=Prior(annual_sd=0.3), n_paths=2000, seed=3)
+    years = {p.period_start.year: p for p in forecast.points["year"]}
+    assert {2023, 2024, 2025, 2026} <= set(years)  # the gap years keep their (curve-grown) columns
+    assert years[2025].reported_share == 2 / 12
+    assert years[2025].median < 1_200_000  # the curves alone would compound 2022's 800,000 to about 6 million
+
+
 def test_a_year_with_only_its_latest_month_reported_is_not_shown_as_reported_up_to_that_month() -> None:
-    """One figure for November says nothing of January-October: the year's reported share is 1/12, not 11/12."""
+    """One figure for November says nothing of January-October: the year's share is 1/12, its fourth quarter's 1/3 (was 2/3)."""
     figures = [_figure(date(year, 1, 1), date(year, 12, 31), Aggregation.YEAR, 100_000 * (year - 2020)) for year in range(2021, 2025)]
     figures.append(_figure(date(2025, 11, 1), month_end(2025, 11), Aggregation.MONTH, 40_000))
     forecast = fit_series(SERIES.id, Catalog.build({SERIES.id: SERIES}, figures), prior=Prior(), n_paths=500, seed=1)
@@ -57,3 +92,8 @@ def test_a_year_with_only_its_latest_month_reported_is_not_shown_as_reported_up_
     assert year.reported_share == 1 / 12
     quarter = next(p for p in forecast.points["quarter"] if p.period_start == date(2025, 10, 1))
     assert quarter.reported_share == 1 / 3
+
+
+def test_only_months_a_figure_covers_whole_count_as_reported() -> None:
+    window = _figure(date(2024, 1, 1), date(2024, 3, 1), Aggregation.WINDOW, 1000)  # to 1 March: January and February
+    assert _reported_months([window]) == {month_index(date(2024, 1, 1)), month_index(date(2024, 2, 1))}
