@@ -617,18 +617,17 @@ def fit_series(
         annual_paths = np.column_stack([anchor, later_paths])
     elif curves:
         last_year = int(years[-1])
-        if current_draws is not None and current_year is not None and current_year >= last_year:
-            # The months reported this year outweigh curves grown from whole years (see
-            # borrowed_calibration): the curves grow on from them. Years between the last whole
-            # one and this one (none reported well enough) are still grown from the last whole one.
-            anchored_on_months = True
+        # The months reported this year outweigh curves grown from whole years (see
+        # borrowed_calibration): the curves grow on from them. Years between the last whole one
+        # and this one (none reported well enough) are still grown from the last whole one.
+        anchored_on_months = current_draws is not None and current_year is not None and current_year >= last_year
+        grown_to = current_year - 1 if anchored_on_months and current_year is not None else LAST_PROJECTION_YEAR
+        annual_years, annual_paths = _annual_paths(curves, weights, sigma, np.full(n_paths, values[-1]), last_year, annual_calibration.scale, n_paths, rng, last_year=grown_to)
+        if anchored_on_months and current_draws is not None and current_year is not None:
             current = np.maximum(current_draws, 0.0)
-            gap_years, gap_paths = _annual_paths(curves, weights, sigma, np.full(n_paths, values[-1]), last_year, annual_calibration.scale, n_paths, rng, last_year=current_year - 1)
             later_years, later_paths = _annual_paths(curves, weights, sigma, current, current_year, annual_calibration.scale, n_paths, rng)
-            annual_years = np.concatenate([gap_years, [current_year], later_years])
-            annual_paths = np.column_stack([gap_paths, current, later_paths])
-        else:
-            annual_years, annual_paths = _annual_paths(curves, weights, sigma, np.full(n_paths, values[-1]), last_year, annual_calibration.scale, n_paths, rng)
+            annual_years = np.concatenate([annual_years, [current_year], later_years])
+            annual_paths = np.column_stack([annual_paths, current, later_paths])
     elif combined is not None:
         # no annual curve can be fitted: the monthly model's own December totals carry the years
         decembers = [h for h in range(combined["ytd"].shape[1]) if add_months(last_month, h + 1).month == 12]
