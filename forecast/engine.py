@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 
 import numpy as np
@@ -36,7 +36,7 @@ from forecast.errors import InsufficientHistory
 from forecast.estimators.curves import AnnualCurve, BorrowedDampedGrowth, DampedGrowth, annual_family, growth_since
 from forecast.estimators.estimates import Estimates
 from forecast.estimators.seasonal import SEASON, SeasonalModel, seasonal_family
-from forecast.estimators.statespace import POSTERIOR_DRAWS, MixedFrequencyStateSpace
+from forecast.estimators.statespace import POSTERIOR_DRAWS, MixedFrequencyStateSpace, MonthlyFit
 
 LEVELS = (50, 80, 90, 95, 99)
 LAST_PROJECTION_YEAR = 2035
@@ -61,7 +61,8 @@ class Prior:
     damping: the national series' damped-growth phi;
     monthly_skill: each monthly model's backtest sMAPE relative to its family's, pooled over a
     collection of series (backtest.model_skill); None ranks models by the series' own backtest;
-    annual_skill: the same for the annual curves (backtest.annual_curve_weights).
+    annual_skill: the same for the annual curves (backtest.annual_curve_weights);
+    seasonal_factors: the national series' months as multiples of their year's mean month.
     """
 
     monthly_params: tuple[float, ...] = (1e-2, 1e-5, 1e-3)
@@ -70,6 +71,7 @@ class Prior:
     source: str = "default"
     monthly_skill: dict[str, float] | None = None
     annual_skill: dict[str, float] | None = None
+    seasonal_factors: tuple[float, ...] | None = None  # January..December, mean 1 (seasonal_factors())
 
 
 def pooled_annual_sd(rows: Sequence[BacktestRow]) -> float | None:
@@ -145,11 +147,11 @@ def monthly_candidates(n_figures: int, prior: Prior) -> list[str]:
 LOG_PATH_MARGIN = math.log(5.0)
 
 
-def _cumulate(months: np.ndarray, last_month: date, ytd_now: float, qtd_now: float) -> dict[str, np.ndarray]:
-    """Year- and quarter-to-date totals of simulated months, continuing the totals reported so far."""
+def _cumulate(months: np.ndarray, last_month: date, ytd_now: float | np.ndarray, qtd_now: float | np.ndarray) -> dict[str, np.ndarray]:
+    """Year- and quarter-to-date totals of simulated months, continuing the totals so far (one, or one per path)."""
     ytd, qtd = np.empty_like(months), np.empty_like(months)
-    running_year = np.full(len(months), 0.0 if last_month.month == 12 else ytd_now)
-    running_quarter = np.full(len(months), 0.0 if last_month.month % 3 == 0 else qtd_now)
+    running_year = np.zeros(len(months)) + (0.0 if last_month.month == 12 else ytd_now)
+    running_quarter = np.zeros(len(months)) + (0.0 if last_month.month % 3 == 0 else qtd_now)
     for h in range(months.shape[1]):
         month = add_months(last_month, h + 1).month
         if month == 1:
@@ -160,6 +162,44 @@ def _cumulate(months: np.ndarray, last_month: date, ytd_now: float, qtd_now: flo
         running_quarter = running_quarter + months[:, h]
         ytd[:, h], qtd[:, h] = running_year, running_quarter
     return {"month": months, "ytd": ytd, "qtd": qtd}
+
+
+SEASONAL_YEARS = 3  # the national pattern is the mean of its last three complete years
+
+
+def seasonal_factors(fit: MonthlyFit) -> tuple[float, ...] | None:
+    """Each calendar month's smoothed volume as a multiple of its year's mean month, over the last complete years."""
+    years = [y for y in range(fit.first_month.year, fit.last_month.year + 1) if date(y, 1, 1) >= fit.first_month and date(y, 12, 1) <= fit.last_month]
+    blocks = [fit.smoothed_months[month_index(date(y, 1, 1)) - month_index(fit.first_month):][:SEASON] for y in years[-SEASONAL_YEARS:]]
+    blocks = [block for block in blocks if block.sum() > 0 and np.all(block > 0)]
+    if len(blocks) < SEASONAL_YEARS:
+        return None
+    return tuple(float(v) for v in np.mean([SEASON * block / block.sum() for block in blocks], axis=0))
+
+
+def _mean_factor(factors: Sequence[float], start: date, end: date) -> float:
+    first, last = month_index(start), month_index(end)
+    return float(np.mean([factors[m % SEASON] for m in range(first, last + 1)]))  # month_index counts from a January
+
+
+def _deseasonalised(figures: Sequence[Observation], factors: Sequence[float]) -> list[Observation]:
+    """Figures divided by the mean seasonal factor of the months they cover (a year's is 1)."""
+    out = []
+    for f in figures:
+        factor = _mean_factor(factors, f.period.start, f.period.end)
+        sd = f.uncertainty or rounding_unit(f.value) / math.sqrt(12)
+        out.append(replace(f, value=f.value / factor, uncertainty=sd / factor))
+    return out
+
+
+def _reseasonalised(paths: dict[str, np.ndarray], factors: Sequence[float], last_month: date) -> dict[str, np.ndarray]:
+    """Deseasonalised monthly paths times each month's factor; the totals so far converted with their months' mean factor."""
+    steps = np.array([factors[month_index(add_months(last_month, h + 1)) % SEASON] for h in range(paths["month"].shape[1])])
+    starts_year, starts_quarter = add_months(last_month, 1).month == 1, add_months(last_month, 1).month % 3 == 1
+    ytd_now = 0.0 if starts_year else (paths["ytd"][:, 0] - paths["month"][:, 0]) * _mean_factor(factors, date(last_month.year, 1, 1), last_month)
+    quarter_start = date(last_month.year, 3 * ((last_month.month - 1) // 3) + 1, 1)
+    qtd_now = 0.0 if starts_quarter else (paths["qtd"][:, 0] - paths["month"][:, 0]) * _mean_factor(factors, quarter_start, last_month)
+    return _cumulate(paths["month"] * steps[None, :], last_month, ytd_now, qtd_now)
 
 
 @dataclass
@@ -568,11 +608,17 @@ def fit_series(
             monthly_weights, monthly_calibration, monthly_rows = weigh_and_calibrate(scored, rng, prior.monthly_skill)
         monthly_weights = monthly_weights or {candidates[0]: 1.0}
         horizon = max(horizon_months, month_index(date(LAST_PROJECTION_YEAR, 12, 1)) - month_index(last_end))
+        # A sparse series' own months are too few for a seasonal pattern: it borrows the national
+        # one, or low January-February months would project a low year (bench/sparse_year.py)
+        borrowed_season = prior.seasonal_factors if sparse else None
         fits = fit_monthly(
-            figures, series_id, prior, horizon, n_paths, rng, wanted=lambda name: monthly_weights.get(name, 0.0) > 0, draws=posterior_draws
+            _deseasonalised(figures, borrowed_season) if borrowed_season else figures, series_id, prior, horizon, n_paths, rng,
+            wanted=lambda name: monthly_weights.get(name, 0.0) > 0, draws=posterior_draws,
         )
         monthly, seasonal_models = fits.structural, fits.seasonal
         mixture = _mixture(fits.paths, monthly_weights, n_paths, rng)
+        if borrowed_season and fits.lead.fit_ is not None:
+            mixture = _reseasonalised(mixture, borrowed_season, fits.lead.fit_.last_month)
         if sparse:
             # cannot be backtested, so widened by rule (see borrowed_calibration); in a replay too,
             # where the scale of today's fit would widen a second time
@@ -657,6 +703,7 @@ def fit_series(
             "converged": {name: m.fit_.converged for name, m in monthly.items() if m.fit_},
             "seasonal": bool(lead.fit_.seasonal) if lead is not None and lead.fit_ else None,
             "borrowed_from": prior.source if sparse and monthly else None,
+            "seasonal_factors": (prior.seasonal_factors if sparse else seasonal_factors(lead.fit_)) if lead is not None and lead.fit_ else None,
             "calibration": monthly_calibration.as_dict(),
         },
         "annual": {

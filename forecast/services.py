@@ -31,7 +31,7 @@ from forecast.targets import Assessment, assess
 
 log = logging.getLogger("forecast")
 
-MODEL_VERSION = "13"  # bump when the engine changes what it computes
+MODEL_VERSION = "14"  # bump when the engine changes what it computes
 NATIONAL = ("china_exports_caam", "china_nev_exports_caam")  # fitted first; sparse series borrow from the first
 REPLAY_MONTHS = 18  # as-of replays cover the last 18 months with new figures
 ASOF_PATHS = 500
@@ -238,6 +238,7 @@ class ForecastService:
             monthly_params=(float(trend.get("sigma2.level", 1e-2)), float(trend.get("sigma2.slope", 1e-5)), float(trend.get("sigma2.irregular", 1e-3))),
             annual_sd=pooled_annual_sd(national.backtest_rows) or Prior().annual_sd,
             damping=dict(annual.get("damping", {})).get("damped_growth"),  # type: ignore[call-overload]
+            seasonal_factors=tuple(monthly.get("seasonal_factors") or ()) or None,  # type: ignore[arg-type]
             source=national.series_id,
         )
 

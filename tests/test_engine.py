@@ -10,7 +10,8 @@ import pytest
 from forecast.catalog import Catalog
 from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source, month_end, month_index, rounding_unit
 from forecast.backtest import SCALE_BOUNDS
-from forecast.engine import Prior, SeriesForecast, _reported_months, borrowed_calibration, fit_series
+from forecast.engine import Point, Prior, SeriesForecast, _reported_months, borrowed_calibration, fit_series, seasonal_factors
+from forecast.estimators.statespace import MixedFrequencyStateSpace
 
 SOURCE = Source("synthetic", "https://example.invalid")
 SERIES = Series("maker_exports", "Maker", "vehicle exports", Basis.COMPANY, "all vehicles", "vehicles")
@@ -97,3 +98,28 @@ def test_a_year_with_only_its_latest_month_reported_is_not_shown_as_reported_up_
 def test_only_months_a_figure_covers_whole_count_as_reported() -> None:
     window = _figure(date(2024, 1, 1), date(2024, 3, 1), Aggregation.WINDOW, 1000)  # to 1 March: January and February
     assert _reported_months([window]) == {month_index(date(2024, 1, 1)), month_index(date(2024, 2, 1))}
+
+
+def test_a_sparse_series_borrows_the_national_season_so_low_first_months_do_not_project_a_low_year() -> None:
+    season = (0.5, 0.5) + (1.1,) * 10  # January and February at half a mean month, as around the Lunar New Year
+    figures = [_figure(date(year, 1, 1), date(year, 12, 31), Aggregation.YEAR, 1_200_000) for year in range(2021, 2025)]
+    figures += [_figure(date(2025, m, 1), month_end(2025, m), Aggregation.MONTH, 50_000) for m in (1, 2)]  # half of 100,000
+    catalog = Catalog.build({SERIES.id: SERIES}, figures)
+
+    def year_2025(prior: Prior) -> Point:
+        forecast = fit_series(SERIES.id, catalog, prior=prior, n_paths=2000, seed=3)
+        return next(p for p in forecast.points["year"] if p.period_start.year == 2025)
+
+    assert year_2025(Prior(annual_sd=0.1, seasonal_factors=season)).median == pytest.approx(1_200_000, rel=0.08)
+    assert year_2025(Prior(annual_sd=0.1)).median < 1_000_000  # without a season, two half months drag the year down
+
+
+def test_seasonal_factors_recover_a_known_monthly_pattern() -> None:
+    t = np.arange(48)
+    pattern = 1 + 0.3 * np.sin(2 * np.pi * t / 12)
+    months = 10_000 * pattern
+    figures = [_figure(date(2021 + i // 12, i % 12 + 1, 1), month_end(2021 + i // 12, i % 12 + 1), Aggregation.MONTH, float(v)) for i, v in enumerate(months)]
+    fit = MixedFrequencyStateSpace().fit(figures, SERIES.id).fit_
+    assert fit is not None
+    factors = seasonal_factors(fit)
+    assert factors is not None and np.allclose(factors, pattern[:12], atol=0.02)
