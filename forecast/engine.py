@@ -167,39 +167,79 @@ def _cumulate(months: np.ndarray, last_month: date, ytd_now: float | np.ndarray,
 SEASONAL_YEARS = 3  # the national pattern is the mean of its last three complete years
 
 
-def seasonal_factors(fit: MonthlyFit) -> tuple[float, ...] | None:
-    """Each calendar month's smoothed volume as a multiple of its year's mean month, over the last complete years."""
-    years = [y for y in range(fit.first_month.year, fit.last_month.year + 1) if date(y, 1, 1) >= fit.first_month and date(y, 12, 1) <= fit.last_month]
+def seasonal_factors(fit: MonthlyFit, reported_months: set[int]) -> tuple[float, ...] | None:
+    """Each calendar month's volume as a multiple of its year's mean month, over the last complete years.
+
+    Only years whose twelve months were all reported count: elsewhere the smoothed months are
+    the model's interpolation, which has no pattern of its own to lend.
+    """
+    years = [
+        y for y in range(fit.first_month.year, fit.last_month.year + 1)
+        if date(y, 1, 1) >= fit.first_month and date(y, 12, 1) <= fit.last_month
+        and all(m in reported_months for m in range(month_index(date(y, 1, 1)), month_index(date(y, 12, 1)) + 1))
+    ]
     blocks = [fit.smoothed_months[month_index(date(y, 1, 1)) - month_index(fit.first_month):][:SEASON] for y in years[-SEASONAL_YEARS:]]
-    blocks = [block for block in blocks if block.sum() > 0 and np.all(block > 0)]
+    blocks = [block for block in blocks if np.all(block > 0)]
     if len(blocks) < SEASONAL_YEARS:
         return None
     return tuple(float(v) for v in np.mean([SEASON * block / block.sum() for block in blocks], axis=0))
 
 
 def _mean_factor(factors: Sequence[float], start: date, end: date) -> float:
-    first, last = month_index(start), month_index(end)
-    return float(np.mean([factors[m % SEASON] for m in range(first, last + 1)]))  # month_index counts from a January
+    """The seasonal factor of a span: its months' factors, each weighted by the share of its days covered."""
+    weights, values = [], []
+    for m in range(month_index(start), month_index(end) + 1):  # month_index counts from a January
+        year, month = divmod(m, SEASON)
+        days = month_end(year, month + 1).day
+        first = start.day if m == month_index(start) else 1
+        last = end.day if m == month_index(end) else days
+        weights.append((last - first + 1) / days)
+        values.append(factors[month])
+    return float(np.average(values, weights=weights))
 
 
 def _deseasonalised(figures: Sequence[Observation], factors: Sequence[float]) -> list[Observation]:
-    """Figures divided by the mean seasonal factor of the months they cover (a year's is 1)."""
+    """Figures divided by the mean seasonal factor of the months they cover (a year's is 1).
+
+    A bound ("over 230,000") is read as its half-step first: divided, its rounding unit is lost.
+    """
     out = []
     for f in figures:
         factor = _mean_factor(factors, f.period.start, f.period.end)
         sd = f.uncertainty or rounding_unit(f.value) / math.sqrt(12)
-        out.append(replace(f, value=f.value / factor, uncertainty=sd / factor))
+        half_step = rounding_unit(f.value) / 2
+        value = f.value + (half_step if f.qualifier is Qualifier.LOWER_BOUND else -half_step if f.qualifier is Qualifier.UPPER_BOUND else 0.0)
+        out.append(replace(f, value=value / factor, uncertainty=sd / factor, qualifier=Qualifier.EXACT if f.qualifier in (Qualifier.LOWER_BOUND, Qualifier.UPPER_BOUND) else f.qualifier))
     return out
 
 
-def _reseasonalised(paths: dict[str, np.ndarray], factors: Sequence[float], last_month: date) -> dict[str, np.ndarray]:
-    """Deseasonalised monthly paths times each month's factor; the totals so far converted with their months' mean factor."""
+def _so_far(fit: MonthlyFit, factors: Sequence[float], start: date, deseasonalised: np.ndarray) -> np.ndarray:
+    """Totals from `start` to the last fitted month: the smoothed months each times its own factor,
+    and each path's deviation from their plain sum times the span's mean factor."""
+    first = month_index(start) - month_index(fit.first_month)
+    smoothed = fit.smoothed_months[first:]
+    weighted = float(sum(v * factors[(month_index(start) + i) % SEASON] for i, v in enumerate(smoothed)))
+    return weighted + (deseasonalised - float(smoothed.sum())) * _mean_factor(factors, start, month_end(fit.last_month.year, fit.last_month.month))
+
+
+def _reseasonalised(paths: dict[str, np.ndarray], factors: Sequence[float], fit: MonthlyFit) -> dict[str, np.ndarray]:
+    """Deseasonalised monthly paths times each month's factor, continuing this year's and quarter's totals so far."""
+    last_month = fit.last_month
     steps = np.array([factors[month_index(add_months(last_month, h + 1)) % SEASON] for h in range(paths["month"].shape[1])])
-    starts_year, starts_quarter = add_months(last_month, 1).month == 1, add_months(last_month, 1).month % 3 == 1
-    ytd_now = 0.0 if starts_year else (paths["ytd"][:, 0] - paths["month"][:, 0]) * _mean_factor(factors, date(last_month.year, 1, 1), last_month)
-    quarter_start = date(last_month.year, 3 * ((last_month.month - 1) // 3) + 1, 1)
-    qtd_now = 0.0 if starts_quarter else (paths["qtd"][:, 0] - paths["month"][:, 0]) * _mean_factor(factors, quarter_start, last_month)
+    year_start, quarter_start = date(last_month.year, 1, 1), date(last_month.year, 3 * ((last_month.month - 1) // 3) + 1, 1)
+    ytd_now = _so_far(fit, factors, year_start, paths["ytd"][:, 0] - paths["month"][:, 0]) if last_month.month != 12 else 0.0
+    qtd_now = _so_far(fit, factors, quarter_start, paths["qtd"][:, 0] - paths["month"][:, 0]) if last_month.month % 3 != 0 else 0.0
     return _cumulate(paths["month"] * steps[None, :], last_month, ytd_now, qtd_now)
+
+
+def _reseasonalised_years(fit: MonthlyFit, factors: Sequence[float]) -> dict[int, tuple[float, float]]:
+    """Smoothed year totals of a deseasonalised fit, in real units: each month times its factor."""
+    out = {}
+    for year, (total, sd) in fit.smoothed_year_totals.items():
+        block = fit.smoothed_months[month_index(date(year, 1, 1)) - month_index(fit.first_month):][:SEASON]
+        real = float(block @ np.asarray(factors)) if len(block) == SEASON else total
+        out[year] = (real, sd * real / total if total > 0 else sd)
+    return out
 
 
 @dataclass
@@ -454,12 +494,11 @@ def _widen(paths: dict[str, np.ndarray], scale: float) -> dict[str, np.ndarray]:
     return {key: np.median(v, axis=0) + scale * (v - np.median(v, axis=0)) for key, v in paths.items()}
 
 
-def _annual_history(figures: Sequence[Observation], model: MixedFrequencyStateSpace | None, current_year_draws: np.ndarray | None, current_year: int | None) -> dict[int, tuple[float, str]]:
+def _annual_history(figures: Sequence[Observation], year_totals: Mapping[int, tuple[float, float]], current_year_draws: np.ndarray | None, current_year: int | None) -> dict[int, tuple[float, str]]:
     history: dict[int, tuple[float, str]] = {}
-    if model is not None and model.fit_ is not None:
-        for year, (total, sd) in model.fit_.smoothed_year_totals.items():
-            if total > 0 and sd / total < WELL_DETERMINED:
-                history[year] = (total, "estimated")
+    for year, (total, sd) in year_totals.items():
+        if total > 0 and sd / total < WELL_DETERMINED:
+            history[year] = (total, "estimated")
     for figure in figures:
         if figure.aggregation is Aggregation.YEAR and not figure.is_derived:
             bump = rounding_unit(figure.value) / 2 if figure.qualifier is Qualifier.LOWER_BOUND else 0.0
@@ -587,6 +626,9 @@ def fit_series(
     if len(figures) < MIN_FIGURES:
         raise InsufficientHistory(series_id, len(figures), MIN_FIGURES)
     sparse = len(figures) < RICH_FIGURES  # variances borrowed from the national series, no monthly backtest
+    # A sparse series' own months are too few for a seasonal pattern: it borrows the national one,
+    # or low January-February months would project a low year (bench/sparse_year.py)
+    borrowed_season = prior.seasonal_factors if sparse else None
     rng = np.random.default_rng(seed)
     last_end = max(f.period.end for f in figures)
 
@@ -608,9 +650,6 @@ def fit_series(
             monthly_weights, monthly_calibration, monthly_rows = weigh_and_calibrate(scored, rng, prior.monthly_skill)
         monthly_weights = monthly_weights or {candidates[0]: 1.0}
         horizon = max(horizon_months, month_index(date(LAST_PROJECTION_YEAR, 12, 1)) - month_index(last_end))
-        # A sparse series' own months are too few for a seasonal pattern: it borrows the national
-        # one, or low January-February months would project a low year (bench/sparse_year.py)
-        borrowed_season = prior.seasonal_factors if sparse else None
         fits = fit_monthly(
             _deseasonalised(figures, borrowed_season) if borrowed_season else figures, series_id, prior, horizon, n_paths, rng,
             wanted=lambda name: monthly_weights.get(name, 0.0) > 0, draws=posterior_draws,
@@ -618,7 +657,7 @@ def fit_series(
         monthly, seasonal_models = fits.structural, fits.seasonal
         mixture = _mixture(fits.paths, monthly_weights, n_paths, rng)
         if borrowed_season and fits.lead.fit_ is not None:
-            mixture = _reseasonalised(mixture, borrowed_season, fits.lead.fit_.last_month)
+            mixture = _reseasonalised(mixture, borrowed_season, fits.lead.fit_)
         if sparse:
             # cannot be backtested, so widened by rule (see borrowed_calibration); in a replay too,
             # where the scale of today's fit would widen a second time
@@ -632,7 +671,8 @@ def fit_series(
     current_draws = None
     if combined is not None and current_year is not None:
         current_draws = combined["ytd"][:, 12 - last_month.month - 1]
-    history = _annual_history(figures, lead, current_draws, current_year)
+    year_totals = {} if lead is None or lead.fit_ is None else _reseasonalised_years(lead.fit_, borrowed_season) if borrowed_season else lead.fit_.smoothed_year_totals
+    history = _annual_history(figures, year_totals, current_draws, current_year)
     years = np.array(list(history), dtype=float)
     values = np.array([v for v, _ in history.values()])
     candidates = annual_candidates(len(years), prior)
@@ -703,7 +743,9 @@ def fit_series(
             "converged": {name: m.fit_.converged for name, m in monthly.items() if m.fit_},
             "seasonal": bool(lead.fit_.seasonal) if lead is not None and lead.fit_ else None,
             "borrowed_from": prior.source if sparse and monthly else None,
-            "seasonal_factors": (prior.seasonal_factors if sparse else seasonal_factors(lead.fit_)) if lead is not None and lead.fit_ else None,
+            # a sparse series without a borrowed season (the national one had no three complete years of months) says so here
+            "seasonal_factors": (prior.seasonal_factors if sparse else seasonal_factors(lead.fit_, _reported_months(figures))) if lead is not None and lead.fit_ else None,
+            "seasonal_factors_from": (prior.source if prior.seasonal_factors else None) if sparse else "own months",
             "calibration": monthly_calibration.as_dict(),
         },
         "annual": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from forecast.catalog import Catalog
 from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source, month_end, month_index, rounding_unit
 from forecast.backtest import SCALE_BOUNDS
-from forecast.engine import Point, Prior, SeriesForecast, _reported_months, borrowed_calibration, fit_series, seasonal_factors
+from forecast.engine import Prior, SeriesForecast, _deseasonalised, _reported_months, borrowed_calibration, fit_series, seasonal_factors
 from forecast.estimators.statespace import MixedFrequencyStateSpace
 
 SOURCE = Source("synthetic", "https://example.invalid")
@@ -100,26 +101,52 @@ def test_only_months_a_figure_covers_whole_count_as_reported() -> None:
     assert _reported_months([window]) == {month_index(date(2024, 1, 1)), month_index(date(2024, 2, 1))}
 
 
-def test_a_sparse_series_borrows_the_national_season_so_low_first_months_do_not_project_a_low_year() -> None:
-    season = (0.5, 0.5) + (1.1,) * 10  # January and February at half a mean month, as around the Lunar New Year
+SEASON_OF_TEST = (0.5, 0.5) + (1.1,) * 10  # January and February at half a mean month, as around the Lunar New Year
+
+
+def _flat_years_then_two_half_months() -> Catalog:
     figures = [_figure(date(year, 1, 1), date(year, 12, 31), Aggregation.YEAR, 1_200_000) for year in range(2021, 2025)]
     figures += [_figure(date(2025, m, 1), month_end(2025, m), Aggregation.MONTH, 50_000) for m in (1, 2)]  # half of 100,000
-    catalog = Catalog.build({SERIES.id: SERIES}, figures)
-
-    def year_2025(prior: Prior) -> Point:
-        forecast = fit_series(SERIES.id, catalog, prior=prior, n_paths=2000, seed=3)
-        return next(p for p in forecast.points["year"] if p.period_start.year == 2025)
-
-    assert year_2025(Prior(annual_sd=0.1, seasonal_factors=season)).median == pytest.approx(1_200_000, rel=0.08)
-    assert year_2025(Prior(annual_sd=0.1)).median < 1_000_000  # without a season, two half months drag the year down
+    return Catalog.build({SERIES.id: SERIES}, figures)
 
 
-def test_seasonal_factors_recover_a_known_monthly_pattern() -> None:
-    t = np.arange(48)
+def test_a_sparse_series_borrows_the_national_season_so_low_first_months_do_not_project_a_low_year() -> None:
+    def fitted(prior: Prior) -> SeriesForecast:
+        return fit_series(SERIES.id, _flat_years_then_two_half_months(), prior=prior, n_paths=2000, seed=3)
+
+    with_season, without = fitted(Prior(annual_sd=0.1, seasonal_factors=SEASON_OF_TEST)), fitted(Prior(annual_sd=0.1))
+    year = next(p for p in with_season.points["year"] if p.period_start.year == 2025)
+    assert year.median == pytest.approx(1_200_000, rel=0.08)
+    assert next(p for p in without.points["year"] if p.period_start.year == 2025).median < 1_000_000  # two half months drag it down
+    march = with_season.points["month"][0]
+    assert march.period_start == date(2025, 3, 1) and march.median == pytest.approx(110_000, rel=0.05)  # 1.1 mean months
+    quarter = next(p for p in with_season.points["quarter"] if p.period_start == date(2025, 1, 1))
+    assert quarter.median == pytest.approx(100_000 + 110_000, rel=0.05)  # January and February as reported, plus March
+    assert with_season.model["monthly"]["seasonal_factors"] == SEASON_OF_TEST
+
+
+def test_a_year_of_reported_months_stays_their_sum_and_a_bound_keeps_its_half_step_when_deseasonalised() -> None:
+    months = [40_000 * 1.06**i for i in range(12)]  # a year growing within itself
+    figures = [_figure(date(2024, m + 1, 1), month_end(2024, m + 1), Aggregation.MONTH, round(v)) for m, v in enumerate(months)]
+    figures += [_figure(date(year, 1, 1), date(year, 12, 31), Aggregation.YEAR, 400_000) for year in (2021, 2022)]
+    bound = replace(_figure(date(2023, 1, 1), date(2023, 12, 31), Aggregation.YEAR, 500_000), qualifier=Qualifier.LOWER_BOUND)
+    forecast = fit_series(SERIES.id, Catalog.build({SERIES.id: SERIES}, [*figures, bound]), prior=Prior(annual_sd=0.1, seasonal_factors=SEASON_OF_TEST), n_paths=500, seed=1)
+    total, origin = forecast.annual_history[2024]
+    assert origin == "estimated" and total == pytest.approx(sum(round(v) for v in months), rel=0.005)
+    read = _deseasonalised([bound], SEASON_OF_TEST)[0]  # "over 500,000" lies half a rounding step above
+    assert read.value == pytest.approx(500_000 + rounding_unit(500_000) / 2, rel=1e-9) and read.qualifier is Qualifier.EXACT
+
+
+def test_seasonal_factors_come_from_the_last_complete_years_of_reported_months() -> None:
+    t = np.arange(60)
     pattern = 1 + 0.3 * np.sin(2 * np.pi * t / 12)
-    months = 10_000 * pattern
-    figures = [_figure(date(2021 + i // 12, i % 12 + 1, 1), month_end(2021 + i // 12, i % 12 + 1), Aggregation.MONTH, float(v)) for i, v in enumerate(months)]
+    months = 10_000 * np.where(t // 12 == 3, 1.0, pattern)  # 2023 is flat, and lacks its June
+    figures = [_figure(date(2020 + i // 12, i % 12 + 1, 1), month_end(2020 + i // 12, i % 12 + 1), Aggregation.MONTH, float(v))
+               for i, v in enumerate(months) if i != 12 * 3 + 5]
     fit = MixedFrequencyStateSpace().fit(figures, SERIES.id).fit_
     assert fit is not None
-    factors = seasonal_factors(fit)
+    reported = _reported_months(figures)
+    factors = seasonal_factors(fit, reported)  # 2021, 2022 and 2024: the flat, incomplete 2023 is left out
     assert factors is not None and np.allclose(factors, pattern[:12], atol=0.02)
+    two_complete = reported - {month_index(date(year, 1, 1)) for year in (2020, 2021)}
+    assert seasonal_factors(fit, two_complete) is None
