@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 import numpy as np
@@ -36,7 +36,8 @@ from forecast.errors import InsufficientHistory
 from forecast.estimators.curves import AnnualCurve, BorrowedDampedGrowth, DampedGrowth, annual_family, growth_since
 from forecast.estimators.estimates import Estimates
 from forecast.estimators.seasonal import SEASON, SeasonalModel, seasonal_family
-from forecast.estimators.statespace import POSTERIOR_DRAWS, MixedFrequencyStateSpace, MonthlyFit
+from forecast.estimators.season import deseasonalised, reseasonalised, reseasonalised_years, seasonal_factors
+from forecast.estimators.statespace import POSTERIOR_DRAWS, MixedFrequencyStateSpace
 
 LEVELS = (50, 80, 90, 95, 99)
 LAST_PROJECTION_YEAR = 2035
@@ -162,84 +163,6 @@ def _cumulate(months: np.ndarray, last_month: date, ytd_now: float | np.ndarray,
         running_quarter = running_quarter + months[:, h]
         ytd[:, h], qtd[:, h] = running_year, running_quarter
     return {"month": months, "ytd": ytd, "qtd": qtd}
-
-
-SEASONAL_YEARS = 3  # the national pattern is the mean of its last three complete years
-
-
-def seasonal_factors(fit: MonthlyFit, reported_months: set[int]) -> tuple[float, ...] | None:
-    """Each calendar month's volume as a multiple of its year's mean month, over the last complete years.
-
-    Only years whose twelve months were all reported count: elsewhere the smoothed months are
-    the model's interpolation, which has no pattern of its own to lend.
-    """
-    years = [
-        y for y in range(fit.first_month.year, fit.last_month.year + 1)
-        if date(y, 1, 1) >= fit.first_month and date(y, 12, 1) <= fit.last_month
-        and all(m in reported_months for m in range(month_index(date(y, 1, 1)), month_index(date(y, 12, 1)) + 1))
-    ]
-    blocks = [fit.smoothed_months[month_index(date(y, 1, 1)) - month_index(fit.first_month):][:SEASON] for y in years[-SEASONAL_YEARS:]]
-    blocks = [block for block in blocks if np.all(block > 0)]
-    if len(blocks) < SEASONAL_YEARS:
-        return None
-    return tuple(float(v) for v in np.mean([SEASON * block / block.sum() for block in blocks], axis=0))
-
-
-def _mean_factor(factors: Sequence[float], start: date, end: date) -> float:
-    """The seasonal factor of a span: its months' factors, each weighted by the share of its days covered."""
-    weights, values = [], []
-    for m in range(month_index(start), month_index(end) + 1):  # month_index counts from a January
-        year, month = divmod(m, SEASON)
-        days = month_end(year, month + 1).day
-        first = start.day if m == month_index(start) else 1
-        last = end.day if m == month_index(end) else days
-        weights.append((last - first + 1) / days)
-        values.append(factors[month])
-    return float(np.average(values, weights=weights))
-
-
-def _deseasonalised(figures: Sequence[Observation], factors: Sequence[float]) -> list[Observation]:
-    """Figures divided by the mean seasonal factor of the months they cover (a year's is 1).
-
-    A bound ("over 230,000") is read as its half-step first: divided, its rounding unit is lost.
-    """
-    out = []
-    for f in figures:
-        factor = _mean_factor(factors, f.period.start, f.period.end)
-        sd = f.uncertainty or rounding_unit(f.value) / math.sqrt(12)
-        half_step = rounding_unit(f.value) / 2
-        value = f.value + (half_step if f.qualifier is Qualifier.LOWER_BOUND else -half_step if f.qualifier is Qualifier.UPPER_BOUND else 0.0)
-        out.append(replace(f, value=value / factor, uncertainty=sd / factor, qualifier=Qualifier.EXACT if f.qualifier in (Qualifier.LOWER_BOUND, Qualifier.UPPER_BOUND) else f.qualifier))
-    return out
-
-
-def _so_far(fit: MonthlyFit, factors: Sequence[float], start: date, deseasonalised: np.ndarray) -> np.ndarray:
-    """Totals from `start` to the last fitted month: the smoothed months each times its own factor,
-    and each path's deviation from their plain sum times the span's mean factor."""
-    first = month_index(start) - month_index(fit.first_month)
-    smoothed = fit.smoothed_months[first:]
-    weighted = float(sum(v * factors[(month_index(start) + i) % SEASON] for i, v in enumerate(smoothed)))
-    return weighted + (deseasonalised - float(smoothed.sum())) * _mean_factor(factors, start, month_end(fit.last_month.year, fit.last_month.month))
-
-
-def _reseasonalised(paths: dict[str, np.ndarray], factors: Sequence[float], fit: MonthlyFit) -> dict[str, np.ndarray]:
-    """Deseasonalised monthly paths times each month's factor, continuing this year's and quarter's totals so far."""
-    last_month = fit.last_month
-    steps = np.array([factors[month_index(add_months(last_month, h + 1)) % SEASON] for h in range(paths["month"].shape[1])])
-    year_start, quarter_start = date(last_month.year, 1, 1), date(last_month.year, 3 * ((last_month.month - 1) // 3) + 1, 1)
-    ytd_now = _so_far(fit, factors, year_start, paths["ytd"][:, 0] - paths["month"][:, 0]) if last_month.month != 12 else 0.0
-    qtd_now = _so_far(fit, factors, quarter_start, paths["qtd"][:, 0] - paths["month"][:, 0]) if last_month.month % 3 != 0 else 0.0
-    return _cumulate(paths["month"] * steps[None, :], last_month, ytd_now, qtd_now)
-
-
-def _reseasonalised_years(fit: MonthlyFit, factors: Sequence[float]) -> dict[int, tuple[float, float]]:
-    """Smoothed year totals of a deseasonalised fit, in real units: each month times its factor."""
-    out = {}
-    for year, (total, sd) in fit.smoothed_year_totals.items():
-        block = fit.smoothed_months[month_index(date(year, 1, 1)) - month_index(fit.first_month):][:SEASON]
-        real = float(block @ np.asarray(factors)) if len(block) == SEASON else total
-        out[year] = (real, sd * real / total if total > 0 else sd)
-    return out
 
 
 @dataclass
@@ -651,13 +574,14 @@ def fit_series(
         monthly_weights = monthly_weights or {candidates[0]: 1.0}
         horizon = max(horizon_months, month_index(date(LAST_PROJECTION_YEAR, 12, 1)) - month_index(last_end))
         fits = fit_monthly(
-            _deseasonalised(figures, borrowed_season) if borrowed_season else figures, series_id, prior, horizon, n_paths, rng,
+            deseasonalised(figures, borrowed_season) if borrowed_season else figures, series_id, prior, horizon, n_paths, rng,
             wanted=lambda name: monthly_weights.get(name, 0.0) > 0, draws=posterior_draws,
         )
         monthly, seasonal_models = fits.structural, fits.seasonal
         mixture = _mixture(fits.paths, monthly_weights, n_paths, rng)
         if borrowed_season and fits.lead.fit_ is not None:
-            mixture = _reseasonalised(mixture, borrowed_season, fits.lead.fit_)
+            months, ytd_now, qtd_now = reseasonalised(mixture, borrowed_season, fits.lead.fit_)
+            mixture = _cumulate(months, fits.lead.fit_.last_month, ytd_now, qtd_now)
         if sparse:
             # cannot be backtested, so widened by rule (see borrowed_calibration); in a replay too,
             # where the scale of today's fit would widen a second time
@@ -671,7 +595,7 @@ def fit_series(
     current_draws = None
     if combined is not None and current_year is not None:
         current_draws = combined["ytd"][:, 12 - last_month.month - 1]
-    year_totals = {} if lead is None or lead.fit_ is None else _reseasonalised_years(lead.fit_, borrowed_season) if borrowed_season else lead.fit_.smoothed_year_totals
+    year_totals = {} if lead is None or lead.fit_ is None else reseasonalised_years(lead.fit_, borrowed_season) if borrowed_season else lead.fit_.smoothed_year_totals
     history = _annual_history(figures, year_totals, current_draws, current_year)
     years = np.array(list(history), dtype=float)
     values = np.array([v for v, _ in history.values()])

@@ -11,7 +11,8 @@ import pytest
 from forecast.catalog import Catalog
 from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source, month_end, month_index, rounding_unit
 from forecast.backtest import SCALE_BOUNDS
-from forecast.engine import Prior, SeriesForecast, _deseasonalised, _reported_months, borrowed_calibration, fit_series, seasonal_factors
+from forecast.engine import Prior, SeriesForecast, _reported_months, borrowed_calibration, fit_series
+from forecast.estimators.season import deseasonalised, seasonal_factors
 from forecast.estimators.statespace import MixedFrequencyStateSpace
 
 SOURCE = Source("synthetic", "https://example.invalid")
@@ -133,7 +134,7 @@ def test_a_year_of_reported_months_stays_their_sum_and_a_bound_keeps_its_half_st
     forecast = fit_series(SERIES.id, Catalog.build({SERIES.id: SERIES}, [*figures, bound]), prior=Prior(annual_sd=0.1, seasonal_factors=SEASON_OF_TEST), n_paths=500, seed=1)
     total, origin = forecast.annual_history[2024]
     assert origin == "estimated" and total == pytest.approx(sum(round(v) for v in months), rel=0.005)
-    read = _deseasonalised([bound], SEASON_OF_TEST)[0]  # "over 500,000" lies half a rounding step above
+    read = deseasonalised([bound], SEASON_OF_TEST)[0]  # "over 500,000" lies half a rounding step above
     assert read.value == pytest.approx(500_000 + rounding_unit(500_000) / 2, rel=1e-9) and read.qualifier is Qualifier.EXACT
 
 
