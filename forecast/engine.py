@@ -595,7 +595,10 @@ def fit_series(
     current_draws = None
     if combined is not None and current_year is not None:
         current_draws = combined["ytd"][:, 12 - last_month.month - 1]
-    year_totals = {} if lead is None or lead.fit_ is None else reseasonalised_years(lead.fit_, borrowed_season) if borrowed_season else lead.fit_.smoothed_year_totals
+    year_totals: Mapping[int, tuple[float, float]] = {}
+    if lead is not None and lead.fit_ is not None:
+        # a fit on deseasonalised figures sums deseasonalised months: its years are summed again, each month times its factor
+        year_totals = reseasonalised_years(lead.fit_, borrowed_season) if borrowed_season else lead.fit_.smoothed_year_totals
     history = _annual_history(figures, year_totals, current_draws, current_year)
     years = np.array(list(history), dtype=float)
     values = np.array([v for v, _ in history.values()])
@@ -617,7 +620,7 @@ def fit_series(
     # figures for, and the curves grow on from there.
     bridge_year = (current_year if current_year is not None else last_month.year) + 1
     bridge_h = month_index(date(bridge_year, 12, 1)) - month_index(last_month)
-    anchored_on_months = False
+    month_carried: int | None = None  # a year under way whose reported months carry it, the curves growing on from it
     bridged = curves and combined is not None and not sparse and bridge_h <= combined["ytd"].shape[1]
     if curves and bridged:
         assert combined is not None
@@ -630,13 +633,13 @@ def fit_series(
         # The months reported this year outweigh curves grown from whole years (see
         # borrowed_calibration): the curves grow on from them. Years between the last whole one
         # and this one (none reported well enough) are still grown from the last whole one.
-        anchored_on_months = current_draws is not None and current_year is not None and current_year >= last_year
-        grown_to = current_year - 1 if anchored_on_months and current_year is not None else LAST_PROJECTION_YEAR
+        month_carried = current_year if current_draws is not None and current_year is not None and current_year >= last_year else None
+        grown_to = month_carried - 1 if month_carried is not None else LAST_PROJECTION_YEAR
         annual_years, annual_paths = _annual_paths(curves, weights, sigma, np.full(n_paths, values[-1]), last_year, annual_calibration.scale, n_paths, rng, last_year=grown_to)
-        if anchored_on_months and current_draws is not None and current_year is not None:
+        if month_carried is not None and current_draws is not None:
             current = np.maximum(current_draws, 0.0)
-            later_years, later_paths = _annual_paths(curves, weights, sigma, current, current_year, annual_calibration.scale, n_paths, rng)
-            annual_years = np.concatenate([annual_years, [current_year], later_years])
+            later_years, later_paths = _annual_paths(curves, weights, sigma, current, month_carried, annual_calibration.scale, n_paths, rng)
+            annual_years = np.concatenate([annual_years, [month_carried], later_years])
             annual_paths = np.column_stack([annual_paths, current, later_paths])
     elif combined is not None:
         # no annual curve can be fitted: the monthly model's own December totals carry the years
@@ -652,10 +655,11 @@ def fit_series(
         annual_paths = np.column_stack([np.maximum(current_draws, 0.0), annual_paths])
 
     monthly_year = None
-    if not curves or bridged or anchored_on_months:
+    if not curves or bridged or month_carried is not None:
         monthly_year = current_year
     months_projected = combined["month"].shape[1] if combined is not None else 0  # every month to the end of 2035
-    points = _points(combined, last_month, months_projected, annual_years, annual_paths, monthly_year, _reported_months(figures))
+    reported_months = _reported_months(figures)
+    points = _points(combined, last_month, months_projected, annual_years, annual_paths, monthly_year, reported_months)
     model_description = {
         "name": _describe(monthly_weights if monthly else {}, weights),
         "monthly": {
@@ -668,7 +672,7 @@ def fit_series(
             "seasonal": bool(lead.fit_.seasonal) if lead is not None and lead.fit_ else None,
             "borrowed_from": prior.source if sparse and monthly else None,
             # a sparse series without a borrowed season (the national one had no three complete years of months) says so here
-            "seasonal_factors": (prior.seasonal_factors if sparse else seasonal_factors(lead.fit_, _reported_months(figures))) if lead is not None and lead.fit_ else None,
+            "seasonal_factors": (prior.seasonal_factors if sparse else seasonal_factors(lead.fit_, reported_months)) if lead is not None and lead.fit_ else None,
             "seasonal_factors_from": (prior.source if prior.seasonal_factors else None) if sparse else "own months",
             "calibration": monthly_calibration.as_dict(),
         },
