@@ -75,9 +75,21 @@ class Prior:
     seasonal_factors: tuple[float, ...] | None = None  # January..December, mean 1 (seasonal_factors())
 
 
-def pooled_annual_sd(rows: Sequence[BacktestRow]) -> float | None:
-    """Root mean square of one-year-ahead log errors: how wrong a year's projection has been."""
-    errors = [math.log(r.actual / r.mean) for r in rows if r.horizon == 1 and r.target.startswith("year") and r.actual > 0 and r.mean > 0]
+def pooled_annual_sd(rows: Sequence[BacktestRow], known_by: date | None = None) -> float | None:
+    """Root mean square of one-year-ahead log errors: how wrong a year's projection has been.
+
+    Only the annual backtest's rows count (their origin is the last year used): a monthly
+    model's year total one month ahead is a December, not a year ahead. With `known_by`, only
+    years over before that day's year count: an as-of replay must not learn how wrong
+    projections of later years were (a year's total is out within weeks of its end, and
+    replays are at month-ends).
+    """
+    errors = [
+        math.log(r.actual / r.mean)
+        for r in rows
+        if r.horizon == 1 and r.origin.isdigit() and r.actual > 0 and r.mean > 0
+        and (known_by is None or int(r.origin) + 1 < known_by.year)
+    ]
     return float(np.sqrt(np.mean(np.square(errors)))) if len(errors) >= 3 else None
 
 

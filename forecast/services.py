@@ -31,11 +31,17 @@ from forecast.targets import Assessment, assess
 
 log = logging.getLogger("forecast")
 
-MODEL_VERSION = "14"  # bump when the engine changes what it computes
+MODEL_VERSION = "15"  # bump when the engine changes what it computes
 NATIONAL = ("china_exports_caam", "china_nev_exports_caam")  # fitted first; sparse series borrow from the first
 REPLAY_MONTHS = 18  # as-of replays cover the last 18 months with new figures
 ASOF_PATHS = 500
 ASOF_POSTERIOR_DRAWS = 40  # enough to tell a well-determined year total from a guess
+
+
+def fitting_order(series_ids: Iterable[str]) -> list[str]:
+    """The national series first (the others borrow from them), then the rest by name."""
+    ids = set(series_ids)
+    return [*[s for s in NATIONAL if s in ids], *sorted(ids - set(NATIONAL))]
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,7 @@ class ForecastService:
             previous = self._snapshot
             forecasts, failures, prior = self._fit_all(catalog, only, previous)
             forecasts = self._use_related(forecasts, prior)
-            replays = dict(previous.replays) if previous is not None and only is not None else self._replay(catalog, forecasts, prior)
+            replays = dict(previous.replays) if previous is not None and only is not None else self._replay(catalog, forecasts)
             assessments = self._assess_all(forecasts, replays, prior)
             fingerprint = self.store.fingerprint()
             snapshot = Snapshot(
@@ -195,8 +201,7 @@ class ForecastService:
         forecasts: dict[str, SeriesForecast] = {}
         failures: dict[str, str] = {}
         prior = previous.prior if previous is not None and wanted is not None else Prior()
-        order = [*[s for s in NATIONAL if s in catalog.series], *sorted(s for s in catalog.series if s not in NATIONAL)]
-        for series_id in order:
+        for series_id in fitting_order(catalog.series):
             if wanted is not None and series_id not in wanted and previous is not None:
                 if series_id in previous.forecasts:
                     forecasts[series_id] = previous.forecasts[series_id]
@@ -229,14 +234,19 @@ class ForecastService:
         return forecasts
 
     @staticmethod
-    def prior_from(national: SeriesForecast) -> Prior:
+    def prior_from(national: SeriesForecast, scored: SeriesForecast | None = None, known_by: date | None = None) -> Prior:
+        """What sparse series borrow from the national series' fit.
+
+        A replay is not backtested: its annual sd comes from the backtest of `scored` (today's
+        fit), counting only the years over by `known_by`.
+        """
         monthly = national.model.get("monthly", {})
         parameters = dict(monthly.get("parameters", {}))  # type: ignore[union-attr]
         trend = parameters.get("local_linear_trend") or next(iter(parameters.values()), {})
         annual = dict(national.model.get("annual", {}))  # type: ignore[arg-type]
         return Prior(
             monthly_params=(float(trend.get("sigma2.level", 1e-2)), float(trend.get("sigma2.slope", 1e-5)), float(trend.get("sigma2.irregular", 1e-3))),
-            annual_sd=pooled_annual_sd(national.backtest_rows) or Prior().annual_sd,
+            annual_sd=pooled_annual_sd((scored or national).backtest_rows, known_by) or Prior().annual_sd,
             damping=dict(annual.get("damping", {})).get("damped_growth"),  # type: ignore[call-overload]
             seasonal_factors=tuple(monthly.get("seasonal_factors") or ()) or None,  # type: ignore[arg-type]
             source=national.series_id,
@@ -256,14 +266,30 @@ class ForecastService:
         latest = max(o.vintage for o in catalog.reported)
         return [d for d in ends if d < latest]
 
-    def _replay(self, catalog: Catalog, forecasts: Mapping[str, SeriesForecast], prior: Prior) -> dict[date, dict[str, SeriesForecast]]:
-        """Refit each series as of each replay date, with the selection of the current fit (no backtests)."""
+    def prior_as_of(self, day: date, replayed: Mapping[str, SeriesForecast], forecasts: Mapping[str, SeriesForecast]) -> Prior:
+        """The prior as it stood on `day`: from the national series replayed then, not from today's fit.
+
+        Today's would lend a replay the variances, damping and seasonal pattern of months
+        published after its day.
+        """
+        national = NATIONAL[0]
+        if national not in replayed or national not in forecasts:
+            return Prior()
+        return self.prior_from(replayed[national], scored=forecasts[national], known_by=day)
+
+    def _replay(self, catalog: Catalog, forecasts: Mapping[str, SeriesForecast]) -> dict[date, dict[str, SeriesForecast]]:
+        """Refit each series as of each replay date, with the selection of the current fit (no backtests).
+
+        As in a fresh fit, the national series comes first, with the default prior; the series
+        after it borrow from its replay (prior_as_of).
+        """
         replays: dict[date, dict[str, SeriesForecast]] = {}
         for day in self.replay_dates(catalog):
             known = self.catalog(day)
             replays[day] = {}
-            for series_id, current in forecasts.items():
-                model = current.model
+            prior = Prior()
+            for series_id in fitting_order(forecasts):
+                model = forecasts[series_id].model
                 weights = {
                     "monthly_weights": dict(model["monthly"]["weights"]),  # type: ignore[index]
                     "monthly_scale": model["monthly"]["calibration"]["scale"],  # type: ignore[index]
@@ -278,6 +304,8 @@ class ForecastService:
                     )
                 except InsufficientHistory:
                     continue
+                if series_id == NATIONAL[0]:
+                    prior = self.prior_as_of(day, replays[day], forecasts)
         return replays
 
     def _assess_all(
@@ -293,7 +321,7 @@ class ForecastService:
             for day, known in sorted(replays.items()):
                 if day.isoformat()[:7] < target.stated_on[:7]:
                     continue
-                earlier = self._assess_one(target, known, prior, today=day)
+                earlier = self._assess_one(target, known, self.prior_as_of(day, known, forecasts), today=day)
                 assessment.history.append(
                     {"as_of": day.isoformat(), "probability": earlier.probability, "status": earlier.status,
                      "projection_median": (earlier.projection or {}).get("median"), "latest_actual": earlier.latest_actual}

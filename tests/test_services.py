@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from forecast.backtest import BacktestRow
 from forecast.config import Settings
+from forecast.engine import pooled_annual_sd
 from forecast.services import ForecastService, Snapshot
 from forecast.store import Store
 from forecast.targets import assess
@@ -110,13 +113,44 @@ def test_each_history_entry_is_the_assessment_from_the_figures_known_then(fitted
             assert replayed.last_reported_end is not None and replayed.last_reported_end <= day
             later = {o.key for o in service.catalog().reported if o.series_id == series_id and o.vintage > day}
             assert not later & set(replayed.source_keys), f"{series_id} as of {day} used figures published later"
+        prior = service.prior_as_of(day, known, snapshot.forecasts)
         again = assess(
-            target, known[target.series_id], known[target.denominator_series_id], pooled_sd=snapshot.prior.annual_sd,
-            damping=snapshot.prior.damping, seed=service.settings.random_seed, today=day,
+            target, known[target.series_id], known[target.denominator_series_id], pooled_sd=prior.annual_sd,
+            damping=prior.damping, seed=service.settings.random_seed, today=day,
         )
         assert (again.status, again.probability) == (entry["status"], entry["probability"])
     # the figures changed over the replayed months, so the answers did too
     assert len({(entry["status"], entry["probability"]) for entry in history}) >= 2
+
+
+def test_a_replayed_sparse_series_borrows_from_the_national_series_as_it_stood_then(fitted: tuple[ForecastService, Snapshot]) -> None:
+    service, snapshot = fitted
+    national = "china_exports_caam"
+    today = snapshot.forecasts[national].model["monthly"]["seasonal_factors"]
+    day = min(snapshot.replays)
+    known = snapshot.replays[day]
+    then = known[national].model["monthly"]["seasonal_factors"]
+    assert then != today  # months published since moved the national pattern
+    sparse = [f for sid, f in known.items() if f.model["monthly"].get("borrowed_from") == national]
+    assert sparse, f"no sparse series replayed as of {day}"
+    for replayed in sparse:
+        assert replayed.model["monthly"]["seasonal_factors"] == then, replayed.series_id
+    prior = service.prior_as_of(day, known, snapshot.forecasts)
+    years = {int(r.origin) + r.horizon for r in snapshot.forecasts[national].backtest_rows if r.origin.isdigit()}
+    assert max(years) >= day.year  # today's backtest scores a year not over by then, which the replay's prior leaves out
+    assert prior.annual_sd == pooled_annual_sd(snapshot.forecasts[national].backtest_rows, known_by=day) != snapshot.prior.annual_sd
+
+
+def test_the_pooled_annual_sd_reads_only_the_annual_backtest_and_years_over_by_the_day() -> None:
+    def row(origin: str, horizon: int, mean: float) -> BacktestRow:
+        return BacktestRow("m", origin, horizon, "year", 100.0, mean, 0, 0, 0, 0, 1.0)
+
+    years = [row("2021", 1, 90.0), row("2022", 1, 110.0), row("2023", 1, 80.0), row("2024", 1, 50.0)]
+    december = row("2024-11-30", 1, 100.0)  # a monthly model's year total one month ahead
+    errors = np.log(100.0 / np.array([90.0, 110.0, 80.0, 50.0]))
+    assert pooled_annual_sd([*years, december]) == pytest.approx(np.sqrt(np.mean(errors**2)))
+    assert pooled_annual_sd(years, known_by=date(2025, 1, 31)) == pytest.approx(np.sqrt(np.mean(errors[:3] ** 2)))  # 2025 not over
+    assert pooled_annual_sd(years, known_by=date(2024, 12, 31)) is None  # two years: too few
 
 
 def test_an_as_of_forecast_is_the_replay_at_the_last_month_end_before_it(fitted: tuple[ForecastService, Snapshot]) -> None:
