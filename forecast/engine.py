@@ -177,6 +177,36 @@ def _cumulate(months: np.ndarray, last_month: date, ytd_now: float | np.ndarray,
     return {"month": months, "ytd": ytd, "qtd": qtd}
 
 
+def months_following_years(paths: Paths, last_month: date, years: np.ndarray, year_paths: np.ndarray) -> tuple[Paths, int | None]:
+    """Months of the years the annual curves carry, rescaled path by path to sum to the curves' year.
+
+    Without it a year's months and quarters came from the monthly model and the year itself
+    from the curves: BYD's 2028 months summed to 3.5 million under a year of 5.8 million. Each
+    path keeps its own months' shape (the median path's where it has a month at or below zero),
+    so the months stay as uneven as the monthly model made them. `years` are the curves' own
+    (not the year under way or the bridge year, whose totals are the monthly model's); years
+    not wholly ahead of `last_month` are left. Returns the paths and the first year rescaled.
+    """
+    months = paths["month"].copy()
+    first_year = None
+    for column, year in enumerate(np.asarray(years, dtype=int)):
+        january = month_index(date(year, 1, 1)) - month_index(last_month) - 1
+        if january < 0 or january + SEASON > months.shape[1]:
+            continue
+        block = months[:, january : january + SEASON]
+        typical = np.maximum(np.median(block, axis=0), 0.0)
+        typical = typical / typical.sum() if typical.sum() > 0 else np.full(SEASON, 1 / SEASON)
+        positive = np.all(block > 0, axis=1)
+        shape = np.where(positive[:, None], block / np.where(positive, block.sum(axis=1), 1.0)[:, None], typical[None, :])
+        months[:, january : january + SEASON] = shape * year_paths[:, column, None]
+        first_year = year if first_year is None else first_year
+    if first_year is None:
+        return paths, None
+    start = month_index(date(first_year, 1, 1)) - month_index(last_month) - 1
+    rebuilt = _cumulate(months[:, start:], date(first_year - 1, 12, 1), 0.0, 0.0)  # both totals restart in January
+    return {key: np.concatenate([paths[key][:, :start], rebuilt[key]], axis=1) for key in ("month", "ytd", "qtd")}, first_year
+
+
 @dataclass
 class MonthlyFits:
     """The fitted monthly models of one series at one cut-off, and their simulated paths by name."""
@@ -666,6 +696,12 @@ def fit_series(
         annual_years = np.concatenate([[current_year], annual_years])
         annual_paths = np.column_stack([np.maximum(current_draws, 0.0), annual_paths])
 
+    months_follow_from = None
+    if combined is not None and curves:
+        monthly_own = {current_year, bridge_year if bridged else None}
+        follow = [i for i, year in enumerate(annual_years) if int(year) not in monthly_own]
+        combined, months_follow_from = months_following_years(combined, last_month, annual_years[follow], annual_paths[:, follow])
+
     monthly_year = None
     if not curves or bridged or month_carried is not None:
         monthly_year = current_year
@@ -693,6 +729,8 @@ def fit_series(
             "log_growth_sd": sigma,
             "history": {int(y): {"total": v, "origin": o} for y, (v, o) in history.items()},
             "monthly_model_carries_year": bridge_year if bridged else None,
+            # from this year on, each path's months are rescaled to sum to its year (months_following_years)
+            "months_follow_curves_from": months_follow_from,
             "calibration": annual_calibration.as_dict(),
             "saturation": {n: {"level": float(getattr(c, "saturation_")), "at_bound": bool(getattr(c, "saturation_at_bound_"))} for n, c in curves.items() if hasattr(c, "saturation_")},
             "damping": {n: float(getattr(c, "phi_")) for n, c in curves.items() if hasattr(c, "phi_")},

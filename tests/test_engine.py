@@ -11,7 +11,7 @@ import pytest
 from forecast.catalog import Catalog
 from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source, month_end, month_index, rounding_unit
 from forecast.backtest import SCALE_BOUNDS
-from forecast.engine import Prior, SeriesForecast, _reported_months, borrowed_calibration, fit_series
+from forecast.engine import Prior, SeriesForecast, _cumulate, _reported_months, borrowed_calibration, fit_series, months_following_years
 from forecast.estimators.season import deseasonalised, seasonal_factors
 from forecast.estimators.statespace import MixedFrequencyStateSpace
 
@@ -151,3 +151,40 @@ def test_seasonal_factors_come_from_the_last_complete_years_of_reported_months()
     assert factors is not None and np.allclose(factors, pattern[:12], atol=0.02)
     two_complete = reported - {month_index(date(year, 1, 1)) for year in (2020, 2021)}
     assert seasonal_factors(fit, two_complete) is None
+
+
+def test_months_of_years_the_curves_carry_sum_path_by_path_to_the_curves_year() -> None:
+    rng = np.random.default_rng(0)
+    last_month = date(2025, 10, 1)  # November 2025 on: two months of 2025, then 2026 and 2027
+    months = 1000 * np.exp(rng.normal(0, 0.2, (500, 26)))
+    months[0, 5] = months[0, 20] = -50.0  # a level model's path can dip below zero
+    paths = _cumulate(months, last_month, 9000.0, 1800.0)
+    years = np.array([2027])  # 2026 is the monthly model's own (a bridge year): left as it is
+    year_paths = 20_000 * np.exp(rng.normal(0, 0.3, (500, 1)))
+    followed, first = months_following_years(paths, last_month, years, year_paths)
+    assert first == 2027
+    for key in ("month", "ytd", "qtd"):
+        np.testing.assert_array_equal(followed[key][:, :14], paths[key][:, :14])  # 2025's last months and 2026
+    np.testing.assert_allclose(followed["month"][:, 14:].sum(axis=1), year_paths[:, 0])
+    np.testing.assert_allclose(followed["ytd"][:, -1], year_paths[:, 0])  # December's total so far is the year
+    np.testing.assert_allclose(followed["qtd"][:, 16], followed["month"][:, 14:17].sum(axis=1))  # the first quarter of 2027
+    ratio = followed["month"][1:, 14:] / months[1:, 14:]  # the first path dipped: see below
+    np.testing.assert_allclose(ratio, ratio[:, :1] * np.ones((1, 12)))  # each path keeps its own months' shape
+    assert followed["month"][0, 5] == -50.0  # a dip in the bridge year stays; one in the curves' years takes the median shape
+    typical = np.median(months[:, 14:], axis=0)
+    np.testing.assert_allclose(followed["month"][0, 14:], year_paths[0, 0] * typical / typical.sum())
+    assert months_following_years(paths, last_month, np.array([2025]), year_paths)[1] is None  # a year under way is not the curves'
+
+
+def test_a_sparse_series_quarters_and_months_add_up_to_its_projected_years() -> None:
+    forecast = fit_series(SERIES.id, _doubling_years_then_a_flat_start(), prior=Prior(annual_sd=0.3), n_paths=2000, seed=3)
+    assert forecast.model["annual"]["months_follow_curves_from"] == 2026
+    for year in (2026, 2028):
+        total = next(p for p in forecast.points["year"] if p.period_start.year == year)
+        quarters = [p for p in forecast.points["quarter"] if p.period_start.year == year]
+        assert len(quarters) == 4
+        # medians do not add exactly; the paths do, so the sums of their means are the year's mean
+        assert sum(q.mean for q in quarters) == pytest.approx(total.mean, rel=1e-6)
+        months = [p for p in forecast.points["month"] if p.period_start.year == year]
+        assert sum(m.mean for m in months) == pytest.approx(total.mean, rel=1e-6)
+        assert min(m.intervals[95][0] for m in months) > 0
