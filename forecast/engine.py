@@ -199,7 +199,7 @@ def months_following_years(paths: Paths, last_month: date, years: np.ndarray, ye
         positive = np.all(block > 0, axis=1)
         shape = np.where(positive[:, None], block / np.where(positive, block.sum(axis=1), 1.0)[:, None], typical[None, :])
         months[:, january : january + SEASON] = shape * year_paths[:, column, None]
-        first_year = year if first_year is None else first_year
+        first_year = int(year) if first_year is None else first_year
     if first_year is None:
         return paths, None
     start = month_index(date(first_year, 1, 1)) - month_index(last_month) - 1

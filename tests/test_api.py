@@ -892,3 +892,12 @@ def test_an_app_built_around_a_started_service_serves_it(
         assert response.status_code == 200
         assert response.content == fitted.client.get("/v1/series").content
         assert "forecast_ready 1.0" in client.get("/metrics").text
+
+
+def test_numpy_scalars_in_a_model_description_serialise_as_plain_json() -> None:
+    import numpy as np
+
+    from forecast.api.render import to_json
+
+    body = json.loads(to_json({"year": np.int64(2027), "flag": np.bool_(True), "sd": np.float64(0.25), "gap": float("nan")}))
+    assert body == {"year": 2027, "flag": True, "sd": 0.25, "gap": None}

@@ -179,6 +179,7 @@ def test_months_of_years_the_curves_carry_sum_path_by_path_to_the_curves_year() 
 def test_a_sparse_series_quarters_and_months_add_up_to_its_projected_years() -> None:
     forecast = fit_series(SERIES.id, _doubling_years_then_a_flat_start(), prior=Prior(annual_sd=0.3), n_paths=2000, seed=3)
     assert forecast.model["annual"]["months_follow_curves_from"] == 2026
+    assert type(forecast.model["annual"]["months_follow_curves_from"]) is int  # served as JSON
     for year in (2026, 2028):
         total = next(p for p in forecast.points["year"] if p.period_start.year == year)
         quarters = [p for p in forecast.points["quarter"] if p.period_start.year == year]

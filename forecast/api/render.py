@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
+
 from forecast.api.hotpath import RawKey, StoredResponse
 from forecast.catalog import Catalog
 from forecast.domain import Observation
@@ -31,6 +33,8 @@ class Body:
 
 
 def _clean(value: object) -> object:
+    if isinstance(value, np.generic):  # a numpy integer or bool in a model description is not JSON
+        value = value.item()
     if isinstance(value, float):
         return None if not math.isfinite(value) else round(value, 6)
     if isinstance(value, dict):
