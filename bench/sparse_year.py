@@ -9,15 +9,20 @@ month M (1-9) for which a figure of Y ends in month M, the cut keeps CAAM's
 reported years before Y and the months and year-to-date totals of Y up to M
 (plus the figures their growth rates imply for Y-1). Cuts with RICH_FIGURES
 figures or more are skipped: those are fitted as a rich series. Each cut is
-fitted with ``fit_series`` and the service's prior (the full CAAM series' fit:
-it has seen the years scored, which flatters the scores a little); its year Y
-is scored against CAAM's reported total.
+fitted with ``fit_series`` and the prior the service would have borrowed on the
+day its last figure was published: the whole CAAM series as known that day.
+``--prior today`` borrows from today's fit instead, as this bench did before
+session 10 (2026-11-30): it has seen the years scored. Year Y is scored against
+CAAM's reported total.
+
+    python -m bench.sparse_year --prior today
 
 Prints a table, then one JSON object as the last line.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -25,6 +30,7 @@ import tempfile
 import time
 import warnings
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -61,6 +67,7 @@ class SparseCut:
 
 
 def cuts(catalog: Catalog) -> list[tuple[int, int, list[Observation], float]]:
+    """(year, month, the cut's figures, the year's reported total) for each cut."""
     figures = catalog.fit_figures(SERIES)
     totals = {f.period.start.year: f.value for f in figures if f.aggregation is Aggregation.YEAR and not f.is_derived}
     out = []
@@ -77,7 +84,25 @@ def cuts(catalog: Catalog) -> list[tuple[int, int, list[Observation], float]]:
     return out
 
 
-def main() -> int:
+def prior_on(service: ForecastService, day: date, known: dict[date, Prior]) -> Prior:
+    """The prior from the national series as published by `day`, as the service's as-of replays borrow it.
+
+    Fitted without its monthly backtest, which the prior does not read (its annual backtest,
+    which gives the annual sd, runs).
+    """
+    if day not in known:
+        try:
+            known[day] = service.prior_from(fit_series(SERIES, service.catalog(day), prior=Prior(), n_paths=500))
+        except InsufficientHistory:
+            known[day] = Prior()
+    return known[day]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--prior", choices=["as-of", "today"], default="as-of",
+                        help="borrow from the national series as known on each cut's day (default), or from today's fit")
+    args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     workdir = Path(tempfile.mkdtemp(prefix="bench-sparse-"))
     settings = Settings(data_dir=ROOT / "data", models_dir=workdir, database_path=workdir / "bench.sqlite3")
@@ -86,12 +111,13 @@ def main() -> int:
     catalog = service.catalog()
     started = time.perf_counter()
     origins = spread_origins([o.vintage for o in catalog.reported if o.series_id == SERIES], settings.backtest_origins)
-    national = fit_series(SERIES, catalog, prior=Prior(), catalog_at=service.catalog, origins=origins)
-    prior = service.prior_from(national)
+    today = service.prior_from(fit_series(SERIES, catalog, prior=Prior(), catalog_at=service.catalog, origins=origins))
+    priors: dict[date, Prior] = {}
     rows = []
     print(f"{'year':>5} {'known':>6} {'median':>10} {'actual':>10} {'80% band':>23} {'sMAPE':>6}")
     unfitted = 0
     for year, month, figures, actual in cuts(catalog):
+        prior = today if args.prior == "today" else prior_on(service, max(f.vintage for f in figures), priors)
         try:
             forecast = fit_series(SERIES, SparseCut(catalog.require(SERIES), figures), prior=prior, seed=settings.random_seed, n_paths=2000)  # type: ignore[arg-type]
         except InsufficientHistory:
@@ -110,7 +136,8 @@ def main() -> int:
         "smape": round(float(scores[:, 0].mean()), 2),
         "coverage_80": round(100 * float(scores[:, 1].mean()), 1),
         "coverage_95": round(100 * float(scores[:, 2].mean()), 1),
-        "prior_annual_sd": round(prior.annual_sd, 4),
+        "prior": args.prior,
+        "prior_annual_sd": round(today.annual_sd, 4) if args.prior == "today" else sorted({round(p.annual_sd, 4) for p in priors.values()}),
         "seconds": round(time.perf_counter() - started, 1),
     }
     print(f"{len(rows)} cuts: sMAPE {result['smape']}, {result['coverage_80']}% / {result['coverage_95']}% inside the 80% / 95% bands")
