@@ -31,6 +31,26 @@ def shrunk_sd(own: float, dof: int, pooled: float) -> float:
     return math.sqrt((own_part + PRIOR_WEIGHT * pooled**2) / (max(dof, 0) + PRIOR_WEIGHT))
 
 
+def growth_spread(horizon: int, fitted_years: np.ndarray) -> float:
+    """The sd of a projection `horizon` years ahead, per unit of the yearly log sd.
+
+    A yearly shock adds `horizon` variances; a growth rate read from the fitted years adds
+    horizon^2 / sum((t - mean t)^2) more (the standard error of a regression slope), as the
+    drift of a random walk with drift does (Hyndman and Athanasopoulos, FPP3 5.5). Two years
+    fix a growth rate no better than one more year's shock: on the CAAM series cut to two
+    whole years, without this term 75% / 61% of the totals one / two years after the year
+    under way fell inside their 80% bands (BENCHMARKS.md, session 10).
+    """
+    return math.sqrt(horizon + (horizon * growth_rate_se(fitted_years)) ** 2)
+
+
+def growth_rate_se(fitted_years: np.ndarray) -> float:
+    """The standard error of a growth rate read from these years, per unit of the yearly log sd (a slope's: 1 / sqrt(Sxx))."""
+    t = np.asarray(fitted_years, dtype=float)
+    sxx = float(np.sum((t - t.mean()) ** 2)) if len(t) > 1 else 0.0
+    return 1 / math.sqrt(sxx) if sxx > 0 else 0.0
+
+
 @dataclass(frozen=True)
 class BacktestRow:
     model: str
@@ -270,7 +290,7 @@ def annual_backtest(
     """Rolling origin over annual totals: fit on years up to each origin, forecast the next ones.
 
     Forecasts carry the curve's growth from the last actual (anchored), as
-    projections do; intervals are lognormal with sd sigma*sqrt(h).
+    projections do; intervals are lognormal with sd sigma * growth_spread(h, years fitted).
     """
     rows: list[BacktestRow] = []
     years = np.asarray(years, float)
@@ -291,7 +311,7 @@ def annual_backtest(
                 if index >= len(years) or years[index] != anchor_year + h:
                     break
                 mean = anchor * growth_since(fitted, anchor_year, years[index : index + 1])[0]
-                spread = sigma * math.sqrt(h)
+                spread = sigma * growth_spread(h, train_years)
                 rows.append(
                     BacktestRow(
                         model=curve.name,

@@ -26,6 +26,7 @@ from forecast.backtest import (
     annual_curve_weights,
     calibrate,
     equal_weights,
+    growth_rate_se,
     pooled_best_weights,
     shrunk_sd,
     summarise,
@@ -506,10 +507,16 @@ def _annual_paths(
     calibration: float,
     n_paths: int,
     rng: np.random.Generator,
+    fitted_years: np.ndarray,
     last_year: int = LAST_PROJECTION_YEAR,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Joint annual paths after `anchor_year`: the anchor times each curve's growth, times lognormal drift."""
+    """Joint annual paths after `anchor_year`: the anchor times each curve's growth, times lognormal drift.
+
+    Each path also draws its own error in the curves' growth, as uncertain as a growth rate
+    read from `fitted_years` is (growth_spread): it compounds, where the yearly shocks add up.
+    """
     years = np.arange(anchor_year + 1, last_year + 1)
+    growth_sd = growth_rate_se(fitted_years)
     names = list(curves)
     probabilities = np.array([weights[name] for name in names])
     choice = rng.choice(len(names), size=n_paths, p=probabilities / probabilities.sum())
@@ -521,7 +528,9 @@ def _annual_paths(
         curve = curves[name]
         growth = growth_since(curve, anchor_year, years)
         steps = yearly_shocks(rng, (int(members.sum()), len(years))) * sigma[name] * calibration
-        paths[members] = anchor_draws[members, None] * growth[None, :] * np.exp(np.cumsum(steps, axis=1))
+        growth_error = yearly_shocks(rng, (int(members.sum()), 1)) * sigma[name] * calibration * growth_sd
+        drift = np.cumsum(steps, axis=1) + growth_error * np.arange(1, len(years) + 1)[None, :]
+        paths[members] = anchor_draws[members, None] * growth[None, :] * np.exp(drift)
     return years, paths
 
 
@@ -667,7 +676,7 @@ def fit_series(
     if curves and bridged:
         assert combined is not None
         anchor = np.maximum(combined["ytd"][:, bridge_h - 1], 0.0)
-        later_years, later_paths = _annual_paths(curves, weights, sigma, anchor, bridge_year, annual_calibration.scale, n_paths, rng)
+        later_years, later_paths = _annual_paths(curves, weights, sigma, anchor, bridge_year, annual_calibration.scale, n_paths, rng, years)
         annual_years = np.concatenate([[bridge_year], later_years])
         annual_paths = np.column_stack([anchor, later_paths])
     elif curves:
@@ -677,10 +686,10 @@ def fit_series(
         # and this one (none reported well enough) are still grown from the last whole one.
         month_carried = current_year if current_draws is not None and current_year is not None and current_year >= last_year else None
         grown_to = month_carried - 1 if month_carried is not None else LAST_PROJECTION_YEAR
-        annual_years, annual_paths = _annual_paths(curves, weights, sigma, np.full(n_paths, values[-1]), last_year, annual_calibration.scale, n_paths, rng, last_year=grown_to)
+        annual_years, annual_paths = _annual_paths(curves, weights, sigma, np.full(n_paths, values[-1]), last_year, annual_calibration.scale, n_paths, rng, years, last_year=grown_to)
         if month_carried is not None and current_draws is not None:
             current = np.maximum(current_draws, 0.0)
-            later_years, later_paths = _annual_paths(curves, weights, sigma, current, month_carried, annual_calibration.scale, n_paths, rng)
+            later_years, later_paths = _annual_paths(curves, weights, sigma, current, month_carried, annual_calibration.scale, n_paths, rng, years)
             annual_years = np.concatenate([annual_years, [month_carried], later_years])
             annual_paths = np.column_stack([annual_paths, current, later_paths])
     elif combined is not None:
@@ -872,7 +881,7 @@ def forecast_annual_array(
     curves, sigma, kept = fit_curves(candidates, weights, years, values, prior.annual_sd)
     anchor = np.full(n_paths, values[-1])
     scale = annual_calibrate(rows).scale
-    _, paths = _annual_paths(curves, kept, sigma, anchor, int(years[-1]), scale, n_paths, rng, last_year=int(years[-1]) + horizon)
+    _, paths = _annual_paths(curves, kept, sigma, anchor, int(years[-1]), scale, n_paths, rng, years, last_year=int(years[-1]) + horizon)
     return _array_summary(_describe({}, kept), paths, levels)
 
 

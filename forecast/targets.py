@@ -20,7 +20,7 @@ from datetime import date
 
 import numpy as np
 
-from forecast.backtest import shrunk_sd
+from forecast.backtest import growth_rate_se, shrunk_sd
 from forecast.domain import Target, cagr, meets, required_cagr
 from forecast.engine import LAST_PROJECTION_YEAR, SeriesForecast, summarise_draws, yearly_shocks
 from forecast.estimators.curves import BorrowedDampedGrowth, ConstantGrowth, growth_since
@@ -135,7 +135,8 @@ def simulate_share(
         sd = shrunk_sd(curve.residual_sd_, len(common) - curve.n_params, pooled_sd)
         horizon = np.maximum(projection_years - last_year, 0)
         steps = yearly_shocks(rng, (int(members.sum()), len(projection_years))) * sd
-        noise = np.cumsum(steps, axis=1) * (horizon > 0)
+        growth_error = yearly_shocks(rng, (int(members.sum()), 1)) * sd * growth_rate_se(years)  # as in the annual paths
+        noise = (np.cumsum(steps, axis=1) + growth_error * horizon[None, :]) * (horizon > 0)
         paths[members] = history[last_year] * growth[None, :] * np.exp(noise)
     return projection_years, np.clip(paths, 0.0, 1.0), history
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import pytest
 
 from forecast.backtest import (
     BacktestRow,
@@ -130,3 +131,27 @@ def test_a_series_alone_weighs_every_model_equally_and_calibrates_their_mixture_
     skilled, member_calibration, _ = weigh_and_calibrate(per_origin, rng, skill={"below": 1.0, "near": 1.0, "above": 1.0})
     assert set(skilled) == {"near", "below"} or set(skilled) == {"near", "above"}
     assert member_calibration.scale > 1
+
+
+def test_a_growth_rate_read_from_few_years_widens_projections_with_the_square_of_the_horizon() -> None:
+    from forecast.backtest import growth_spread
+    from forecast.engine import _annual_paths
+
+    two, twenty = np.array([2024.0, 2025.0]), np.arange(2006.0, 2026.0)
+    assert growth_spread(1, two) == pytest.approx(np.sqrt(1 + 1 / 0.5))  # Sxx of two years is 0.5
+    assert growth_spread(4, two) == pytest.approx(np.sqrt(4 + 16 / 0.5))
+    assert growth_spread(4, twenty) < 1.2 * np.sqrt(4)  # twenty years fix the growth rate: little beyond the shocks
+
+    curve = ConstantGrowth().fit(two, np.array([100.0, 110.0]))
+
+    def log_sd_four_years_out(fitted: np.ndarray) -> float:
+        _, paths = _annual_paths({curve.name: curve}, {curve.name: 1.0}, {curve.name: 0.1}, np.full(20_000, 110.0), 2025, 1.0,
+                                 20_000, np.random.default_rng(0), fitted, last_year=2029)
+        return float(np.std(np.log(paths[:, -1])))
+
+    ratio = log_sd_four_years_out(two) / log_sd_four_years_out(twenty)
+    assert abs(ratio - growth_spread(4, two) / growth_spread(4, twenty)) < 0.1
+    rows = annual_backtest(np.arange(2020.0, 2024.0), np.array([100.0, 110, 121, 133.1]), [ConstantGrowth()], fallback_sd=0.1, max_horizon=2)
+    one_ahead, two_ahead = (next(r for r in rows if r.origin == "2021" and r.horizon == h) for h in (1, 2))  # fitted on 2020-2021
+    width = np.log(two_ahead.upper_80 / two_ahead.mean) / np.log(one_ahead.upper_80 / one_ahead.mean)
+    assert width == pytest.approx(growth_spread(2, two) / growth_spread(1, two))  # not sqrt(2): the growth rate is from two years
