@@ -189,3 +189,15 @@ def test_a_sparse_series_quarters_and_months_add_up_to_its_projected_years() -> 
         months = [p for p in forecast.points["month"] if p.period_start.year == year]
         assert sum(m.mean for m in months) == pytest.approx(total.mean, rel=1e-6)
         assert min(m.intervals[95][0] for m in months) > 0
+
+
+def test_two_whole_years_grow_on_damped_as_the_national_series_not_compounded() -> None:
+    figures = [_figure(date(year, 1, 1), date(year, 12, 31), Aggregation.YEAR, value) for year, value in ((2023, 100_000), (2024, 250_000))]
+    catalog = Catalog.build({SERIES.id: SERIES}, figures)
+    damped = fit_series(SERIES.id, catalog, prior=Prior(annual_sd=0.3, damping=0.6), n_paths=2000, seed=3)
+    assert damped.model["annual"]["weights"] == {"damped_growth_borrowed": 1.0}
+    medians = {p.period_start.year: p.median for p in damped.points["year"]}
+    growth = [np.log(medians[y + 1] / medians[y]) for y in (2025, 2026, 2027)]
+    assert growth[0] > growth[1] > growth[2] > 0  # +150% a year, slowing as the national series' growth did
+    undamped = fit_series(SERIES.id, catalog, prior=Prior(annual_sd=0.3), n_paths=2000, seed=3)  # no damping to borrow
+    assert undamped.model["annual"]["weights"] == {"constant_growth": 1.0}
