@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 
 from forecast.errors import InsufficientHistory
-from forecast.estimators.curves import AnnualCurve, growth_since
+from forecast.estimators.curves import AnnualCurve, growth_persistence, growth_since
 
 Z80, Z95 = 1.2815515655446004, 1.959963984540054
 COVERAGE_TOLERANCE = 0.05  # calibrate when empirical coverage is off by more than 5 points
@@ -31,24 +31,29 @@ def shrunk_sd(own: float, dof: int, pooled: float) -> float:
     return math.sqrt((own_part + PRIOR_WEIGHT * pooled**2) / (max(dof, 0) + PRIOR_WEIGHT))
 
 
-def growth_spread(horizon: int, fitted_years: np.ndarray) -> float:
-    """The sd of a projection `horizon` years ahead, per unit of the yearly log sd.
+def growth_rate_se(n_years: int) -> float:
+    """The sd of a growth rate read from `n_years` totals, per unit of the yearly log sd.
 
-    A yearly shock adds `horizon` variances; a growth rate read from the fitted years adds
-    horizon^2 / sum((t - mean t)^2) more (the standard error of a regression slope), as the
-    drift of a random walk with drift does (Hyndman and Athanasopoulos, FPP3 5.5). Two years
-    fix a growth rate no better than one more year's shock: on the CAAM series cut to two
-    whole years, without this term 75% / 61% of the totals one / two years after the year
-    under way fell inside their 80% bands (BENCHMARKS.md, session 10).
+    The paths are a random walk in logs around the curve, so the growth rate is as uncertain
+    as a random walk's drift estimated from n - 1 yearly changes: 1 / sqrt(n - 1); with
+    the yearly shocks, a constant growth rate's projection h years ahead has variance
+    h + h^2 / (n - 1) (the drift method's interval, Hyndman and Athanasopoulos, FPP3 5.5).
+    Two years fix a growth rate no better than one more year's shock. On the CAAM series
+    cut to two whole years, without this term 81% / 67% of the totals one / two years after
+    the year under way fell inside their 80% bands, and 92% / 72% inside their 95% bands
+    (BENCHMARKS.md, session 10).
     """
-    return math.sqrt(horizon + (horizon * growth_rate_se(fitted_years)) ** 2)
+    return 1 / math.sqrt(n_years - 1) if n_years > 1 else 0.0
 
 
-def growth_rate_se(fitted_years: np.ndarray) -> float:
-    """The standard error of a growth rate read from these years, per unit of the yearly log sd (a slope's: 1 / sqrt(Sxx))."""
-    t = np.asarray(fitted_years, dtype=float)
-    sxx = float(np.sum((t - t.mean()) ** 2)) if len(t) > 1 else 0.0
-    return 1 / math.sqrt(sxx) if sxx > 0 else 0.0
+def growth_spread(horizon: int, persistence: float, n_years: int) -> float:
+    """The sd of a projection `horizon` years ahead, per unit of the yearly log sd (growth_rate_se).
+
+    `persistence` is how far an error in the growth rate has carried by then
+    (curves.growth_persistence): the horizon itself for constant growth, less where the
+    curve's growth slows.
+    """
+    return math.sqrt(horizon + (persistence * growth_rate_se(n_years)) ** 2)
 
 
 @dataclass(frozen=True)
@@ -290,7 +295,7 @@ def annual_backtest(
     """Rolling origin over annual totals: fit on years up to each origin, forecast the next ones.
 
     Forecasts carry the curve's growth from the last actual (anchored), as
-    projections do; intervals are lognormal with sd sigma * growth_spread(h, years fitted).
+    projections do; intervals are lognormal with sd sigma * growth_spread(h, ...).
     """
     rows: list[BacktestRow] = []
     years = np.asarray(years, float)
@@ -311,7 +316,8 @@ def annual_backtest(
                 if index >= len(years) or years[index] != anchor_year + h:
                     break
                 mean = anchor * growth_since(fitted, anchor_year, years[index : index + 1])[0]
-                spread = sigma * growth_spread(h, train_years)
+                persistence = growth_persistence(fitted, anchor_year, anchor_year + np.arange(1, h + 1))[-1]
+                spread = sigma * growth_spread(h, persistence, cut)
                 rows.append(
                     BacktestRow(
                         model=curve.name,

@@ -34,7 +34,7 @@ from forecast.backtest import (
 from forecast.catalog import Catalog
 from forecast.domain import Aggregation, Observation, Qualifier, add_months, month_end, month_index, rounding_unit
 from forecast.errors import InsufficientHistory
-from forecast.estimators.curves import AnnualCurve, BorrowedDampedGrowth, DampedGrowth, annual_family, growth_since
+from forecast.estimators.curves import AnnualCurve, BorrowedDampedGrowth, DampedGrowth, annual_family, growth_persistence, growth_since
 from forecast.estimators.estimates import Estimates
 from forecast.estimators.seasonal import SEASON, SeasonalModel, seasonal_family
 from forecast.estimators.season import deseasonalised, reseasonalised, reseasonalised_years, seasonal_factors
@@ -76,21 +76,13 @@ class Prior:
     seasonal_factors: tuple[float, ...] | None = None  # January..December, mean 1 (seasonal_factors())
 
 
-def pooled_annual_sd(rows: Sequence[BacktestRow], known_by: date | None = None) -> float | None:
+def pooled_annual_sd(rows: Sequence[BacktestRow]) -> float | None:
     """Root mean square of one-year-ahead log errors: how wrong a year's projection has been.
 
     Only the annual backtest's rows count (their origin is the last year used): a monthly
-    model's year total one month ahead is a December, not a year ahead. With `known_by`, only
-    years over before that day's year count: an as-of replay must not learn how wrong
-    projections of later years were (a year's total is out within weeks of its end, and
-    replays are at month-ends).
+    model's year total one month ahead is a December, not a year ahead.
     """
-    errors = [
-        math.log(r.actual / r.mean)
-        for r in rows
-        if r.horizon == 1 and r.origin.isdigit() and r.actual > 0 and r.mean > 0
-        and (known_by is None or int(r.origin) + 1 < known_by.year)
-    ]
+    errors = [math.log(r.actual / r.mean) for r in rows if r.horizon == 1 and r.origin.isdigit() and r.actual > 0 and r.mean > 0]
     return float(np.sqrt(np.mean(np.square(errors)))) if len(errors) >= 3 else None
 
 
@@ -507,16 +499,17 @@ def _annual_paths(
     calibration: float,
     n_paths: int,
     rng: np.random.Generator,
-    fitted_years: np.ndarray,
+    n_years: int,
     last_year: int = LAST_PROJECTION_YEAR,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Joint annual paths after `anchor_year`: the anchor times each curve's growth, times lognormal drift.
 
-    Each path also draws its own error in the curves' growth, as uncertain as a growth rate
-    read from `fitted_years` is (growth_spread): it compounds, where the yearly shocks add up.
+    Each path also draws its own error in the curve's growth rate, as uncertain as one read
+    from `n_years` totals is (growth_rate_se), carried as far as the curve's own growth
+    carries (growth_persistence); the yearly shocks add up around it.
     """
     years = np.arange(anchor_year + 1, last_year + 1)
-    growth_sd = growth_rate_se(fitted_years)
+    growth_sd = growth_rate_se(n_years)
     names = list(curves)
     probabilities = np.array([weights[name] for name in names])
     choice = rng.choice(len(names), size=n_paths, p=probabilities / probabilities.sum())
@@ -529,7 +522,7 @@ def _annual_paths(
         growth = growth_since(curve, anchor_year, years)
         steps = yearly_shocks(rng, (int(members.sum()), len(years))) * sigma[name] * calibration
         growth_error = yearly_shocks(rng, (int(members.sum()), 1)) * sigma[name] * calibration * growth_sd
-        drift = np.cumsum(steps, axis=1) + growth_error * np.arange(1, len(years) + 1)[None, :]
+        drift = np.cumsum(steps, axis=1) + growth_error * growth_persistence(curve, anchor_year, years)[None, :]
         paths[members] = anchor_draws[members, None] * growth[None, :] * np.exp(drift)
     return years, paths
 
@@ -596,6 +589,9 @@ def fit_series(
     posterior_draws: int = POSTERIOR_DRAWS,
 ) -> SeriesForecast:
     """Fit and project one series. `fixed_weights` replays a selection (as-of fits) without backtesting.
+
+    Without "annual_weights" in it, the annual curves are still backtested and weighed (cheap:
+    a tenth of a second on the national series), as a replay of the series others borrow from needs.
 
     A sparse series (under RICH_FIGURES figures) borrows the national variances, and its monthly
     paths are widened by rule (borrowed_calibration); the months of its year under way carry that
@@ -665,8 +661,8 @@ def fit_series(
     values = np.array([v for v, _ in history.values()])
     candidates = annual_candidates(len(years), prior)
     annual_rows: list[BacktestRow] = []
-    if fixed_weights is not None:
-        annual_weights = {k: float(v) for k, v in dict(fixed_weights.get("annual_weights", {})).items()}  # type: ignore[call-overload]
+    if fixed_weights is not None and "annual_weights" in fixed_weights:
+        annual_weights = {k: float(v) for k, v in dict(fixed_weights["annual_weights"]).items()}  # type: ignore[call-overload]
         annual_scale = float(fixed_weights.get("annual_scale", 1.0))  # type: ignore[arg-type]
         annual_calibration = Calibration.fixed(annual_scale)
     else:
@@ -685,7 +681,7 @@ def fit_series(
     if curves and bridged:
         assert combined is not None
         anchor = np.maximum(combined["ytd"][:, bridge_h - 1], 0.0)
-        later_years, later_paths = _annual_paths(curves, weights, sigma, anchor, bridge_year, annual_calibration.scale, n_paths, rng, years)
+        later_years, later_paths = _annual_paths(curves, weights, sigma, anchor, bridge_year, annual_calibration.scale, n_paths, rng, len(years))
         annual_years = np.concatenate([[bridge_year], later_years])
         annual_paths = np.column_stack([anchor, later_paths])
     elif curves:
@@ -695,10 +691,10 @@ def fit_series(
         # and this one (none reported well enough) are still grown from the last whole one.
         month_carried = current_year if current_draws is not None and current_year is not None and current_year >= last_year else None
         grown_to = month_carried - 1 if month_carried is not None else LAST_PROJECTION_YEAR
-        annual_years, annual_paths = _annual_paths(curves, weights, sigma, np.full(n_paths, values[-1]), last_year, annual_calibration.scale, n_paths, rng, years, last_year=grown_to)
+        annual_years, annual_paths = _annual_paths(curves, weights, sigma, np.full(n_paths, values[-1]), last_year, annual_calibration.scale, n_paths, rng, len(years), last_year=grown_to)
         if month_carried is not None and current_draws is not None:
             current = np.maximum(current_draws, 0.0)
-            later_years, later_paths = _annual_paths(curves, weights, sigma, current, month_carried, annual_calibration.scale, n_paths, rng, years)
+            later_years, later_paths = _annual_paths(curves, weights, sigma, current, month_carried, annual_calibration.scale, n_paths, rng, len(years))
             annual_years = np.concatenate([annual_years, [month_carried], later_years])
             annual_paths = np.column_stack([annual_paths, current, later_paths])
     elif combined is not None:
@@ -890,7 +886,7 @@ def forecast_annual_array(
     curves, sigma, kept = fit_curves(candidates, weights, years, values, prior.annual_sd)
     anchor = np.full(n_paths, values[-1])
     scale = annual_calibrate(rows).scale
-    _, paths = _annual_paths(curves, kept, sigma, anchor, int(years[-1]), scale, n_paths, rng, years, last_year=int(years[-1]) + horizon)
+    _, paths = _annual_paths(curves, kept, sigma, anchor, int(years[-1]), scale, n_paths, rng, len(years), last_year=int(years[-1]) + horizon)
     return _array_summary(_describe({}, kept), paths, levels)
 
 

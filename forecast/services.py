@@ -234,19 +234,15 @@ class ForecastService:
         return forecasts
 
     @staticmethod
-    def prior_from(national: SeriesForecast, scored: SeriesForecast | None = None, known_by: date | None = None) -> Prior:
-        """What sparse series borrow from the national series' fit.
-
-        A replay is not backtested: its annual sd comes from the backtest of `scored` (today's
-        fit), counting only the years over by `known_by`.
-        """
+    def prior_from(national: SeriesForecast) -> Prior:
+        """What sparse series borrow from the national series' fit (a replay's included: its annual curves are backtested)."""
         monthly = national.model.get("monthly", {})
         parameters = dict(monthly.get("parameters", {}))  # type: ignore[union-attr]
         trend = parameters.get("local_linear_trend") or next(iter(parameters.values()), {})
         annual = dict(national.model.get("annual", {}))  # type: ignore[arg-type]
         return Prior(
             monthly_params=(float(trend.get("sigma2.level", 1e-2)), float(trend.get("sigma2.slope", 1e-5)), float(trend.get("sigma2.irregular", 1e-3))),
-            annual_sd=pooled_annual_sd((scored or national).backtest_rows, known_by) or Prior().annual_sd,
+            annual_sd=pooled_annual_sd(national.backtest_rows) or Prior().annual_sd,
             damping=dict(annual.get("damping", {})).get("damped_growth"),  # type: ignore[call-overload]
             seasonal_factors=tuple(monthly.get("seasonal_factors") or ()) or None,  # type: ignore[arg-type]
             source=national.series_id,
@@ -266,16 +262,13 @@ class ForecastService:
         latest = max(o.vintage for o in catalog.reported)
         return [d for d in ends if d < latest]
 
-    def prior_as_of(self, day: date, replayed: Mapping[str, SeriesForecast], forecasts: Mapping[str, SeriesForecast]) -> Prior:
-        """The prior as it stood on `day`: from the national series replayed then, not from today's fit.
+    def prior_as_of(self, replayed: Mapping[str, SeriesForecast]) -> Prior:
+        """The prior as it stood on a replay's day: from the national series replayed then, not from today's fit.
 
-        Today's would lend a replay the variances, damping and seasonal pattern of months
+        Today's would lend a replay the variances, damping and seasonal pattern of figures
         published after its day.
         """
-        national = NATIONAL[0]
-        if national not in replayed or national not in forecasts:
-            return Prior()
-        return self.prior_from(replayed[national], scored=forecasts[national], known_by=day)
+        return self.prior_from(replayed[NATIONAL[0]]) if NATIONAL[0] in replayed else Prior()
 
     def _replay(self, catalog: Catalog, forecasts: Mapping[str, SeriesForecast]) -> dict[date, dict[str, SeriesForecast]]:
         """Refit each series as of each replay date, with the selection of the current fit (no backtests).
@@ -293,9 +286,10 @@ class ForecastService:
                 weights = {
                     "monthly_weights": dict(model["monthly"]["weights"]),  # type: ignore[index]
                     "monthly_scale": model["monthly"]["calibration"]["scale"],  # type: ignore[index]
-                    "annual_weights": dict(model["annual"]["weights"]),  # type: ignore[index]
-                    "annual_scale": model["annual"]["calibration"]["scale"],  # type: ignore[index]
                 }
+                if series_id != NATIONAL[0]:  # the series others borrow from backtests its curves as of the day (prior_as_of)
+                    weights["annual_weights"] = dict(model["annual"]["weights"])  # type: ignore[index]
+                    weights["annual_scale"] = model["annual"]["calibration"]["scale"]  # type: ignore[index]
                 try:
                     replays[day][series_id] = fit_series(
                         series_id, known, prior=prior, n_paths=ASOF_PATHS, seed=self.settings.random_seed,
@@ -305,7 +299,7 @@ class ForecastService:
                 except InsufficientHistory:
                     continue
                 if series_id == NATIONAL[0]:
-                    prior = self.prior_as_of(day, replays[day], forecasts)
+                    prior = self.prior_as_of(replays[day])
         return replays
 
     def _assess_all(
@@ -321,7 +315,7 @@ class ForecastService:
             for day, known in sorted(replays.items()):
                 if day.isoformat()[:7] < target.stated_on[:7]:
                     continue
-                earlier = self._assess_one(target, known, self.prior_as_of(day, known, forecasts), today=day)
+                earlier = self._assess_one(target, known, self.prior_as_of(known), today=day)
                 assessment.history.append(
                     {"as_of": day.isoformat(), "probability": earlier.probability, "status": earlier.status,
                      "projection_median": (earlier.projection or {}).get("median"), "latest_actual": earlier.latest_actual}

@@ -133,25 +133,29 @@ def test_a_series_alone_weighs_every_model_equally_and_calibrates_their_mixture_
     assert member_calibration.scale > 1
 
 
-def test_a_growth_rate_read_from_few_years_widens_projections_with_the_square_of_the_horizon() -> None:
+def test_a_growth_rate_read_from_few_years_widens_projections_as_far_as_the_curve_carries_it() -> None:
     from forecast.backtest import growth_spread
     from forecast.engine import _annual_paths
+    from forecast.estimators.curves import BorrowedDampedGrowth, growth_persistence
 
-    two, twenty = np.array([2024.0, 2025.0]), np.arange(2006.0, 2026.0)
-    assert growth_spread(1, two) == pytest.approx(np.sqrt(1 + 1 / 0.5))  # Sxx of two years is 0.5
-    assert growth_spread(4, two) == pytest.approx(np.sqrt(4 + 16 / 0.5))
-    assert growth_spread(4, twenty) < 1.2 * np.sqrt(4)  # twenty years fix the growth rate: little beyond the shocks
+    two = np.array([2024.0, 2025.0])
+    assert growth_spread(4, 4.0, 2) == pytest.approx(np.sqrt(4 + 16))  # a drift read from one yearly change
+    assert growth_spread(4, 4.0, 22) == pytest.approx(np.sqrt(4 + 16 / 21))
+    constant = ConstantGrowth().fit(two, np.array([100.0, 250.0]))
+    damped = BorrowedDampedGrowth(0.5).fit(two, np.array([100.0, 250.0]))
+    ahead = np.arange(2026.0, 2036.0)
+    np.testing.assert_allclose(growth_persistence(constant, 2025, ahead), np.arange(1, 11))
+    assert growth_persistence(damped, 2025, ahead)[-1] < 1 / (1 - 0.5) + 1e-9  # 1 + 1/2 + 1/4 ...: an error in a slowing growth stops compounding
 
-    curve = ConstantGrowth().fit(two, np.array([100.0, 110.0]))
-
-    def log_sd_four_years_out(fitted: np.ndarray) -> float:
-        _, paths = _annual_paths({curve.name: curve}, {curve.name: 1.0}, {curve.name: 0.1}, np.full(20_000, 110.0), 2025, 1.0,
-                                 20_000, np.random.default_rng(0), fitted, last_year=2029)
+    def log_sd(curve: object, n_years: int, last_year: int) -> float:
+        _, paths = _annual_paths({"c": curve}, {"c": 1.0}, {"c": 0.1}, np.full(20_000, 250.0), 2025, 1.0,  # type: ignore[dict-item]
+                                 20_000, np.random.default_rng(0), n_years, last_year=last_year)
         return float(np.std(np.log(paths[:, -1])))
 
-    ratio = log_sd_four_years_out(two) / log_sd_four_years_out(twenty)
-    assert abs(ratio - growth_spread(4, two) / growth_spread(4, twenty)) < 0.1
+    # two years against twenty-two, four years out: the ratio of growth_spread, within simulation noise
+    assert log_sd(constant, 2, 2029) / log_sd(constant, 22, 2029) == pytest.approx(growth_spread(4, 4, 2) / growth_spread(4, 4, 22), rel=0.05)
+    assert log_sd(damped, 2, 2035) < 1.2 * 0.1 * growth_spread(10, 2.0, 2)  # ten years out, damped: bounded, not 10x the growth error
     rows = annual_backtest(np.arange(2020.0, 2024.0), np.array([100.0, 110, 121, 133.1]), [ConstantGrowth()], fallback_sd=0.1, max_horizon=2)
     one_ahead, two_ahead = (next(r for r in rows if r.origin == "2021" and r.horizon == h) for h in (1, 2))  # fitted on 2020-2021
     width = np.log(two_ahead.upper_80 / two_ahead.mean) / np.log(one_ahead.upper_80 / one_ahead.mean)
-    assert width == pytest.approx(growth_spread(2, two) / growth_spread(1, two))  # not sqrt(2): the growth rate is from two years
+    assert width == pytest.approx(growth_spread(2, 2, 2) / growth_spread(1, 1, 2))  # not sqrt(2): the growth rate is from two years

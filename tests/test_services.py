@@ -113,7 +113,7 @@ def test_each_history_entry_is_the_assessment_from_the_figures_known_then(fitted
             assert replayed.last_reported_end is not None and replayed.last_reported_end <= day
             later = {o.key for o in service.catalog().reported if o.series_id == series_id and o.vintage > day}
             assert not later & set(replayed.source_keys), f"{series_id} as of {day} used figures published later"
-        prior = service.prior_as_of(day, known, snapshot.forecasts)
+        prior = service.prior_as_of(known)
         again = assess(
             target, known[target.series_id], known[target.denominator_series_id], pooled_sd=prior.annual_sd,
             damping=prior.damping, seed=service.settings.random_seed, today=day,
@@ -135,13 +135,14 @@ def test_a_replayed_sparse_series_borrows_from_the_national_series_as_it_stood_t
     assert sparse, f"no sparse series replayed as of {day}"
     for replayed in sparse:
         assert replayed.model["monthly"]["seasonal_factors"] == then, replayed.series_id
-    prior = service.prior_as_of(day, known, snapshot.forecasts)
-    years = {int(r.origin) + r.horizon for r in snapshot.forecasts[national].backtest_rows if r.origin.isdigit()}
-    assert max(years) >= day.year  # today's backtest scores a year not over by then, which the replay's prior leaves out
-    assert prior.annual_sd == pooled_annual_sd(snapshot.forecasts[national].backtest_rows, known_by=day) != snapshot.prior.annual_sd
+    prior = service.prior_as_of(known)
+    scored_then = {int(r.origin) + r.horizon for r in known[national].backtest_rows if r.origin.isdigit()}
+    scored_now = {int(r.origin) + r.horizon for r in snapshot.forecasts[national].backtest_rows if r.origin.isdigit()}
+    assert scored_then and max(scored_then) <= day.year < max(scored_now)  # the replay's annual backtest scores no later year
+    assert prior.annual_sd == pooled_annual_sd(known[national].backtest_rows) != snapshot.prior.annual_sd
 
 
-def test_the_pooled_annual_sd_reads_only_the_annual_backtest_and_years_over_by_the_day() -> None:
+def test_the_pooled_annual_sd_reads_only_the_annual_backtest() -> None:
     def row(origin: str, horizon: int, mean: float) -> BacktestRow:
         return BacktestRow("m", origin, horizon, "year", 100.0, mean, 0, 0, 0, 0, 1.0)
 
@@ -149,8 +150,7 @@ def test_the_pooled_annual_sd_reads_only_the_annual_backtest_and_years_over_by_t
     december = row("2024-11-30", 1, 100.0)  # a monthly model's year total one month ahead
     errors = np.log(100.0 / np.array([90.0, 110.0, 80.0, 50.0]))
     assert pooled_annual_sd([*years, december]) == pytest.approx(np.sqrt(np.mean(errors**2)))
-    assert pooled_annual_sd(years, known_by=date(2025, 1, 31)) == pytest.approx(np.sqrt(np.mean(errors[:3] ** 2)))  # 2025 not over
-    assert pooled_annual_sd(years, known_by=date(2024, 12, 31)) is None  # two years: too few
+    assert pooled_annual_sd(years[:2]) is None  # two years: too few
 
 
 def test_an_as_of_forecast_is_the_replay_at_the_last_month_end_before_it(fitted: tuple[ForecastService, Snapshot]) -> None:
@@ -177,3 +177,16 @@ def test_nev_yearly_projection_runs_on_from_the_years_its_monthly_model_carries(
     medians = [p.median for p in snapshot.forecasts["china_nev_exports_caam"].points["year"][:4]]
     # whichever route projects the later years, a year's median stays near the one before (no jump at the hand-over)
     assert all(0.85 < later / earlier < 2.0 for earlier, later in zip(medians, medians[1:], strict=False))
+
+
+def test_the_national_series_months_follow_its_curves_after_the_year_its_monthly_model_carries(fitted: tuple[ForecastService, Snapshot]) -> None:
+    _, snapshot = fitted
+    caam = snapshot.forecasts["china_exports_caam"]
+    bridge = caam.model["annual"]["monthly_model_carries_year"]
+    assert bridge is not None and caam.model["annual"]["months_follow_curves_from"] == bridge + 1
+    column = {int(y): i for i, y in enumerate(caam.annual_years)}
+    for year in (bridge + 1, bridge + 3):
+        total = next(p for p in caam.points["year"] if p.period_start.year == year)
+        quarters = [p for p in caam.points["quarter"] if p.period_start.year == year]
+        assert sum(q.mean for q in quarters) == pytest.approx(total.mean, rel=1e-6)
+        assert total.mean == pytest.approx(float(np.mean(caam.annual_paths[:, column[year]])), rel=1e-6)

@@ -35,6 +35,21 @@ def growth_since(curve: AnnualCurve, anchor_year: float, years: np.ndarray) -> n
     return curve.predict(np.asarray(years, dtype=float)) / curve.predict(np.array([anchor_year], dtype=float))[0]
 
 
+def growth_persistence(curve: AnnualCurve, anchor_year: float, years: np.ndarray) -> np.ndarray:
+    """How far an error in the curve's growth rate has carried by each of `years` after `anchor_year`.
+
+    The sum of the curve's yearly log growth relative to its first year's, each at most 1:
+    1, 2, 3... for constant growth, 1, 1 + phi, 1 + phi + phi^2... for damped growth, and
+    bounded wherever the curve levels off, so an error in a growth that slows does not
+    compound for ever.
+    """
+    path = np.log(np.maximum(curve.predict(np.concatenate([[anchor_year], np.asarray(years, dtype=float)])), 1e-300))
+    steps = np.abs(np.diff(path))
+    if len(steps) == 0 or steps[0] <= 1e-9:
+        return np.arange(1.0, len(steps) + 1)  # no growth to slow: an error in it carries whole
+    return np.cumsum(np.minimum(steps / steps[0], 1.0))
+
+
 def _check(curve: AnnualCurve, years: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     years = np.asarray(years, dtype=float)
     values = np.asarray(values, dtype=float)
