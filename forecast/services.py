@@ -271,10 +271,12 @@ class ForecastService:
         return self.prior_from(replayed[NATIONAL[0]]) if NATIONAL[0] in replayed else Prior()
 
     def _replay(self, catalog: Catalog, forecasts: Mapping[str, SeriesForecast]) -> dict[date, dict[str, SeriesForecast]]:
-        """Refit each series as of each replay date, with the selection of the current fit (no backtests).
+        """Refit each series as of each replay date, with the selection of the current fit (no monthly backtests).
 
-        As in a fresh fit, the national series comes first, with the default prior; the series
-        after it borrow from its replay (prior_as_of).
+        As in a fresh fit, the national series comes first, with the default prior, and
+        backtests its annual curves on what was known that day (a tenth of a second); the
+        series after it borrow from its replay (prior_as_of). The others replay today's annual
+        weights and calibration: backtesting them at every replay would add about a minute.
         """
         replays: dict[date, dict[str, SeriesForecast]] = {}
         for day in self.replay_dates(catalog):
