@@ -276,7 +276,7 @@ class ForecastService:
         As in a fresh fit, the national series comes first, with the default prior, and
         backtests its annual curves on what was known that day (a tenth of a second); the
         series after it borrow from its replay (prior_as_of). The others replay today's annual
-        weights and calibration: backtesting them at every replay would add about a minute.
+        weights and calibration: backtesting them at every replay would add up to 40 s to a refit.
         """
         replays: dict[date, dict[str, SeriesForecast]] = {}
         for day in self.replay_dates(catalog):
