@@ -37,6 +37,7 @@ from forecast.errors import InsufficientHistory
 from forecast.estimators.curves import AnnualCurve, BorrowedDampedGrowth, DampedGrowth, annual_family, growth_persistence, growth_since
 from forecast.estimators.estimates import Estimates
 from forecast.estimators.seasonal import SEASON, SeasonalModel, seasonal_family
+from forecast.estimators.paths import Paths, cumulate, months_following_years
 from forecast.estimators.season import deseasonalised, reseasonalised, reseasonalised_years, seasonal_factors
 from forecast.estimators.statespace import POSTERIOR_DRAWS, MixedFrequencyStateSpace
 
@@ -50,7 +51,6 @@ WELL_DETERMINED = 0.05  # a smoothed annual total joins the annual history when 
 
 ANNUAL_CALIBRATION_CAP = 2.0
 
-Paths = dict[str, np.ndarray]  # 'month', 'ytd', 'qtd' -> (n_paths, horizon)
 Scorer = Callable[[str, Paths], list[BacktestRow]]  # backtest rows for one model's paths at one origin
 
 
@@ -153,53 +153,6 @@ def monthly_candidates(n_figures: int, prior: Prior) -> list[str]:
 LOG_PATH_MARGIN = math.log(5.0)
 
 
-def _cumulate(months: np.ndarray, last_month: date, ytd_now: float | np.ndarray, qtd_now: float | np.ndarray) -> dict[str, np.ndarray]:
-    """Year- and quarter-to-date totals of simulated months, continuing the totals so far (one, or one per path)."""
-    ytd, qtd = np.empty_like(months), np.empty_like(months)
-    running_year = np.zeros(len(months)) + (0.0 if last_month.month == 12 else ytd_now)
-    running_quarter = np.zeros(len(months)) + (0.0 if last_month.month % 3 == 0 else qtd_now)
-    for h in range(months.shape[1]):
-        month = add_months(last_month, h + 1).month
-        if month == 1:
-            running_year = np.zeros(len(months))
-        if month % 3 == 1:
-            running_quarter = np.zeros(len(months))
-        running_year = running_year + months[:, h]
-        running_quarter = running_quarter + months[:, h]
-        ytd[:, h], qtd[:, h] = running_year, running_quarter
-    return {"month": months, "ytd": ytd, "qtd": qtd}
-
-
-def months_following_years(paths: Paths, last_month: date, years: np.ndarray, year_paths: np.ndarray) -> tuple[Paths, int | None]:
-    """Months of the years the annual curves carry, rescaled path by path to sum to the curves' year.
-
-    Without it a year's months and quarters came from the monthly model and the year itself
-    from the curves: BYD's 2028 months summed to 3.5 million under a year of 5.8 million. Each
-    path keeps its own months' shape (the median path's where it has a month at or below zero),
-    so the months stay as uneven as the monthly model made them. `years` are the curves' own
-    (not the year under way or the bridge year, whose totals are the monthly model's); years
-    not wholly ahead of `last_month` are left. Returns the paths and the first year rescaled.
-    """
-    months = paths["month"].copy()
-    first_year = None
-    for column, year in enumerate(np.asarray(years, dtype=int)):
-        january = month_index(date(year, 1, 1)) - month_index(last_month) - 1
-        if january < 0 or january + SEASON > months.shape[1]:
-            continue
-        block = months[:, january : january + SEASON]
-        typical = np.maximum(np.median(block, axis=0), 0.0)
-        typical = typical / typical.sum() if typical.sum() > 0 else np.full(SEASON, 1 / SEASON)
-        positive = np.all(block > 0, axis=1)
-        shape = np.where(positive[:, None], block / np.where(positive, block.sum(axis=1), 1.0)[:, None], typical[None, :])
-        months[:, january : january + SEASON] = shape * year_paths[:, column, None]
-        first_year = int(year) if first_year is None else first_year
-    if first_year is None:
-        return paths, None
-    start = month_index(date(first_year, 1, 1)) - month_index(last_month) - 1
-    rebuilt = _cumulate(months[:, start:], date(first_year - 1, 12, 1), 0.0, 0.0)  # both totals restart in January
-    return {key: np.concatenate([paths[key][:, :start], rebuilt[key]], axis=1) for key in ("month", "ytd", "qtd")}, first_year
-
-
 @dataclass
 class MonthlyFits:
     """The fitted monthly models of one series at one cut-off, and their simulated paths by name."""
@@ -292,7 +245,7 @@ def fit_monthly(
         if not np.all(np.isfinite(draws_)):
             continue
         seasonal[model.name] = model
-        paths[model.name] = _cumulate(draws_, last_month, totals["ytd"], totals["qtd"])
+        paths[model.name] = cumulate(draws_, last_month, totals["ytd"], totals["qtd"])
     return MonthlyFits(structural, seasonal, paths, in_logs)
 
 
@@ -638,7 +591,7 @@ def fit_series(
         mixture = _mixture(fits.paths, monthly_weights, n_paths, rng)
         if borrowed_season and fits.lead.fit_ is not None:
             months, ytd_now, qtd_now = reseasonalised(mixture, borrowed_season, fits.lead.fit_)
-            mixture = _cumulate(months, fits.lead.fit_.last_month, ytd_now, qtd_now)
+            mixture = cumulate(months, fits.lead.fit_.last_month, ytd_now, qtd_now)
         if sparse:
             # cannot be backtested, so widened by rule (see borrowed_calibration); in a replay too,
             # where the scale of today's fit would widen a second time

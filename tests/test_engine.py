@@ -11,7 +11,8 @@ import pytest
 from forecast.catalog import Catalog
 from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source, month_end, month_index, rounding_unit
 from forecast.backtest import SCALE_BOUNDS
-from forecast.engine import Prior, SeriesForecast, _cumulate, _reported_months, borrowed_calibration, fit_series, months_following_years
+from forecast.engine import Prior, SeriesForecast, _reported_months, borrowed_calibration, fit_series
+from forecast.estimators.paths import cumulate, months_following_years
 from forecast.estimators.season import deseasonalised, seasonal_factors
 from forecast.estimators.statespace import MixedFrequencyStateSpace
 
@@ -158,7 +159,7 @@ def test_months_of_years_the_curves_carry_sum_path_by_path_to_the_curves_year() 
     last_month = date(2025, 10, 1)  # November 2025 on: two months of 2025, then 2026 and 2027
     months = 1000 * np.exp(rng.normal(0, 0.2, (500, 26)))
     months[0, 5] = months[0, 20] = -50.0  # a level model's path can dip below zero
-    paths = _cumulate(months, last_month, 9000.0, 1800.0)
+    paths = cumulate(months, last_month, 9000.0, 1800.0)
     years = np.array([2027])  # 2026 is the monthly model's own (a bridge year): left as it is
     year_paths = 20_000 * np.exp(rng.normal(0, 0.3, (500, 1)))
     followed, first = months_following_years(paths, last_month, years, year_paths)

@@ -10,7 +10,8 @@ import pytest
 
 import forecast.estimators.seasonal as seasonal_module
 import forecast.estimators.statespace as statespace_module
-from forecast.engine import ArrayBacktest, MonthlyArray, Prior, _cumulate, fit_monthly, forecast_monthly_array, monthly_array_backtest, monthly_candidates
+from forecast.engine import ArrayBacktest, MonthlyArray, Prior, fit_monthly, forecast_monthly_array, monthly_array_backtest, monthly_candidates
+from forecast.estimators.paths import cumulate
 from forecast.estimators.estimates import Estimates, start_from
 from forecast.estimators.statespace import MixedFrequencyStateSpace
 from forecast.errors import InsufficientHistory
@@ -73,7 +74,7 @@ def test_a_damped_trend_grows_less_each_year_instead_of_compounding() -> None:
 
 def test_cumulated_totals_continue_the_reported_year_and_quarter_and_reset() -> None:
     months = np.ones((2, 5))  # five months after a last fitted month of November
-    totals = _cumulate(months, date(2024, 11, 1), ytd_now=110.0, qtd_now=20.0)
+    totals = cumulate(months, date(2024, 11, 1), ytd_now=110.0, qtd_now=20.0)
     # Dec 2024 continues both totals; Jan 2025 resets the year and the quarter
     np.testing.assert_array_equal(totals["ytd"][:, 0], [111.0, 111.0])
     np.testing.assert_array_equal(totals["qtd"][:, 0], [21.0, 21.0])

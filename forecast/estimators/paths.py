@@ -1,0 +1,63 @@
+"""Arithmetic on simulated monthly paths: months cumulated into the totals so far, months rescaled to their years.
+
+Paths are dicts of (n_paths, horizon) arrays: 'month', 'ytd' (the year's total so far) and
+'qtd' (the quarter's), the first column the month after `last_month`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from forecast.domain import add_months, month_index
+from forecast.estimators.seasonal import SEASON
+
+Paths = dict[str, np.ndarray]  # 'month', 'ytd', 'qtd' -> (n_paths, horizon)
+
+
+def cumulate(months: np.ndarray, last_month: date, ytd_now: float | np.ndarray, qtd_now: float | np.ndarray) -> dict[str, np.ndarray]:
+    """Year- and quarter-to-date totals of simulated months, continuing the totals so far (one, or one per path)."""
+    ytd, qtd = np.empty_like(months), np.empty_like(months)
+    running_year = np.zeros(len(months)) + (0.0 if last_month.month == 12 else ytd_now)
+    running_quarter = np.zeros(len(months)) + (0.0 if last_month.month % 3 == 0 else qtd_now)
+    for h in range(months.shape[1]):
+        month = add_months(last_month, h + 1).month
+        if month == 1:
+            running_year = np.zeros(len(months))
+        if month % 3 == 1:
+            running_quarter = np.zeros(len(months))
+        running_year = running_year + months[:, h]
+        running_quarter = running_quarter + months[:, h]
+        ytd[:, h], qtd[:, h] = running_year, running_quarter
+    return {"month": months, "ytd": ytd, "qtd": qtd}
+
+
+def months_following_years(paths: Paths, last_month: date, years: np.ndarray, year_paths: np.ndarray) -> tuple[Paths, int | None]:
+    """Months of the years the annual curves carry, rescaled path by path to sum to the curves' year.
+
+    Without it a year's months and quarters came from the monthly model and the year itself
+    from the curves: BYD's 2028 months summed to 3.5 million under a year of 5.8 million. Each
+    path keeps its own months' shape (the median path's where it has a month at or below zero),
+    so the months stay as uneven as the monthly model made them. `years` are the curves' own
+    (not the year under way or the bridge year, whose totals are the monthly model's); years
+    not wholly ahead of `last_month` are left. Returns the paths and the first year rescaled.
+    """
+    months = paths["month"].copy()
+    first_year = None
+    for column, year in enumerate(np.asarray(years, dtype=int)):
+        january = month_index(date(year, 1, 1)) - month_index(last_month) - 1
+        if january < 0 or january + SEASON > months.shape[1]:
+            continue
+        block = months[:, january : january + SEASON]
+        typical = np.maximum(np.median(block, axis=0), 0.0)
+        typical = typical / typical.sum() if typical.sum() > 0 else np.full(SEASON, 1 / SEASON)
+        positive = np.all(block > 0, axis=1)
+        shape = np.where(positive[:, None], block / np.where(positive, block.sum(axis=1), 1.0)[:, None], typical[None, :])
+        months[:, january : january + SEASON] = shape * year_paths[:, column, None]
+        first_year = int(year) if first_year is None else first_year
+    if first_year is None:
+        return paths, None
+    start = month_index(date(first_year, 1, 1)) - month_index(last_month) - 1
+    rebuilt = cumulate(months[:, start:], date(first_year - 1, 12, 1), 0.0, 0.0)  # both totals restart in January
+    return {key: np.concatenate([paths[key][:, :start], rebuilt[key]], axis=1) for key in ("month", "ytd", "qtd")}, first_year
