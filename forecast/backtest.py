@@ -311,13 +311,13 @@ def annual_backtest(
             sigma = shrunk_sd(fitted.residual_sd_, cut - fitted.n_params, fallback_sd)
             scale = float(np.mean(np.abs(np.diff(train_values)))) if cut > 1 else math.nan
             anchor_year, anchor = train_years[-1], train_values[-1]
+            persistence = growth_persistence(fitted, anchor_year, anchor_year + np.arange(1, max_horizon + 1))
             for h in range(1, max_horizon + 1):
                 index = cut + h - 1
                 if index >= len(years) or years[index] != anchor_year + h:
                     break
                 mean = anchor * growth_since(fitted, anchor_year, years[index : index + 1])[0]
-                persistence = growth_persistence(fitted, anchor_year, anchor_year + np.arange(1, h + 1))[-1]
-                spread = sigma * growth_spread(h, persistence, cut)
+                spread = sigma * growth_spread(h, persistence[h - 1], cut)
                 rows.append(
                     BacktestRow(
                         model=curve.name,

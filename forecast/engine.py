@@ -443,6 +443,15 @@ def yearly_shocks(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarra
     return np.clip(rng.standard_t(SHOCK_DF, shape), -SHOCK_CLIP, SHOCK_CLIP) * SHOCK_SCALE
 
 
+def log_drift(rng: np.random.Generator, n_paths: int, sd: float, n_years: int, persistence: np.ndarray) -> np.ndarray:
+    """Log deviations of `n_paths` paths from a curve: yearly shocks that add up, plus one error in
+    the curve's growth rate (growth_rate_se of `n_years` totals) carried as far as the curve's
+    growth carries (`persistence`, curves.growth_persistence)."""
+    steps = yearly_shocks(rng, (n_paths, len(persistence))) * sd
+    growth_error = yearly_shocks(rng, (n_paths, 1)) * sd * growth_rate_se(n_years)
+    return np.cumsum(steps, axis=1) + growth_error * persistence[None, :]
+
+
 def _annual_paths(
     curves: dict[str, AnnualCurve],
     weights: dict[str, float],
@@ -462,7 +471,6 @@ def _annual_paths(
     carries (growth_persistence); the yearly shocks add up around it.
     """
     years = np.arange(anchor_year + 1, last_year + 1)
-    growth_sd = growth_rate_se(n_years)
     names = list(curves)
     probabilities = np.array([weights[name] for name in names])
     choice = rng.choice(len(names), size=n_paths, p=probabilities / probabilities.sum())
@@ -473,9 +481,7 @@ def _annual_paths(
             continue
         curve = curves[name]
         growth = growth_since(curve, anchor_year, years)
-        steps = yearly_shocks(rng, (int(members.sum()), len(years))) * sigma[name] * calibration
-        growth_error = yearly_shocks(rng, (int(members.sum()), 1)) * sigma[name] * calibration * growth_sd
-        drift = np.cumsum(steps, axis=1) + growth_error * growth_persistence(curve, anchor_year, years)[None, :]
+        drift = log_drift(rng, int(members.sum()), sigma[name] * calibration, n_years, growth_persistence(curve, anchor_year, years))
         paths[members] = anchor_draws[members, None] * growth[None, :] * np.exp(drift)
     return years, paths
 

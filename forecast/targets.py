@@ -20,9 +20,9 @@ from datetime import date
 
 import numpy as np
 
-from forecast.backtest import growth_rate_se, shrunk_sd
+from forecast.backtest import shrunk_sd
 from forecast.domain import Target, cagr, meets, required_cagr
-from forecast.engine import LAST_PROJECTION_YEAR, SeriesForecast, summarise_draws, yearly_shocks
+from forecast.engine import LAST_PROJECTION_YEAR, SeriesForecast, log_drift, summarise_draws
 from forecast.estimators.curves import BorrowedDampedGrowth, ConstantGrowth, growth_persistence, growth_since
 
 ON_TRACK, AT_RISK = 0.7, 0.3
@@ -134,11 +134,9 @@ def simulate_share(
         growth = growth_since(curve, last_year, projection_years)
         sd = shrunk_sd(curve.residual_sd_, len(common) - curve.n_params, pooled_sd)
         horizon = np.maximum(projection_years - last_year, 0)
-        steps = yearly_shocks(rng, (int(members.sum()), len(projection_years))) * sd
-        growth_error = yearly_shocks(rng, (int(members.sum()), 1)) * sd * growth_rate_se(len(years))  # as in the annual paths
         ahead = np.arange(last_year + 1, last_year + 1 + max(int(horizon.max()), 1))
         carried = np.where(horizon > 0, growth_persistence(curve, last_year, ahead)[np.maximum(horizon.astype(int), 1) - 1], 0.0)
-        noise = (np.cumsum(steps, axis=1) + growth_error * carried[None, :]) * (horizon > 0)
+        noise = log_drift(rng, int(members.sum()), sd, len(years), carried) * (horizon > 0)  # as the annual paths drift
         paths[members] = history[last_year] * growth[None, :] * np.exp(noise)
     return projection_years, np.clip(paths, 0.0, 1.0), history
 
