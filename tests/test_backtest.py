@@ -131,6 +131,10 @@ def test_a_series_alone_weighs_every_model_equally_and_calibrates_their_mixture_
     skilled, member_calibration, _ = weigh_and_calibrate(per_origin, rng, skill={"below": 1.0, "near": 1.0, "above": 1.0})
     assert set(skilled) == {"near", "below"} or set(skilled) == {"near", "above"}
     assert member_calibration.scale > 1
+    # a mixture pulled at each origin is scored as pulled; the members as they are
+    _, _, pulled_rows = weigh_and_calibrate(per_origin, rng, reconcile=[lambda p: {"month": p["month"] + 50.0}] * len(per_origin))
+    mixture_means = [row.mean for row in pulled_rows if row.model == COMBINATION]
+    assert min(mixture_means) > actual + 40 and max(row.mean for row in pulled_rows if row.model == "near") < actual + 5
 
 
 def test_a_growth_rate_read_from_few_years_widens_projections_as_far_as_the_curve_carries_it() -> None:

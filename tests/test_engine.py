@@ -11,8 +11,8 @@ import pytest
 from forecast.catalog import Catalog
 from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source, month_end, month_index, rounding_unit
 from forecast.backtest import SCALE_BOUNDS
-from forecast.engine import Prior, SeriesForecast, _reported_months, borrowed_calibration, fit_series
-from forecast.estimators.paths import cumulate, months_following_years
+from forecast.engine import Prior, SeriesForecast, _reported_months, borrowed_calibration, fit_series, trailing_year_targets
+from forecast.estimators.paths import cumulate, months_following_years, pulled_toward, trailing_years
 from forecast.estimators.season import deseasonalised, seasonal_factors
 from forecast.estimators.statespace import MixedFrequencyStateSpace
 
@@ -202,3 +202,32 @@ def test_two_whole_years_grow_on_damped_as_the_national_series_not_compounded() 
     assert growth[0] > growth[1] > growth[2] > 0  # +150% a year, slowing as the national series' growth did
     undamped = fit_series(SERIES.id, catalog, prior=Prior(annual_sd=0.3), n_paths=2000, seed=3)  # no damping to borrow
     assert undamped.model["annual"]["weights"] == {"constant_growth": 1.0}
+
+
+def test_trailing_years_are_the_12_month_blocks_ending_at_the_last_month() -> None:
+    months = np.arange(1.0, 31.0)  # 30 months: the first 6 make no whole block
+    np.testing.assert_array_equal(trailing_years(months), [months[6:18].sum(), months[18:30].sum()])
+
+
+def test_an_exact_growth_rate_is_what_the_annual_family_projects_for_the_next_two_12_month_totals() -> None:
+    months = 1000 * 1.01 ** np.arange(96)  # +12.7% a year, read from eight blocks
+    last = trailing_years(months)[-1]
+    targets = trailing_year_targets(months, Prior())
+    assert targets is not None
+    np.testing.assert_allclose(targets, [last * 1.01**12, last * 1.01**24], rtol=0.02)
+    assert trailing_year_targets(months[-36:], Prior()) is None  # three blocks are too few to weigh the curves
+
+
+def test_pulled_paths_move_each_block_a_fifth_of_the_way_and_their_totals_so_far_move_with_their_months() -> None:
+    rng = np.random.default_rng(0)
+    last_month = date(2025, 4, 1)
+    months = 1000 * np.exp(rng.normal(0, 0.1, (400, 30)))
+    paths = cumulate(months, last_month, 4100.0, 1000.0)
+    medians = [np.median(months[:, 12 * b : 12 * (b + 1)].sum(axis=1)) for b in (0, 1)]
+    targets = np.array([1.5 * medians[0], 0.5 * medians[1]])
+    pulled = pulled_toward(paths, last_month, targets, 0.2)
+    np.testing.assert_allclose(pulled["month"][:, :12], months[:, :12] * 1.1)  # a fifth of the way up to +50%
+    np.testing.assert_allclose(pulled["month"][:, 12:24], months[:, 12:24] * 0.9)  # and down to -50%
+    np.testing.assert_array_equal(pulled["month"][:, 24:], months[:, 24:])  # no third block is targeted
+    np.testing.assert_allclose(pulled["ytd"], cumulate(pulled["month"], last_month, 4100.0, 1000.0)["ytd"])
+    np.testing.assert_allclose(pulled["qtd"], cumulate(pulled["month"], last_month, 4100.0, 1000.0)["qtd"])

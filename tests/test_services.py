@@ -190,3 +190,14 @@ def test_the_national_series_months_follow_its_curves_after_the_year_its_monthly
         quarters = [p for p in caam.points["quarter"] if p.period_start.year == year]
         assert sum(q.mean for q in quarters) == pytest.approx(total.mean, rel=1e-6)
         assert total.mean == pytest.approx(float(np.mean(caam.annual_paths[:, column[year]])), rel=1e-6)
+
+
+def test_the_national_series_next_12_month_totals_are_pulled_toward_its_annual_familys(fitted: tuple[ForecastService, Snapshot]) -> None:
+    _, snapshot = fitted
+    caam = snapshot.forecasts["china_exports_caam"]
+    reconciled = caam.model["monthly"]["reconciled_with_trailing_years"]
+    assert reconciled is not None and reconciled["weight"] == 0.2  # type: ignore[index]
+    # read from the months the seasonal models read, not the years known only as totals
+    assert 4 <= reconciled["trailing_years_read"] < len(caam.annual_history) - 5  # type: ignore[index, operator]
+    assert len(reconciled["annual_forecast"]) == len(reconciled["monthly_before"]) == 2  # type: ignore[index, arg-type]
+    assert all(t > 0 for t in reconciled["annual_forecast"])  # type: ignore[index, union-attr]

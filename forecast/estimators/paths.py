@@ -61,3 +61,30 @@ def months_following_years(paths: Paths, last_month: date, years: np.ndarray, ye
     start = month_index(date(first_year, 1, 1)) - month_index(last_month) - 1
     rebuilt = cumulate(months[:, start:], date(first_year - 1, 12, 1), 0.0, 0.0)  # both totals restart in January
     return {key: np.concatenate([paths[key][:, :start], rebuilt[key]], axis=1) for key in ("month", "ytd", "qtd")}, first_year
+
+
+def trailing_years(months: np.ndarray) -> np.ndarray:
+    """Totals of consecutive 12-month blocks ending at the last month, oldest first (older odd months left out)."""
+    whole = len(months) // SEASON * SEASON
+    return np.asarray(months[len(months) - whole :], dtype=float).reshape(-1, SEASON).sum(axis=1)
+
+
+def months_pulled_toward(months: np.ndarray, targets: np.ndarray, weight: float) -> np.ndarray:
+    """Each 12-month block ahead rescaled, every path alike, so that its median total moves `weight`
+    of the way to the block's target; blocks without a positive target or median are left."""
+    pulled = months.copy()
+    for block, target in enumerate(np.asarray(targets, dtype=float)):
+        columns = slice(SEASON * block, SEASON * (block + 1))
+        if months.shape[1] < SEASON * (block + 1):
+            break
+        own = float(np.median(months[:, columns].sum(axis=1)))
+        if own > 0 and target > 0:
+            pulled[:, columns] *= 1 + weight * (target / own - 1)
+    return pulled
+
+
+def pulled_toward(paths: Paths, last_month: date, targets: np.ndarray, weight: float) -> Paths:
+    """`months_pulled_toward` on paths; their year- and quarter-to-date totals move with their months."""
+    months = months_pulled_toward(paths["month"], targets, weight)
+    change = cumulate(months - paths["month"], last_month, 0.0, 0.0)
+    return {"month": months, "ytd": paths["ytd"] + change["ytd"], "qtd": paths["qtd"] + change["qtd"]}
