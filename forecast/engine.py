@@ -40,7 +40,7 @@ from forecast.errors import InsufficientHistory
 from forecast.estimators.curves import AnnualCurve, BorrowedDampedGrowth, DampedGrowth, annual_family, growth_persistence, growth_since
 from forecast.estimators.estimates import Estimates
 from forecast.estimators.seasonal import SEASON, SeasonalModel, seasonal_family
-from forecast.estimators.paths import Paths, cumulate, months_following_years, months_pulled_toward, pulled_toward, trailing_years
+from forecast.estimators.paths import Paths, block_medians, cumulate, months_following_years, months_pulled_toward, pulled_toward, trailing_years
 from forecast.estimators.season import deseasonalised, reseasonalised, reseasonalised_years, seasonal_factors
 from forecast.estimators.statespace import POSTERIOR_DRAWS, MixedFrequencyStateSpace
 
@@ -57,10 +57,13 @@ ANNUAL_CALIBRATION_CAP = 2.0
 # Temporal reconciliation (THieF, Athanasopoulos et al. 2017, with the annual level only): the
 # monthly mixture's next two 12-month totals move this far toward the annual family's forecast of
 # them, read from the totals of the 12-month blocks ending at the last month. THieF's structural
-# scaling would move them halfway; on M3 monthly (1,428 series, bench/accuracy.py, the final
-# medians pulled) halfway scored 13.73 sMAPE, a fifth 13.58 (0.15-0.25 within 0.01 of it), against
-# 13.64 unreconciled. The weight was picked there; the CAAM series was the check: 9.19 and 9.34 over
-# 1-12 months (seeds 1, 0), 9.98 and 10.20 before (BENCHMARKS.md, session 11).
+# scaling would move them halfway. On M3 monthly (bench/trailing_weight.py: 1,428 series, the
+# unpulled forecast's medians pulled after the fact, scored on the test part the accuracy bench
+# scores, so M3's gain is in-sample for this one number) halfway scored 13.73 sMAPE, a fifth 13.58,
+# unpulled 13.64, and 0.1-0.3 all within 0.02 of 13.58. The CAAM series was the check: 9.19 and
+# 9.34 over 1-12 months (seeds 1, 0), 9.98 and 10.20 before (BENCHMARKS.md, session 11).
+# A rich series' nested backtest scores months 1-12, the first block; the second reaches what is
+# served only up to the years the annual curves carry (months_following_years rescales those).
 TRAILING_YEAR_WEIGHT = 0.2
 MIN_TRAILING_YEARS = 4  # the annual family needs a few totals to backtest and weigh its curves
 
@@ -184,7 +187,9 @@ class MonthlyFits:
     seasonal: dict[str, SeasonalModel]
     paths: dict[str, Paths]
     in_logs: bool
-    months: np.ndarray  # what the seasonal models read (on the figures' scale): the latest unbroken run of years with months
+    # what the seasonal models read: the latest unbroken run of years with months, on the figures' scale
+    # (a plain array fitted in logs holds logs here: its levels are MonthlyArray.values)
+    months: np.ndarray
 
     @property
     def lead(self) -> MixedFrequencyStateSpace:
@@ -378,6 +383,8 @@ def weigh_and_calibrate(
     The mixture's rows are reported, so its backtest scores show. `reconcile`, one per origin,
     does to each origin's mixture what the forecast does to its own (OriginFit.reconciled).
     """
+    if reconcile and len(reconcile) != len(per_origin):
+        raise ValueError(f"reconcile: {len(reconcile)} steps for {len(per_origin)} origins")
     rows = [row for paths_by_model, score in per_origin for name, paths in paths_by_model.items() for row in score(name, paths)]
     summary = summarise(rows)
     weights = pooled_best_weights(summary, len(per_origin), skill) if skill else equal_weights(summary)
@@ -634,9 +641,9 @@ def fit_series(
         if not sparse and fits.lead.fit_ is not None:
             trailing_targets = trailing_year_targets(fits.months, prior)
             if trailing_targets is not None:
-                before = [float(np.median(mixture["month"][:, SEASON * b : SEASON * (b + 1)].sum(axis=1))) for b in range(len(trailing_targets))]
+                before = block_medians(mixture["month"], len(trailing_targets))
                 mixture = pulled_toward(mixture, fits.lead.fit_.last_month, trailing_targets, TRAILING_YEAR_WEIGHT)
-                reconciliation = {"weight": TRAILING_YEAR_WEIGHT, "trailing_years_read": len(trailing_years(fits.months)),
+                reconciliation = {"weight": TRAILING_YEAR_WEIGHT, "trailing_years_read": len(fits.months) // SEASON,
                                   "annual_forecast": [float(t) for t in trailing_targets], "monthly_before": before}
         if borrowed_season and fits.lead.fit_ is not None:
             months, ytd_now, qtd_now = reseasonalised(mixture, borrowed_season, fits.lead.fit_)
@@ -739,7 +746,8 @@ def fit_series(
             "seasonal_factors": (prior.seasonal_factors if sparse else seasonal_factors(lead.fit_, reported_months)) if lead is not None and lead.fit_ else None,
             "seasonal_factors_from": (prior.source if prior.seasonal_factors else None) if sparse else "own months",
             "calibration": monthly_calibration.as_dict(),
-            # the mixture's next two 12-month totals (median paths, before) moved TRAILING_YEAR_WEIGHT of the way to these
+            # the mixture's next two 12-month totals (medians, before) moved TRAILING_YEAR_WEIGHT of the way to these; the
+            # second's months in years the curves carry are then rescaled to the curves' (months_follow_curves_from)
             "reconciled_with_trailing_years": reconciliation,
         },
         "annual": {
@@ -940,7 +948,7 @@ class ArrayBacktest:
 
 
 def monthly_array_backtest(
-    values: Sequence[float], horizon: int, *, origins: int = 2, seed: int = 0, in_logs: bool | None = None
+    values: Sequence[float], horizon: int, *, origins: int = 2, seed: int = 0, in_logs: bool | None = None, trailing_weight: float = TRAILING_YEAR_WEIGHT
 ) -> ArrayBacktest:
     """Each monthly model's rows at `origins` cut-offs `horizon` months apart (none shorter than RICH_FIGURES).
 
@@ -964,7 +972,7 @@ def monthly_array_backtest(
         targets = trailing_year_targets(array.values[:cut], Prior())
         for name, model_paths in fits.paths.items():
             paths = array.unlogged(model_paths["month"])
-            paths = (months_pulled_toward(paths, targets, TRAILING_YEAR_WEIGHT) if targets is not None else paths)[:, : len(truth)]
+            paths = (months_pulled_toward(paths, targets, trailing_weight) if targets is not None else paths)[:, : len(truth)]
             rows += BacktestRow.from_paths(name, str(cut), [f"t{cut + h}" for h in range(len(truth))], truth, paths, scale)
     return ArrayBacktest(rows, estimates)
 
@@ -980,6 +988,7 @@ def forecast_monthly_array(
     levels: Sequence[int] = (80, 95),
     origins: int = 2,
     in_logs: bool | None = None,
+    trailing_weight: float = TRAILING_YEAR_WEIGHT,
 ) -> ArrayForecast:
     """The monthly selection of fit_series on a plain, complete monthly array starting in January.
 
@@ -989,19 +998,21 @@ def forecast_monthly_array(
     models equally, `weigh_and_calibrate`); the chosen models' fits start from their
     estimates at the last cut. A collection is backtested first, so its skill can
     be pooled before any series is forecast (bench/accuracy.py). The next two
-    12-month totals are pulled toward the annual family's, as fit_series pulls them.
+    12-month totals are pulled `trailing_weight` of the way toward the annual family's
+    (in levels, after the widening, which moves their medians little); the backtest
+    pulls each model's paths the same way, since the members' rows calibrate the mixture.
     """
     rng = np.random.default_rng(seed + 1)
     array = MonthlyArray.of(values, in_logs)
     simulated = max(horizon, 2 * SEASON)  # both 12-month blocks whole, to be pulled toward the annual family's
-    backtest = backtest if backtest is not None else monthly_array_backtest(values, horizon, origins=origins, seed=seed, in_logs=in_logs)
+    backtest = backtest if backtest is not None else monthly_array_backtest(values, horizon, origins=origins, seed=seed, in_logs=in_logs, trailing_weight=trailing_weight)
     rows = backtest.rows
     weights = pooled_best_weights(summarise(rows), len({r.origin for r in rows}), prior.monthly_skill)
     weights = weights or {monthly_candidates(RICH_FIGURES, Prior())[0]: 1.0}
     fits = fit_monthly(array.figures(len(array.values)), "array", Prior(), simulated, n_paths, rng, wanted=lambda name: weights.get(name, 0.0) > 0, logs=False, warm=backtest.estimates, plain=True)
     combined = _widen(_mixture(fits.paths, weights, n_paths, rng), calibrate(rows).scale)
     months = array.unlogged(combined["month"])
-    targets = trailing_year_targets(array.values, prior)
+    targets = trailing_year_targets(array.values, Prior())  # the annual family on its own, as in the backtest
     if targets is not None:
-        months = months_pulled_toward(months, targets, TRAILING_YEAR_WEIGHT)
+        months = months_pulled_toward(months, targets, trailing_weight)
     return _array_summary(_describe(weights, {}) + (" (in logs)" if array.logs else ""), months[:, :horizon], levels)

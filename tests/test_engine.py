@@ -231,3 +231,35 @@ def test_pulled_paths_move_each_block_a_fifth_of_the_way_and_their_totals_so_far
     np.testing.assert_array_equal(pulled["month"][:, 24:], months[:, 24:])  # no third block is targeted
     np.testing.assert_allclose(pulled["ytd"], cumulate(pulled["month"], last_month, 4100.0, 1000.0)["ytd"])
     np.testing.assert_allclose(pulled["qtd"], cumulate(pulled["month"], last_month, 4100.0, 1000.0)["qtd"])
+
+
+def _five_growing_seasonal_years() -> Catalog:
+    """Monthly figures, 2019 to February 2024, growing 20% a year with a seasonal pattern."""
+    rng = np.random.default_rng(1)
+    figures = []
+    for t in range(62):
+        year, month = 2019 + t // 12, t % 12 + 1
+        value = round(50_000 * 1.2 ** (t / 12) * (1 + 0.15 * np.sin(2 * np.pi * month / 12)) * np.exp(rng.normal(0, 0.03)))
+        figures.append(_figure(date(year, month, 1), month_end(year, month), Aggregation.MONTH, value))
+    return Catalog.build({SERIES.id: SERIES}, figures)
+
+
+def test_a_rich_series_first_12_months_move_a_fifth_of_the_way_to_the_annual_familys_total(monkeypatch: pytest.MonkeyPatch) -> None:
+    import forecast.engine as engine
+
+    catalog = _five_growing_seasonal_years()
+    pulled = fit_series(SERIES.id, catalog, prior=Prior(), n_paths=500, seed=5, posterior_draws=50)
+    reconciled = pulled.model["monthly"]["reconciled_with_trailing_years"]
+    assert reconciled["trailing_years_read"] == 5  # 62 months: five whole blocks ending in February 2024
+    monkeypatch.setattr(engine, "TRAILING_YEAR_WEIGHT", 0.0)
+    unpulled = fit_series(SERIES.id, catalog, prior=Prior(), n_paths=500, seed=5, posterior_draws=50)
+    target, own = reconciled["annual_forecast"][0], reconciled["monthly_before"][0]
+    assert abs(target / own - 1) > 0.005  # the two disagree, so the pull is seen
+    # same draws, no backtest to recalibrate: every month of the first block is scaled alike
+    ratios = [p.mean / q.mean for p, q in zip(pulled.points["month"][:12], unpulled.points["month"][:12], strict=True)]
+    np.testing.assert_allclose(ratios, 1 + 0.2 * (target / own - 1), rtol=1e-9)
+
+
+def test_a_sparse_series_is_not_pulled() -> None:
+    forecast = fit_series(SERIES.id, _doubling_years_then_a_flat_start(), prior=Prior(annual_sd=0.3), n_paths=500, seed=3)
+    assert forecast.model["monthly"]["reconciled_with_trailing_years"] is None

@@ -69,17 +69,20 @@ def trailing_years(months: np.ndarray) -> np.ndarray:
     return np.asarray(months[len(months) - whole :], dtype=float).reshape(-1, SEASON).sum(axis=1)
 
 
+def block_medians(months: np.ndarray, n_blocks: int) -> list[float]:
+    """Median over paths of each of the first `n_blocks` whole 12-month totals ahead."""
+    whole = min(n_blocks, months.shape[1] // SEASON)
+    return [float(np.median(months[:, SEASON * block : SEASON * (block + 1)].sum(axis=1))) for block in range(whole)]
+
+
 def months_pulled_toward(months: np.ndarray, targets: np.ndarray, weight: float) -> np.ndarray:
     """Each 12-month block ahead rescaled, every path alike, so that its median total moves `weight`
-    of the way to the block's target; blocks without a positive target or median are left."""
+    of the way to the block's target. Blocks without a positive target or median, and a last
+    block the paths do not reach whole, are left as they are."""
     pulled = months.copy()
-    for block, target in enumerate(np.asarray(targets, dtype=float)):
-        columns = slice(SEASON * block, SEASON * (block + 1))
-        if months.shape[1] < SEASON * (block + 1):
-            break
-        own = float(np.median(months[:, columns].sum(axis=1)))
+    for block, (own, target) in enumerate(zip(block_medians(months, len(targets)), np.asarray(targets, dtype=float))):
         if own > 0 and target > 0:
-            pulled[:, columns] *= 1 + weight * (target / own - 1)
+            pulled[:, SEASON * block : SEASON * (block + 1)] *= 1 + weight * (target / own - 1)
     return pulled
 
 
