@@ -233,15 +233,15 @@ def test_pulled_paths_move_each_block_a_fifth_of_the_way_and_their_totals_so_far
     np.testing.assert_allclose(pulled["qtd"], cumulate(pulled["month"], last_month, 4100.0, 1000.0)["qtd"])
 
 
-def _five_growing_seasonal_years() -> Catalog:
-    """Monthly figures, 2019 to February 2024, growing 20% a year with a seasonal pattern."""
+def _five_growing_seasonal_years(published_by: date = date(2100, 1, 1)) -> Catalog:
+    """Monthly figures, 2019 to February 2024, growing 20% a year with a seasonal pattern; those published by a day."""
     rng = np.random.default_rng(1)
     figures = []
     for t in range(62):
         year, month = 2019 + t // 12, t % 12 + 1
         value = round(50_000 * 1.2 ** (t / 12) * (1 + 0.15 * np.sin(2 * np.pi * month / 12)) * np.exp(rng.normal(0, 0.03)))
         figures.append(_figure(date(year, month, 1), month_end(year, month), Aggregation.MONTH, value))
-    return Catalog.build({SERIES.id: SERIES}, figures)
+    return Catalog.build({SERIES.id: SERIES}, [f for f in figures if f.vintage <= published_by])
 
 
 def test_a_rich_series_first_12_months_move_a_fifth_of_the_way_to_the_annual_familys_total(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -263,3 +263,24 @@ def test_a_rich_series_first_12_months_move_a_fifth_of_the_way_to_the_annual_fam
 def test_a_sparse_series_is_not_pulled() -> None:
     forecast = fit_series(SERIES.id, _doubling_years_then_a_flat_start(), prior=Prior(annual_sd=0.3), n_paths=500, seed=3)
     assert forecast.model["monthly"]["reconciled_with_trailing_years"] is None
+
+
+def test_the_nested_backtest_scores_each_origins_mixture_pulled_toward_that_origins_targets(monkeypatch: pytest.MonkeyPatch) -> None:
+    import forecast.engine as engine
+
+    seen: dict[str, object] = {}
+    weigh = engine.weigh_and_calibrate
+
+    def spy(per_origin, rng, skill=None, reconcile=()):  # type: ignore[no-untyped-def]
+        seen["steps"] = [(step.__self__.origin, step.__self__.trailing_targets) for step in reconcile]
+        return weigh(per_origin, rng, skill, reconcile)
+
+    monkeypatch.setattr(engine, "weigh_and_calibrate", spy)
+    origins = [date(2023, 2, 28), date(2023, 8, 31)]
+    fit_series(SERIES.id, _five_growing_seasonal_years(), prior=Prior(), n_paths=300, seed=5, posterior_draws=50,
+               catalog_at=_five_growing_seasonal_years, origins=origins)
+    steps = seen["steps"]
+    assert [origin for origin, _ in steps] == origins  # type: ignore[union-attr]
+    # each origin reads its own blocks: four whole years by February 2023, four by August 2023 ending later
+    first, second = (targets for _, targets in steps)  # type: ignore[union-attr]
+    assert first is not None and second is not None and second[0] > first[0]
