@@ -112,8 +112,6 @@ def trailing_year_targets(months: np.ndarray, prior: Prior) -> np.ndarray | None
     return forecast_annual_array(blocks, 2, prior=prior, n_paths=500).median
 
 
-
-
 @dataclass(frozen=True)
 class Point:
     period_start: date
@@ -969,7 +967,7 @@ def monthly_array_backtest(
         scale = float(np.mean(np.abs(array.values[12:cut] - array.values[: cut - 12]))) if cut > 12 else 1.0
         fits = fit_monthly(array.figures(cut), "array", Prior(), max(horizon, 2 * SEASON), 300, rng, logs=False, warm=estimates, plain=True)
         estimates = fits.estimates()
-        targets = trailing_year_targets(array.values[:cut], Prior())
+        targets = trailing_year_targets(array.values[:cut], Prior()) if trailing_weight else None
         for name, model_paths in fits.paths.items():
             paths = array.unlogged(model_paths["month"])
             paths = (months_pulled_toward(paths, targets, trailing_weight) if targets is not None else paths)[:, : len(truth)]
@@ -1012,7 +1010,7 @@ def forecast_monthly_array(
     fits = fit_monthly(array.figures(len(array.values)), "array", Prior(), simulated, n_paths, rng, wanted=lambda name: weights.get(name, 0.0) > 0, logs=False, warm=backtest.estimates, plain=True)
     combined = _widen(_mixture(fits.paths, weights, n_paths, rng), calibrate(rows).scale)
     months = array.unlogged(combined["month"])
-    targets = trailing_year_targets(array.values, Prior())  # the annual family on its own, as in the backtest
+    targets = trailing_year_targets(array.values, Prior()) if trailing_weight else None  # the annual family alone, as in the backtest
     if targets is not None:
         months = months_pulled_toward(months, targets, trailing_weight)
     return _array_summary(_describe(weights, {}) + (" (in logs)" if array.logs else ""), months[:, :horizon], levels)
