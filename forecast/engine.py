@@ -37,7 +37,7 @@ from forecast.backtest import (
 from forecast.catalog import Catalog
 from forecast.domain import Aggregation, Observation, Qualifier, add_months, month_end, month_index, rounding_unit
 from forecast.errors import InsufficientHistory
-from forecast.estimators.curves import AnnualCurve, BorrowedDampedGrowth, DampedGrowth, annual_family, growth_persistence, growth_since
+from forecast.estimators.curves import AnnualCurve, BorrowedDampedGrowth, DampedGrowth, SaturatingCurve, annual_family, growth_persistence, growth_since
 from forecast.estimators.estimates import Estimates
 from forecast.estimators.seasonal import SEASON, SeasonalModel, seasonal_family
 from forecast.estimators.paths import Paths, block_medians, cumulate, months_following_years, months_pulled_toward, pulled_toward, trailing_years
@@ -60,8 +60,9 @@ ANNUAL_CALIBRATION_CAP = 2.0
 # scaling would move them halfway. On M3 monthly (bench/trailing_weight.py: 1,428 series, the
 # unpulled forecast's medians pulled after the fact, scored on the test part the accuracy bench
 # scores, so M3's gain is in-sample for this one number) halfway scored 13.73 sMAPE, a fifth 13.58,
-# unpulled 13.64, and 0.1-0.3 all within 0.02 of 13.58. The CAAM series was the check: 9.19 and
-# 9.34 over 1-12 months (seeds 1, 0), 9.98 and 10.20 before (BENCHMARKS.md, session 11).
+# unpulled 13.64, and 0.1-0.3 all within 0.02 of 13.58 (targets then read with the saturating
+# curves too). The CAAM series was the check: 9.52 and 9.67 over 1-12 months (seeds 1, 0), 9.98
+# and 10.20 before (BENCHMARKS.md, session 11).
 # A rich series' nested backtest scores months 1-12, the first block; the second reaches what is
 # served only up to the years the annual curves carry (months_following_years rescales those).
 TRAILING_YEAR_WEIGHT = 0.2
@@ -105,11 +106,18 @@ def pooled_annual_sd(rows: Sequence[BacktestRow]) -> float | None:
 def trailing_year_targets(months: np.ndarray, prior: Prior) -> np.ndarray | None:
     """The annual family's median forecast of the next two 12-month totals, from the totals of the
     12-month blocks ending at the last month (trailing_years); None with fewer than
-    MIN_TRAILING_YEARS blocks or a block that is not positive."""
+    MIN_TRAILING_YEARS blocks or a block that is not positive.
+
+    Without the saturating curves, whose least squares took 95% of the time: a target cost
+    200 ms with them (M3 monthly, every 20th series), three per M3 series, and the whole M3 run
+    took 12.5 minutes on a slow hour; without them 11 ms, the targets a median 0.5% apart (4% at
+    most). They did help the CAAM series: 9.19 and 9.34 sMAPE over 1-12 months (seeds 1, 0) with
+    them, 9.52 and 9.67 without (BENCHMARKS.md, session 11).
+    """
     blocks = trailing_years(months)
     if len(blocks) < MIN_TRAILING_YEARS or not np.all(blocks > 0):
         return None
-    return forecast_annual_array(blocks, 2, prior=prior, n_paths=500).median
+    return forecast_annual_array(blocks, 2, prior=prior, n_paths=500, saturating=False).median
 
 
 @dataclass(frozen=True)
@@ -525,9 +533,12 @@ def _annual_paths(
     return years, paths
 
 
-def annual_candidates(n_years: int, prior: Prior) -> list[AnnualCurve]:
-    """The annual curves a series with n_years totals can fit, plus borrowed damping below DampedGrowth's minimum."""
-    candidates: list[AnnualCurve] = [curve for curve in annual_family() if curve.min_points <= n_years]
+def annual_candidates(n_years: int, prior: Prior, saturating: bool = True) -> list[AnnualCurve]:
+    """The annual curves a series with n_years totals can fit, plus borrowed damping below DampedGrowth's minimum;
+    without the curves with a saturation level unless `saturating`."""
+    candidates: list[AnnualCurve] = [
+        curve for curve in annual_family() if curve.min_points <= n_years and (saturating or not isinstance(curve, SaturatingCurve))
+    ]
     if prior.damping is not None and 2 <= n_years < DampedGrowth.min_points:
         candidates.append(BorrowedDampedGrowth(prior.damping))
     return candidates
@@ -870,10 +881,10 @@ def _array_summary(model: str, paths: np.ndarray, levels: Sequence[int]) -> Arra
     return ArrayForecast(model, paths.mean(axis=0), lower, upper, median)
 
 
-def annual_array_backtest(values: Sequence[float], prior: Prior = Prior()) -> list[BacktestRow]:
+def annual_array_backtest(values: Sequence[float], prior: Prior = Prior(), saturating: bool = True) -> list[BacktestRow]:
     """Rolling-origin rows of the annual family on a plain yearly array (years 0, 1, ...)."""
     values = np.asarray(values, dtype=float)
-    return annual_backtest(np.arange(len(values), dtype=float), values, annual_candidates(len(values), prior), prior.annual_sd)
+    return annual_backtest(np.arange(len(values), dtype=float), values, annual_candidates(len(values), prior, saturating), prior.annual_sd)
 
 
 def forecast_annual_array(
@@ -885,13 +896,14 @@ def forecast_annual_array(
     n_paths: int = 1000,
     seed: int = 0,
     levels: Sequence[int] = (80, 95),
+    saturating: bool = True,
 ) -> ArrayForecast:
     """The annual selection of fit_series on a plain yearly array: backtest (unless given), weights, calibration, paths."""
     rng = np.random.default_rng(seed)
     values = np.asarray(values, dtype=float)
     years = np.arange(len(values), dtype=float)
-    candidates = annual_candidates(len(years), prior)
-    rows = list(backtest) if backtest is not None else annual_array_backtest(values, prior)
+    candidates = annual_candidates(len(years), prior, saturating)
+    rows = list(backtest) if backtest is not None else annual_array_backtest(values, prior, saturating)
     weights = annual_curve_weights(summarise(rows), prior.annual_skill) or {"constant_growth": 1.0}
     curves, sigma, kept = fit_curves(candidates, weights, years, values, prior.annual_sd)
     anchor = np.full(n_paths, values[-1])

@@ -218,6 +218,22 @@ def test_an_exact_growth_rate_is_what_the_annual_family_projects_for_the_next_tw
     assert trailing_year_targets(months[-36:], Prior()) is None  # three blocks are too few to weigh the curves
 
 
+def test_the_trailing_year_targets_read_the_annual_family_without_its_saturating_curves() -> None:
+    from forecast.estimators.curves import SaturatingCurve
+    from forecast.engine import annual_candidates, forecast_annual_array
+
+    every = {curve.name for curve in annual_candidates(10, Prior())}
+    plain = {curve.name for curve in annual_candidates(10, Prior(), saturating=False)}
+    assert {"logistic", "gompertz"} <= every
+    assert plain == {curve.name for curve in annual_candidates(10, Prior()) if not isinstance(curve, SaturatingCurve)}
+    # totals that level off: the targets are the plain family's medians, not the whole family's
+    months = np.repeat(1000 * 3 / (1 + 2 * np.exp(-0.8 * np.arange(8))), 12) / 12
+    blocks = trailing_years(months)
+    targets = trailing_year_targets(months, Prior())
+    np.testing.assert_array_equal(targets, forecast_annual_array(blocks, 2, prior=Prior(), n_paths=500, saturating=False).median)
+    assert not np.allclose(targets, forecast_annual_array(blocks, 2, prior=Prior(), n_paths=500).median, rtol=1e-6)
+
+
 def test_pulled_paths_move_each_block_a_fifth_of_the_way_and_their_totals_so_far_move_with_their_months() -> None:
     rng = np.random.default_rng(0)
     last_month = date(2025, 4, 1)

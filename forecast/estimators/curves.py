@@ -183,7 +183,7 @@ def gompertz(t: np.ndarray, capacity: float, displacement: float, rate: float) -
     return capacity * np.exp(-displacement * np.exp(-rate * t))
 
 
-class _SaturatingCurve:
+class SaturatingCurve:
     """A curve with an estimated saturation level, fitted by least squares in logs."""
 
     name = ""
@@ -203,7 +203,7 @@ class _SaturatingCurve:
     def _start(self, t: np.ndarray, values: np.ndarray) -> tuple[list[float], tuple[list[float], list[float]]]:
         raise NotImplementedError
 
-    def fit(self, years: np.ndarray, values: np.ndarray) -> _SaturatingCurve:
+    def fit(self, years: np.ndarray, values: np.ndarray) -> SaturatingCurve:
         """Least squares in logs. A curve fitted again starts from its last estimates (inside the new
         bounds): a rolling-origin backtest adds a year at a time, and on every 10th M3 yearly series
         such refits took 42% less time for the same backtest sMAPE (13.699)."""
@@ -235,7 +235,7 @@ class _SaturatingCurve:
         return self._function(np.asarray(years, dtype=float) - self.year0_, *self.params_)
 
 
-class Logistic(_SaturatingCurve):
+class Logistic(SaturatingCurve):
     """Logistic growth with an estimated saturation level (between the largest total and 20x it)."""
 
     name = "logistic"
@@ -255,7 +255,7 @@ class Logistic(_SaturatingCurve):
         return [2.0 * top, 0.5, float(t[-1])], ([top, 1e-3, -50.0], [20.0 * top, 5.0, 100.0])
 
 
-class Gompertz(_SaturatingCurve):
+class Gompertz(SaturatingCurve):
     """Gompertz growth with an estimated saturation level (between the largest total and 20x it)."""
 
     name = "gompertz"
