@@ -597,10 +597,9 @@ def fit_series(
     fixed_weights: dict[str, object] | None = None,
     posterior_draws: int = POSTERIOR_DRAWS,
 ) -> SeriesForecast:
-    """Fit and project one series. `fixed_weights` replays a selection (as-of fits) without backtesting.
-
-    Without "annual_weights" in it, the annual curves are still backtested and weighed (cheap:
-    a tenth of a second on the national series), as a replay of the series others borrow from needs.
+    """Fit and project one series. `fixed_weights` ("monthly_weights", "monthly_scale") replays a
+    monthly selection (as-of fits) without the nested monthly backtest. The annual curves are
+    always backtested and weighed on the figures given: cheap, a tenth of a second on the national series.
 
     A sparse series (under RICH_FIGURES figures) borrows the national variances, and its monthly
     paths are widened by rule (borrowed_calibration); the months of its year under way carry that
@@ -678,15 +677,9 @@ def fit_series(
     years = np.array(list(history), dtype=float)
     values = np.array([v for v, _ in history.values()])
     candidates = annual_candidates(len(years), prior)
-    annual_rows: list[BacktestRow] = []
-    if fixed_weights is not None and "annual_weights" in fixed_weights:
-        annual_weights = {k: float(v) for k, v in dict(fixed_weights["annual_weights"]).items()}  # type: ignore[call-overload]
-        annual_scale = float(fixed_weights.get("annual_scale", 1.0))  # type: ignore[arg-type]
-        annual_calibration = Calibration.fixed(annual_scale)
-    else:
-        annual_rows = annual_backtest(years, values, candidates, prior.annual_sd)
-        annual_weights = annual_curve_weights(summarise(annual_rows), prior.annual_skill)
-        annual_calibration = annual_calibrate(annual_rows)
+    annual_rows = annual_backtest(years, values, candidates, prior.annual_sd)
+    annual_weights = annual_curve_weights(summarise(annual_rows), prior.annual_skill)
+    annual_calibration = annual_calibrate(annual_rows)
     curves, sigma, weights = fit_curves(candidates, annual_weights or untested_weights(candidates), years, values, prior.annual_sd)
 
     # A rich series' monthly model is backtested a year ahead and sees this year's months; the annual

@@ -66,7 +66,6 @@ def test_a_replayed_sparse_fit_is_widened_once() -> None:
     fresh = fit_series(SERIES.id, catalog, prior=Prior(annual_sd=0.3), n_paths=2000, seed=3)
     replayed = fit_series(SERIES.id, catalog, prior=Prior(annual_sd=0.3), n_paths=2000, seed=3, fixed_weights={
         "monthly_weights": fresh.model["monthly"]["weights"], "monthly_scale": fresh.model["monthly"]["calibration"]["scale"],
-        "annual_weights": fresh.model["annual"]["weights"], "annual_scale": fresh.model["annual"]["calibration"]["scale"],
     })
     assert replayed.model["monthly"]["calibration"]["scale"] == pytest.approx(fresh.model["monthly"]["calibration"]["scale"], rel=0.05)
 

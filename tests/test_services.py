@@ -11,7 +11,7 @@ import pytest
 from forecast.backtest import BacktestRow
 from forecast.config import Settings
 from forecast.engine import pooled_annual_sd
-from forecast.services import ForecastService, Snapshot
+from forecast.services import NATIONAL, ForecastService, Snapshot
 from forecast.store import Store
 from forecast.targets import assess
 
@@ -140,6 +140,20 @@ def test_a_replayed_sparse_series_borrows_from_the_national_series_as_it_stood_t
     scored_now = {int(r.origin) + r.horizon for r in snapshot.forecasts[national].backtest_rows if r.origin.isdigit()}
     assert scored_then and max(scored_then) <= day.year < max(scored_now)  # the replay's annual backtest scores no later year
     assert prior.annual_sd == pooled_annual_sd(known[national].backtest_rows) != snapshot.prior.annual_sd
+
+
+def test_every_replayed_series_weighs_its_annual_curves_on_the_years_known_then(fitted: tuple[ForecastService, Snapshot]) -> None:
+    _, snapshot = fitted
+    day = min(snapshot.replays)
+    known = snapshot.replays[day]
+    backtested = []
+    for series_id, replayed in known.items():
+        scored = {int(r.origin) + r.horizon for r in replayed.backtest_rows if r.origin.isdigit()}
+        assert not scored or max(scored) <= day.year, f"{series_id} as of {day} scored {max(scored)}"
+        if scored and series_id not in NATIONAL:
+            backtested.append(series_id)
+    # not only the series others borrow from: today's weights are not copied into any replay
+    assert len(backtested) >= 3, backtested
 
 
 def test_the_pooled_annual_sd_reads_only_the_annual_backtest() -> None:
