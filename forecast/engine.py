@@ -760,7 +760,7 @@ def fit_series(
             # from this year on, each path's months are rescaled to sum to its year (months_following_years)
             "months_follow_curves_from": months_follow_from,
             "calibration": annual_calibration.as_dict(),
-            "saturation": {n: {"level": float(getattr(c, "saturation_")), "at_bound": bool(getattr(c, "saturation_at_bound_"))} for n, c in curves.items() if hasattr(c, "saturation_")},
+            "saturation": {n: {"level": c.saturation_, "at_bound": c.saturation_at_bound_} for n, c in curves.items() if isinstance(c, SaturatingCurve)},
             "damping": {n: float(getattr(c, "phi_")) for n, c in curves.items() if hasattr(c, "phi_")},
         },
         "backtest": {"monthly": summarise(monthly_rows), "annual": summarise(annual_rows)},
@@ -891,12 +891,15 @@ def forecast_annual_array(
     levels: Sequence[int] = (80, 95),
     saturating: bool = True,
 ) -> ArrayForecast:
-    """The annual selection of fit_series on a plain yearly array: backtest (unless given), weights, calibration, paths."""
+    """The annual selection of fit_series on a plain yearly array: backtest (unless given), weights, calibration, paths;
+    without the saturating curves unless `saturating` (the trailing-year targets leave them out)."""
     rng = np.random.default_rng(seed)
     values = np.asarray(values, dtype=float)
     years = np.arange(len(values), dtype=float)
     candidates = annual_candidates(len(years), prior, saturating)
-    rows = list(backtest) if backtest is not None else annual_array_backtest(values, prior, saturating)
+    names = {curve.name for curve in candidates}
+    # a given backtest may score curves that are not candidates here: they get neither weight nor a say in calibration
+    rows = [row for row in backtest if row.model in names] if backtest is not None else annual_array_backtest(values, prior, saturating)
     weights = annual_curve_weights(summarise(rows), prior.annual_skill) or {"constant_growth": 1.0}
     curves, sigma, kept = fit_curves(candidates, weights, years, values, prior.annual_sd)
     anchor = np.full(n_paths, values[-1])

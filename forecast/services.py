@@ -271,7 +271,7 @@ class ForecastService:
         return self.prior_from(replayed[NATIONAL[0]]) if NATIONAL[0] in replayed else Prior()
 
     def _replay(self, catalog: Catalog, forecasts: Mapping[str, SeriesForecast]) -> dict[date, dict[str, SeriesForecast]]:
-        """Refit each series as of each replay date, with the selection of the current fit (no monthly backtests).
+        """Refit each series as of each replay date, with the current fit's monthly weights and scale (no monthly backtests).
 
         As in a fresh fit, the national series comes first, with the default prior; the series
         after it borrow from its replay (prior_as_of). Every series backtests its annual curves on

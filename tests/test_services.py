@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forecast.backtest import BacktestRow
+from forecast.backtest import BacktestRow, annual_curve_weights, summarise
 from forecast.config import Settings
 from forecast.engine import pooled_annual_sd
 from forecast.services import NATIONAL, ForecastService, Snapshot
@@ -148,9 +148,16 @@ def test_every_replayed_series_weighs_its_annual_curves_on_the_years_known_then(
     known = snapshot.replays[day]
     backtested = []
     for series_id, replayed in known.items():
-        scored = {int(r.origin) + r.horizon for r in replayed.backtest_rows if r.origin.isdigit()}
-        assert not scored or max(scored) <= day.year, f"{series_id} as of {day} scored {max(scored)}"
-        if scored and series_id not in NATIONAL:
+        annual_rows = [r for r in replayed.backtest_rows if r.origin.isdigit()]
+        if not annual_rows:
+            continue
+        assert max(int(r.origin) + r.horizon for r in annual_rows) <= day.year, f"{series_id} as of {day} scored a later year"
+        # the weights are the replay's own backtest's, over the curves that fitted
+        own = annual_curve_weights(summarise(annual_rows))
+        reported = replayed.model["annual"]["weights"]
+        total = sum(own[name] for name in reported)
+        assert reported == pytest.approx({name: own[name] / total for name in reported}, rel=1e-9), series_id
+        if series_id not in NATIONAL:
             backtested.append(series_id)
     # not only the series others borrow from: today's weights are not copied into any replay
     assert len(backtested) >= 3, backtested
