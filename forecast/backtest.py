@@ -70,6 +70,16 @@ class BacktestRow:
     upper_95: float
     scale: float  # in-sample naive error, for MASE
 
+    @property
+    def is_annual(self) -> bool:
+        """A row of the annual curves' backtest: its origin is the last year used, not a date."""
+        return self.origin.isdigit()
+
+    @property
+    def year_scored(self) -> int:
+        """The year an annual row forecast."""
+        return int(self.origin) + self.horizon
+
     @classmethod
     def from_draws(cls, model: str, origin: str, horizon: int, target: str, actual: float, draws: np.ndarray, scale: float) -> BacktestRow:
         """A row scoring simulated draws of one target: their mean and 80% / 95% percentile bands."""

@@ -96,10 +96,10 @@ class Prior:
 def pooled_annual_sd(rows: Sequence[BacktestRow]) -> float | None:
     """Root mean square of one-year-ahead log errors: how wrong a year's projection has been.
 
-    Only the annual backtest's rows count (their origin is the last year used): a monthly
-    model's year total one month ahead is a December, not a year ahead.
+    Only the annual backtest's rows count (BacktestRow.is_annual): a monthly model's year total
+    one month ahead is a December, not a year ahead.
     """
-    errors = [math.log(r.actual / r.mean) for r in rows if r.horizon == 1 and r.origin.isdigit() and r.actual > 0 and r.mean > 0]
+    errors = [math.log(r.actual / r.mean) for r in rows if r.horizon == 1 and r.is_annual and r.actual > 0 and r.mean > 0]
     return float(np.sqrt(np.mean(np.square(errors)))) if len(errors) >= 3 else None
 
 

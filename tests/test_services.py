@@ -136,8 +136,8 @@ def test_a_replayed_sparse_series_borrows_from_the_national_series_as_it_stood_t
     for replayed in sparse:
         assert replayed.model["monthly"]["seasonal_factors"] == then, replayed.series_id
     prior = service.prior_as_of(known)
-    scored_then = {int(r.origin) + r.horizon for r in known[national].backtest_rows if r.origin.isdigit()}
-    scored_now = {int(r.origin) + r.horizon for r in snapshot.forecasts[national].backtest_rows if r.origin.isdigit()}
+    scored_then = {r.year_scored for r in known[national].backtest_rows if r.is_annual}
+    scored_now = {r.year_scored for r in snapshot.forecasts[national].backtest_rows if r.is_annual}
     assert scored_then and max(scored_then) <= day.year < max(scored_now)  # the replay's annual backtest scores no later year
     assert prior.annual_sd == pooled_annual_sd(known[national].backtest_rows) != snapshot.prior.annual_sd
 
@@ -148,10 +148,10 @@ def test_every_replayed_series_weighs_its_annual_curves_on_the_years_known_then(
     known = snapshot.replays[day]
     backtested = []
     for series_id, replayed in known.items():
-        annual_rows = [r for r in replayed.backtest_rows if r.origin.isdigit()]
+        annual_rows = [r for r in replayed.backtest_rows if r.is_annual]
         if not annual_rows:
             continue
-        assert max(int(r.origin) + r.horizon for r in annual_rows) <= day.year, f"{series_id} as of {day} scored a later year"
+        assert max(r.year_scored for r in annual_rows) <= day.year, f"{series_id} as of {day} scored a later year"
         # the weights are the replay's own backtest's, over the curves that fitted
         own = annual_curve_weights(summarise(annual_rows))
         reported = replayed.model["annual"]["weights"]
