@@ -761,7 +761,7 @@ def fit_series(
             "months_follow_curves_from": months_follow_from,
             "calibration": annual_calibration.as_dict(),
             "saturation": {n: {"level": c.saturation_, "at_bound": c.saturation_at_bound_} for n, c in curves.items() if isinstance(c, SaturatingCurve)},
-            "damping": {n: float(getattr(c, "phi_")) for n, c in curves.items() if hasattr(c, "phi_")},
+            "damping": {n: c.phi_ for n, c in curves.items() if isinstance(c, DampedGrowth)},
         },
         "backtest": {"monthly": summarise(monthly_rows), "annual": summarise(annual_rows)},
         "figures_used": len(figures),
