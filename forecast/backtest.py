@@ -38,10 +38,8 @@ def growth_rate_se(n_years: int) -> float:
     as a random walk's drift estimated from n - 1 yearly changes: 1 / sqrt(n - 1); with
     the yearly shocks, a constant growth rate's projection h years ahead has variance
     h + h^2 / (n - 1) (the drift method's interval, Hyndman and Athanasopoulos, FPP3 5.5).
-    Two years fix a growth rate no better than one more year's shock. On the CAAM series
-    cut to two whole years, without this term 81% / 67% of the totals one / two years after
-    the year under way fell inside their 80% bands, and 92% / 72% inside their 95% bands
-    (BENCHMARKS.md, session 10).
+    Two years fix a growth rate no better than one more year's shock; without this term
+    a young series' later years were covered too rarely (docs/decisions.md, 'Annual curves').
     """
     return 1 / math.sqrt(n_years - 1) if n_years > 1 else 0.0
 
@@ -150,8 +148,8 @@ def spread_origins(vintages: Sequence[date], count: int) -> list[date]:
     """Backtest origins: `count` of the days new figures arrived, spread over the last 3 * count.
 
     Spread, not consecutive: origins a month apart score mostly one to three months
-    ahead, and weights from them favoured models that fail a year out (china-exports,
-    bench/accuracy.py: 9.56 sMAPE over 1-12 months with the last 8 vintages, 7.60 spread).
+    ahead, and weights from them favoured models that fail a year out (docs/decisions.md,
+    'Monthly family').
     The newest vintage is left out: nothing was published after it to score.
     """
     recent = sorted(set(vintages))[-3 * count :]
@@ -160,7 +158,7 @@ def spread_origins(vintages: Sequence[date], count: int) -> list[date]:
 
 
 MAX_ANNUAL_ORIGINS = 10  # the most recent origins: older ones cost fits and describe an older regime
-SHARPNESS = 3  # weights ~ sMAPE^-3: on M3 yearly this beat ^-1 (17.25 vs 17.41 on every 5th series, bench/accuracy.py)
+SHARPNESS = 3  # annual weights ~ sMAPE^-3 without a collection's skill (docs/decisions.md, 'Annual curves')
 
 
 def inverse_smape_weights(summary: dict[str, dict[str, object]], power: float = SHARPNESS) -> dict[str, float]:
@@ -202,13 +200,11 @@ def pooled_best_weights(
 ) -> dict[str, float]:
     """Equal weights on the `best` models by backtest sMAPE, shrunk toward the collection's skill.
 
-    One or two origins of one series rank close models by chance: on the 340 M3 monthly
-    series shorter than 60 months (one backtest origin each) weights ~ sMAPE^-p scored
-    22.97, the two best by their own sMAPE alone 22.68, and the two best after shrinking
-    toward the collection's skill (POOLED_ORIGINS = 3) 21.89, while the longer series were
-    unchanged (10.63). Pooling the few best with equal weights rather than weighting all
-    follows Kourentzes, Barrow and Petropoulos (2019). Without a skill the ranking is the
-    series' own backtest.
+    One or two origins of one series rank close models by chance, so each model's own
+    score is shrunk toward its skill pooled over the collection, worth POOLED_ORIGINS
+    origins (docs/decisions.md, 'Monthly family'). Pooling the few best with equal weights
+    rather than weighting all follows Kourentzes, Barrow and Petropoulos (2019). Without a
+    skill the ranking is the series' own backtest.
     """
     scores = _smapes(summary)
     if not scores:
@@ -232,13 +228,10 @@ ANNUAL_BEST = 3  # the annual forecast with a collection's skill: equal weights 
 def annual_curve_weights(summary: dict[str, dict[str, object]], skill: dict[str, float] | None = None, best: int = ANNUAL_BEST) -> dict[str, float]:
     """Annual combination weights: equal on the `best` curves by a collection's pooled skill, else sMAPE^-3 of the series' own.
 
-    Ten origins of a short yearly series still rank curves mostly by chance: on M3
-    yearly (bench/accuracy.py, 645 series) sharper weights on a series' own backtest
-    scored worse (sMAPE^-1 15.90, ^-3 15.94, ^-6 15.99), and so did the two or three
-    best by own backtest (16.10 to 16.18, shrunk toward the skill or not), while equal
-    weights on the three curves of best pooled skill scored 15.65 (15.77 when each half
-    of the collection is ranked by the other half's skill). Only curves backtested on
-    this series are eligible, so a short series falls back to the curves it can fit.
+    Ten origins of a short yearly series still rank curves mostly by chance, so a
+    collection's pooled skill ranks them when there is one (docs/decisions.md, 'Annual
+    curves'). Only curves backtested on this series are eligible, so a short series
+    falls back to the curves it can fit.
     """
     if not skill:
         return inverse_smape_weights(summary)

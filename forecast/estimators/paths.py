@@ -36,8 +36,8 @@ def cumulate(months: np.ndarray, last_month: date, ytd_now: float | np.ndarray, 
 def months_following_years(paths: Paths, last_month: date, years: np.ndarray, year_paths: np.ndarray) -> tuple[Paths, int | None]:
     """Months of the years the annual curves carry, rescaled path by path to sum to the curves' year.
 
-    Without it a year's months and quarters came from the monthly model and the year itself
-    from the curves: BYD's 2028 months summed to 3.5 million under a year of 5.8 million. Each
+    Without it a year's months and quarters come from the monthly model and the year itself
+    from the curves, and need not add up (docs/decisions.md, 'Annual curves'). Each
     path keeps its own months' shape (the median path's where it has a month at or below zero),
     so the months stay as uneven as the monthly model made them. `years` are the curves' own
     (not the year under way or the bridge year, whose totals are the monthly model's); years

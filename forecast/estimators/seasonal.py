@@ -8,9 +8,9 @@ quarter-to-date totals. Each model: fit(values, warm) -> self; simulate(horizon,
 n_paths, rng) -> (n_paths, horizon) draws on the scale it was fitted on.
 
 `warm` holds the estimates of the same model fitted on a shorter history of the
-same series (the previous backtest origin): they start the search. On M3 monthly
-that halves the likelihood evaluations and ends at a higher likelihood on average
-(not always: on a few synthetic series the airline's ended 0.06 lower).
+same series (the previous backtest origin): they start the search, which then needs
+fewer likelihood evaluations and ends at a higher likelihood on average, not always
+(docs/decisions.md, 'Fit time').
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def _simulate_ahead(results: object, horizon: int, n_paths: int, rng: np.random.
 
     What statsmodels' simulate(anchor="end", repetitions=n) draws (the start from the
     predicted state and its covariance, then the state shocks), for all paths at once:
-    its repetitions run one filter each, 50 ms per fitted airline model.
+    its repetitions run one Kalman filter per path (docs/decisions.md, 'Fit time').
     """
     ssm = results.model.ssm  # type: ignore[attr-defined]
     design, transition = np.asarray(ssm["design"], dtype=float), np.asarray(ssm["transition"], dtype=float)
@@ -89,10 +89,9 @@ def _check(model: SeasonalModel, values: np.ndarray) -> np.ndarray:
 class DampedTrendETS:
     """Additive Holt-Winters with a damped trend (Gardner and McKenzie 1985), by maximum likelihood.
 
-    A cold fit searches statsmodels' brute-force grid of starts, which takes half its time.
-    Without it, the CAAM series' first backtest origin ended in an optimum that ran away
-    (25-30% errors 7-12 months out; china-exports, bench/accuracy.py), though on every 25th
-    M3 monthly series it did as well on average. A warm start needs no grid.
+    A cold fit searches statsmodels' brute-force grid of starts, costly as it is: without it
+    a search can end in an optimum whose forecasts run away (docs/decisions.md, 'Seasonal
+    models'). A warm start needs no grid.
     """
 
     name = "ets_damped"
@@ -135,11 +134,10 @@ class DampedTrendETS:
 class SeasonalARIMA:
     """The airline model, ARIMA(0,1,1)(0,1,1)12 (Box and Jenkins); ARIMA(0,1,1) with drift before two and a half years.
 
-    Fitted on the differenced values (simple differencing): three times faster than
-    carrying the differences in the state, with the same estimates to two decimals on
-    M3 monthly; simulated differences are integrated back onto the last months. The
-    innovation variance is concentrated out of the likelihood: twice as fast again,
-    and on every 35th M3 monthly series never a lower likelihood (6 of 41 higher).
+    Fitted on the differenced values (simple differencing), faster than carrying the
+    differences in the state and with the same estimates; simulated differences are
+    integrated back onto the last months. The innovation variance is concentrated out
+    of the likelihood, one parameter fewer to search (docs/decisions.md, 'Fit time').
     """
 
     name = "sarima_airline"
@@ -154,7 +152,7 @@ class SeasonalARIMA:
             model = SARIMAX(values, order=(0, 1, 1), trend="c", simple_differencing=True, concentrate_scale=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            # the parameters' covariance is never read: not computing it saves a sixth of the fit
+            # the parameters' covariance is never read, so it is not computed
             self.results_ = model.fit(start_params=start_from(warm, self.name, self._terms()), disp=False, cov_type="none")
         self.tail_ = values[-(SEASON + 1) :].copy()
         return self
@@ -199,7 +197,7 @@ class SeasonalTheta:
             warnings.simplefilter("ignore")
             self.results_ = ThetaModel(values, period=SEASON, method="additive", deseasonalize=len(values) >= SEASONAL_MONTHS).fit()
             # statsmodels' ThetaModelResults.sigma2, the innovation variance of ARIMA(0,1,1) with drift on the
-            # values, fitted here on their differences; statsmodels carries them in the state (79 ms a model)
+            # values, fitted here on their differences; statsmodels carries them in the state, which is slower
             start = start_from(warm, self.name, self.TERMS)
             drifting_ma = SARIMAX(np.diff(values), order=(0, 0, 1), trend="c", concentrate_scale=True).fit(start_params=start, disp=False, cov_type="none")
         self.drifting_ma_, self.sigma2_ = np.asarray(drifting_ma.params), float(drifting_ma.scale)

@@ -14,7 +14,7 @@ total to within its rounding (Harvey 1989, ch. 6; Durbin and Koopman 2012, 3.3).
 
 Initialisation is approximate diffuse: with the exact diffuse start the
 parameters come out right but smoothed months in annual-only years are far off
-(DESIGN-NOTES 1).
+(docs/decisions.md, 'Monthly family').
 """
 
 from __future__ import annotations
@@ -262,8 +262,8 @@ class MixedFrequencyStateSpace:
         """Estimate the variances and smooth; `draws=0` skips the posterior draws (backtests, plain arrays).
 
         `warm`, the estimates of the same variant fitted on fewer figures of the series
-        (the previous backtest origin), starts the search: half the likelihood
-        evaluations on M3 monthly, at a likelihood higher on average (+0.34 on 21 series).
+        (the previous backtest origin), starts the search: fewer likelihood evaluations, at a
+        likelihood no lower on average (docs/decisions.md, 'Fit time').
         """
         if len(figures) < MIN_FIGURES:
             raise InsufficientHistory(series_id, len(figures), MIN_FIGURES)
