@@ -66,7 +66,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from forecast.backtest import BacktestRow
-    from forecast.engine import ArrayBacktest
+    from forecast.engine.arrays import ArrayBacktest
 
 LEVELS = (80, 95)
 BASELINES = ("AutoETS", "AutoARIMA", "Theta", "DynamicOptimizedTheta", "SeasonalNaive")
@@ -122,7 +122,7 @@ def naive_scale(history: np.ndarray, season: int) -> float:
 
 
 def _backtest_one(task: tuple[str, np.ndarray, int]) -> ArrayBacktest | list[BacktestRow]:
-    from forecast.engine import annual_array_backtest, monthly_array_backtest
+    from forecast.engine.arrays import annual_array_backtest, monthly_array_backtest
 
     kind, values, horizon = task
     with warnings.catch_warnings():
@@ -131,7 +131,7 @@ def _backtest_one(task: tuple[str, np.ndarray, int]) -> ArrayBacktest | list[Bac
 
 
 def _ours_one(task: tuple[str, np.ndarray, int, object, object]) -> Forecast:
-    from forecast.engine import forecast_annual_array, forecast_monthly_array
+    from forecast.engine.arrays import forecast_annual_array, forecast_monthly_array
 
     kind, values, horizon, prior, backtest = task
     with warnings.catch_warnings():
@@ -154,7 +154,7 @@ def run_ours(kind: str, histories: Sequence[np.ndarray], horizon: int, jobs: int
     """The collection is backtested first, and each model's skill pooled over it
     (backtest.model_skill) ranks the models of every series; then each series is forecast."""
     from forecast.backtest import model_skill, summarise
-    from forecast.engine import Prior
+    from forecast.engine.borrowing import Prior
 
     started = time.perf_counter()
     backtests = _map(_backtest_one, [(kind, history, horizon) for history in histories], jobs, "ours: backtest")
@@ -299,7 +299,8 @@ def china_suite(origins_wanted: int, jobs: int, seed: int = 1) -> dict[str, obje
     from forecast.backtest import spread_origins
     from forecast.config import Settings
     from forecast.domain import Aggregation, add_months, month_index, month_end
-    from forecast.engine import Prior, fit_series
+    from forecast.engine.borrowing import Prior
+    from forecast.engine.series import fit_series
     from forecast.services import ForecastService
     from forecast.store import Store
 
@@ -356,7 +357,7 @@ def china_suite(origins_wanted: int, jobs: int, seed: int = 1) -> dict[str, obje
         )
         origins.append(ChinaOrigin(origin, last_month, history, filled, actual))
         print(f"[bench.accuracy] origin {origin}: last month {last_month:%Y-%m}, {len(history)} months for baselines "
-              f"({filled} interpolated), {len(actual)} months to score; ours: {fitted.model.get('name')}", file=sys.stderr, flush=True)
+              f"({filled} interpolated), {len(actual)} months to score; ours: {fitted.model.name}", file=sys.stderr, flush=True)
     ours_seconds = time.perf_counter() - started
 
     baselines: dict[str, list[Forecast]] = {name: [] for name in BASELINES}

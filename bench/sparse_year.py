@@ -44,7 +44,10 @@ from forecast.backtest import spread_origins  # noqa: E402
 from forecast.catalog import Catalog  # noqa: E402
 from forecast.config import Settings  # noqa: E402
 from forecast.domain import Aggregation, Observation, Series  # noqa: E402
-from forecast.engine import RICH_FIGURES, Point, Prior, fit_series  # noqa: E402
+from forecast.engine.borrowing import Prior  # noqa: E402
+from forecast.engine.monthly import RICH_FIGURES  # noqa: E402
+from forecast.engine.projection import Point  # noqa: E402
+from forecast.engine.series import fit_series  # noqa: E402
 from forecast.errors import InsufficientHistory  # noqa: E402
 from forecast.services import ForecastService  # noqa: E402
 from forecast.store import Store  # noqa: E402

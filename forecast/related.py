@@ -12,33 +12,18 @@ where it wins.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
 
 from forecast.backtest import smape
-from forecast.engine import SeriesForecast, points_from_paths
+from forecast.engine.projection import SeriesForecast, points_from_paths
+from forecast.engine.report import ShareRoute
 from forecast.estimators.curves import BorrowedDampedGrowth, ConstantGrowth, growth_since
 from forecast.targets import simulate_share
 
 PARTS = {"china_nev_exports_caam": "china_exports_caam"}  # part -> the total it belongs to
-
-
-@dataclass(frozen=True)
-class ShareComparison:
-    part: str
-    total: str
-    origins: list[int]  # the years whose next year was projected
-    actual: list[float]
-    direct: list[float]
-    via_share: list[float]
-    direct_smape: float | None
-    via_share_smape: float | None
-    used: bool  # True only when the share route had the smaller error
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
 
 
 def _next_year(history: Mapping[int, float], damping: float | None) -> float:
@@ -54,7 +39,7 @@ def _next_year(history: Mapping[int, float], damping: float | None) -> float:
 
 def compare_share_with_direct(
     part: str, total: str, part_history: Mapping[int, float], total_history: Mapping[int, float], damping: float | None
-) -> ShareComparison:
+) -> ShareRoute:
     """Rolling origin over the years both series report: each projected directly and through the share."""
     common = sorted(set(part_history) & set(total_history))
     origins, actual, direct, via_share = [], [], [], []
@@ -71,9 +56,9 @@ def compare_share_with_direct(
         direct.append(_next_year(part_known, damping))
         via_share.append(min(_next_year(share_known, damping), 1.0) * _next_year(total_known, damping))
     if not origins:
-        return ShareComparison(part, total, [], [], [], [], None, None, False)
+        return ShareRoute(part, total, [], [], [], [], None, None, False)
     direct_error, share_error = smape(np.array(actual), np.array(direct)), smape(np.array(actual), np.array(via_share))
-    return ShareComparison(part, total, origins, actual, direct, via_share, direct_error, share_error, share_error < direct_error)
+    return ShareRoute(part, total, origins, actual, direct, via_share, direct_error, share_error, share_error < direct_error)
 
 
 def apply_comparison(part: SeriesForecast, total: SeriesForecast, pooled_sd: float, damping: float | None, seed: int) -> SeriesForecast:
@@ -81,9 +66,8 @@ def apply_comparison(part: SeriesForecast, total: SeriesForecast, pooled_sd: flo
     part_history = {y: v for y, (v, _) in part.annual_history.items()}
     total_history = {y: v for y, (v, _) in total.annual_history.items()}
     comparison = compare_share_with_direct(part.series_id, total.series_id, part_history, total_history, damping)
-    model = {**part.model, "related": comparison.as_dict()}
     if not comparison.used:
-        return replace(part, model=model)
+        return replace(part, model=part.model.with_related(comparison))
     years, shares, _ = simulate_share(part_history, total_history, total, pooled_sd, damping, np.random.default_rng(seed))
     year_list, own_years = [int(y) for y in years], [int(y) for y in part.annual_years]
     # the part's own projection stands for the years its monthly model carries (this year, next year);
@@ -99,13 +83,12 @@ def apply_comparison(part: SeriesForecast, total: SeriesForecast, pooled_sd: flo
     kept = [p for p in part.points["year"] if p.period_start.year in carried or p.period_start.year not in year_list]
     projected = [i for i, y in enumerate(year_list) if y not in carried]
     kept += points_from_paths([(date(year_list[i], 1, 1), date(year_list[i], 12, 31), 0.0) for i in projected], paths[:, projected])
-    model["name"] = f"{model.get('name', '')}; years after {carried[-1] if carried else 'the last reported'}: share of {total.series_id} x its paths"
-    return replace(part, model=model, annual_years=years, annual_paths=paths, points={**part.points, "year": sorted(kept, key=lambda p: p.period_start)})
+    name = f"{part.model.name}; years after {carried[-1] if carried else 'the last reported'}: share of {total.series_id} x its paths"
+    return replace(part, model=part.model.with_related(comparison, name), annual_years=years, annual_paths=paths, points={**part.points, "year": sorted(kept, key=lambda p: p.period_start)})
 
 
 def _last_monthly_year(forecast: SeriesForecast) -> int:
     """The last calendar year whose total the part's monthly model carries (0 if none)."""
-    annual = dict(forecast.model.get("annual", {}))  # type: ignore[call-overload]
-    bridged = annual.get("monthly_model_carries_year")
+    bridged = forecast.model.annual.monthly_model_carries_year
     current = [p.period_start.year for p in forecast.points.get("year", []) if p.reported_share > 0]
     return int(bridged or max(current, default=0))

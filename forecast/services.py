@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 
 from forecast.artifacts import ArtifactStore
@@ -23,25 +23,20 @@ from forecast.catalog import Catalog
 from forecast.config import Settings
 from forecast.data import OBSERVATION_COLUMNS, load_directory, parse_observations
 from forecast.domain import Target
-from forecast.engine import Prior, SeriesForecast, fit_series, pooled_annual_sd
+from forecast.engine.borrowing import Prior, prior_from
+from forecast.engine.projection import SeriesForecast
+from forecast.engine.series import MonthlySelection, fit_series
 from forecast.errors import ArtifactRejected, DataError, InsufficientHistory, InvalidParameter, NotReady
-from forecast.related import PARTS, apply_comparison
+from forecast.related import apply_comparison
 from forecast.store import AddResult, Job, Store
-from forecast.targets import Assessment, assess
+from forecast.targets import Assessment, assess, history_entry, link_revisions, replay_days_since
 
 log = logging.getLogger("forecast")
 
 MODEL_VERSION = "19"  # bump when the engine changes what it computes
-NATIONAL = ("china_exports_caam", "china_nev_exports_caam")  # fitted first; sparse series borrow from the first
 REPLAY_MONTHS = 18  # as-of replays cover the last 18 months with new figures
 ASOF_PATHS = 500
 ASOF_POSTERIOR_DRAWS = 40  # enough to tell a well-determined year total from a guess
-
-
-def fitting_order(series_ids: Iterable[str]) -> list[str]:
-    """The national series first (the others borrow from them), then the rest by name."""
-    ids = set(series_ids)
-    return [*[s for s in NATIONAL if s in ids], *sorted(ids - set(NATIONAL))]
 
 
 @dataclass(frozen=True)
@@ -150,7 +145,7 @@ class ForecastService:
             catalog = self.catalog()
             previous = self._snapshot
             forecasts, failures, prior = self._fit_all(catalog, only, previous)
-            forecasts = self._use_related(forecasts, prior)
+            forecasts = self._use_related(catalog, forecasts, prior)
             replays = dict(previous.replays) if previous is not None and only is not None else self._replay(catalog, forecasts)
             assessments = self._assess_all(forecasts, replays, prior)
             fingerprint = self.store.fingerprint()
@@ -186,11 +181,11 @@ class ForecastService:
             self._artifact_name(),
             snapshot,
             {
-                "estimator": "forecast.engine.fit_series (structural cumulator + annual growth curves)",
-                "parameters": {sid: f.model.get("monthly", {}) for sid, f in forecasts.items()},
+                "estimator": "forecast.engine.series.fit_series (structural cumulator + annual growth curves)",
+                "parameters": {sid: asdict(f.model.monthly) for sid, f in forecasts.items()},
                 "data_fingerprint": snapshot.version,
                 "fitted_at": snapshot.created_at,
-                "backtest": {sid: f.model.get("backtest", {}) for sid, f in forecasts.items()},
+                "backtest": {sid: f.model.backtest for sid, f in forecasts.items()},
             },
         )
 
@@ -201,7 +196,8 @@ class ForecastService:
         forecasts: dict[str, SeriesForecast] = {}
         failures: dict[str, str] = {}
         prior = previous.prior if previous is not None and wanted is not None else Prior()
-        for series_id in fitting_order(catalog.series):
+        lender = catalog.prior_lender()
+        for series_id in catalog.fitting_order():
             if wanted is not None and series_id not in wanted and previous is not None:
                 if series_id in previous.forecasts:
                     forecasts[series_id] = previous.forecasts[series_id]
@@ -222,31 +218,21 @@ class ForecastService:
             except InsufficientHistory as error:
                 failures[series_id] = str(error)
                 continue
-            if series_id == NATIONAL[0] and wanted is None:
+            if series_id == lender and wanted is None:
                 prior = self.prior_from(forecasts[series_id])
         return forecasts, failures, prior
 
-    def _use_related(self, forecasts: dict[str, SeriesForecast], prior: Prior) -> dict[str, SeriesForecast]:
+    def _use_related(self, catalog: Catalog, forecasts: dict[str, SeriesForecast], prior: Prior) -> dict[str, SeriesForecast]:
         """Parts of a total (NEV within all exports): record whether the share route backtests better, use it if so."""
-        for part, total in PARTS.items():
-            if part in forecasts and total in forecasts and "related" not in forecasts[part].model:
+        for part, total in catalog.parts().items():
+            if part in forecasts and total in forecasts and forecasts[part].model.related is None:
                 forecasts[part] = apply_comparison(forecasts[part], forecasts[total], prior.annual_sd, prior.damping, self.settings.random_seed)
         return forecasts
 
     @staticmethod
-    def prior_from(national: SeriesForecast) -> Prior:
-        """What sparse series borrow from the national series' fit (a replay's included: its annual curves are backtested)."""
-        monthly = national.model.get("monthly", {})
-        parameters = dict(monthly.get("parameters", {}))  # type: ignore[union-attr]
-        trend = parameters.get("local_linear_trend") or next(iter(parameters.values()), {})
-        annual = dict(national.model.get("annual", {}))  # type: ignore[arg-type]
-        return Prior(
-            monthly_params=(float(trend.get("sigma2.level", 1e-2)), float(trend.get("sigma2.slope", 1e-5)), float(trend.get("sigma2.irregular", 1e-3))),
-            annual_sd=pooled_annual_sd(national.backtest_rows) or Prior().annual_sd,
-            damping=dict(annual.get("damping", {})).get("damped_growth"),  # type: ignore[call-overload]
-            seasonal_factors=tuple(monthly.get("seasonal_factors") or ()) or None,  # type: ignore[arg-type]
-            source=national.series_id,
-        )
+    def prior_from(lender: SeriesForecast) -> Prior:
+        """What sparse series borrow from the lender's fit (borrowing.prior_from)."""
+        return prior_from(lender.series_id, lender.model, lender.backtest_rows)
 
     def _origins(self, catalog: Catalog, series_id: str) -> list[date]:
         """Backtest origins: the days new figures of the series arrived, thinned to a handful."""
@@ -268,30 +254,26 @@ class ForecastService:
         Today's would lend a replay the variances, damping and seasonal pattern of figures
         published after its day.
         """
-        return self.prior_from(replayed[NATIONAL[0]]) if NATIONAL[0] in replayed else Prior()
+        lender = self.catalog().prior_lender()
+        return self.prior_from(replayed[lender]) if lender is not None and lender in replayed else Prior()
 
     def _replay(self, catalog: Catalog, forecasts: Mapping[str, SeriesForecast]) -> dict[date, dict[str, SeriesForecast]]:
         """Refit each series as of each replay date, with the current fit's monthly weights and scale (no monthly backtests).
 
-        As in a fresh fit, the national series comes first, with the default prior; the series
-        after it borrow from its replay (prior_as_of). Every series backtests its annual curves on
-        what was known that day, so a replay's annual weights and calibration are not chosen on
-        later figures (today's weights moved SAIC's 2027 as of July 2025 from 1.27 to 1.54 million);
-        over 17 replays that cost 5 s more than replaying today's (77.6 s against 72.3 s). The
-        monthly weights and calibration scale are today's: a nested monthly backtest per replay
-        would cost minutes.
+        As in a fresh fit, the lender comes first, with the default prior; the series after it
+        borrow from its replay (prior_as_of). Every series backtests its annual curves on what was
+        known that day, so a replay's annual weights and calibration are not chosen on later
+        figures. The monthly weights and calibration scale are today's: a nested monthly backtest
+        per replay would cost minutes (docs/decisions.md, "As-of replays").
         """
         replays: dict[date, dict[str, SeriesForecast]] = {}
         for day in self.replay_dates(catalog):
             known = self.catalog(day)
             replays[day] = {}
             prior = Prior()
-            for series_id in fitting_order(forecasts):
-                model = forecasts[series_id].model
-                weights = {
-                    "monthly_weights": dict(model["monthly"]["weights"]),  # type: ignore[index]
-                    "monthly_scale": model["monthly"]["calibration"]["scale"],  # type: ignore[index]
-                }
+            for series_id in catalog.fitting_order(forecasts):
+                monthly = forecasts[series_id].model.monthly
+                weights = MonthlySelection(dict(monthly.weights), monthly.calibration.scale)
                 try:
                     replays[day][series_id] = fit_series(
                         series_id, known, prior=prior, n_paths=ASOF_PATHS, seed=self.settings.random_seed,
@@ -300,7 +282,7 @@ class ForecastService:
                     )
                 except InsufficientHistory:
                     continue
-                if series_id == NATIONAL[0]:
+                if series_id == catalog.prior_lender():
                     prior = self.prior_as_of(replays[day])
         return replays
 
@@ -311,25 +293,12 @@ class ForecastService:
         prior: Prior,
     ) -> dict[str, Assessment]:
         assessments = {}
-        superseded_by = {t.supersedes: t.id for t in self.targets if t.supersedes}
+        priors = {day: self.prior_as_of(known) for day, known in replays.items()}
         for target in self.targets:
             assessment = self._assess_one(target, forecasts, prior)
-            for day, known in sorted(replays.items()):
-                if day.isoformat()[:7] < target.stated_on[:7]:
-                    continue
-                earlier = self._assess_one(target, known, self.prior_as_of(known), today=day)
-                assessment.history.append(
-                    {"as_of": day.isoformat(), "probability": earlier.probability, "status": earlier.status,
-                     "projection_median": (earlier.projection or {}).get("median"), "latest_actual": earlier.latest_actual}
-                )
-            chain = [t for t in self.targets if t.id == target.supersedes]
-            assessment.revisions = [
-                {"id": t.id, "threshold": t.threshold, "deadline_year": t.deadline_year, "stated_on": t.stated_on, "relation": "supersedes"}
-                for t in chain
-            ]
-            if target.id in superseded_by:
-                assessment.revisions.append({"id": superseded_by[target.id], "relation": "superseded_by"})
-                assessment.status = f"superseded ({assessment.status})"
+            for day in replay_days_since(target, replays):
+                assessment.history.append(history_entry(day, self._assess_one(target, replays[day], priors[day], today=day)))
+            link_revisions(assessment, target, self.targets)
             assessments[target.id] = assessment
         return assessments
 

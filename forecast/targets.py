@@ -3,7 +3,7 @@
 Probabilities are counted over joint simulated paths, never from a normal
 approximation around a point. A share target (Chongqing >= 10% of China's
 exports) is projected as one model of the share times one of the total
-(DESIGN-NOTES 3), so numerator and denominator move together coherently.
+(docs/decisions.md, "Design notes cited by the code"), so numerator and denominator move together.
 
 Status rule (in the spirit of open-sdg's ratio of actual to required growth,
 stated as a probability): on_track when P(meet) >= 0.7, at_risk when
@@ -14,7 +14,7 @@ from the reported figure.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -22,7 +22,8 @@ import numpy as np
 
 from forecast.backtest import shrunk_sd
 from forecast.domain import Target, cagr, meets, required_cagr
-from forecast.engine import LAST_PROJECTION_YEAR, SeriesForecast, log_drift, summarise_draws
+from forecast.engine.annual import log_drift
+from forecast.engine.projection import LAST_PROJECTION_YEAR, SeriesForecast, summarise_draws
 from forecast.estimators.curves import BorrowedDampedGrowth, ConstantGrowth, growth_persistence, growth_since
 
 ON_TRACK, AT_RISK = 0.7, 0.3
@@ -225,7 +226,7 @@ def assess(
             return base
         latest_year, latest_value = known[-1]
         source = forecast.annual_history[latest_year][1]
-    base.model = str(forecast.model.get("name", ""))
+    base.model = forecast.model.name
     base.latest_actual = {"year": latest_year, "value": latest_value, "origin": source}
     if target.deadline_year <= latest_year:
         history = forecast.annual_history if not target.denominator_series_id else {}
@@ -273,3 +274,28 @@ def assess(
         }
     )
     return base
+
+
+def replay_days_since(target: Target, days: Iterable[date]) -> list[date]:
+    """The as-of days, oldest first, from the month the target was stated: its history is assessed on each."""
+    return [day for day in sorted(days) if day.isoformat()[:7] >= target.stated_on[:7]]
+
+
+def history_entry(day: date, earlier: Assessment) -> dict[str, object]:
+    """One point of a target's history: how it was assessed as of `day`."""
+    return {
+        "as_of": day.isoformat(), "probability": earlier.probability, "status": earlier.status,
+        "projection_median": (earlier.projection or {}).get("median"), "latest_actual": earlier.latest_actual,
+    }
+
+
+def link_revisions(assessment: Assessment, target: Target, targets: Sequence[Target]) -> None:
+    """Record the target this one supersedes, and the one that supersedes it (whose status then says so)."""
+    assessment.revisions = [
+        {"id": t.id, "threshold": t.threshold, "deadline_year": t.deadline_year, "stated_on": t.stated_on, "relation": "supersedes"}
+        for t in targets if t.id == target.supersedes
+    ]
+    successors = [t.id for t in targets if t.supersedes == target.id]
+    if successors:
+        assessment.revisions.append({"id": successors[-1], "relation": "superseded_by"})
+        assessment.status = f"superseded ({assessment.status})"

@@ -21,7 +21,7 @@ from forecast.backtest import (
     spread_origins,
     summarise,
 )
-from forecast.engine import COMBINATION, weigh_and_calibrate
+from forecast.engine.monthly_backtest import COMBINATION, weigh_and_calibrate
 from forecast.estimators.curves import ConstantGrowth
 
 
@@ -139,7 +139,8 @@ def test_a_series_alone_weighs_every_model_equally_and_calibrates_their_mixture_
 
 def test_a_growth_rate_read_from_few_years_widens_projections_as_far_as_the_curve_carries_it() -> None:
     from forecast.backtest import growth_spread
-    from forecast.engine import _annual_paths
+    from forecast.backtest import Calibration
+    from forecast.engine.annual import AnnualFit, annual_paths
     from forecast.estimators.curves import BorrowedDampedGrowth, growth_persistence
 
     two = np.array([2024.0, 2025.0])
@@ -152,8 +153,9 @@ def test_a_growth_rate_read_from_few_years_widens_projections_as_far_as_the_curv
     assert growth_persistence(damped, 2025, ahead)[-1] < 1 / (1 - 0.5) + 1e-9  # 1 + 1/2 + 1/4 ...: an error in a slowing growth stops compounding
 
     def log_sd(curve: object, n_years: int, last_year: int) -> float:
-        _, paths = _annual_paths({"c": curve}, {"c": 1.0}, {"c": 0.1}, np.full(20_000, 250.0), 2025, 1.0,  # type: ignore[dict-item]
-                                 20_000, np.random.default_rng(0), n_years, last_year=last_year)
+        history = np.arange(2026.0 - n_years, 2026.0)  # only how many years were read matters here
+        fit = AnnualFit(history, np.full(n_years, 250.0), [], Calibration.fixed(1.0), {"c": curve}, {"c": 0.1}, {"c": 1.0})  # type: ignore[dict-item]
+        _, paths = annual_paths(fit, np.full(20_000, 250.0), 2025, 20_000, np.random.default_rng(0), last_year=last_year)
         return float(np.std(np.log(paths[:, -1])))
 
     # two years against twenty-two, four years out: the ratio of growth_spread, within simulation noise

@@ -11,7 +11,11 @@ import pytest
 from forecast.catalog import Catalog
 from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source, month_end, month_index, rounding_unit
 from forecast.backtest import SCALE_BOUNDS
-from forecast.engine import Prior, SeriesForecast, _reported_months, borrowed_calibration, fit_series, trailing_year_targets
+from forecast.engine.borrowing import Prior
+from forecast.engine.monthly_backtest import borrowed_calibration
+from forecast.engine.projection import SeriesForecast, reported_months
+from forecast.engine.reconciliation import trailing_year_targets
+from forecast.engine.series import MonthlySelection, fit_series
 from forecast.estimators.paths import cumulate, months_following_years, pulled_toward, trailing_years
 from forecast.estimators.season import deseasonalised, seasonal_factors
 from forecast.estimators.statespace import MixedFrequencyStateSpace
@@ -40,7 +44,7 @@ def test_a_sparse_series_year_under_way_is_carried_by_its_months_not_by_curves_g
     assert 650_000 < year.median < 1_100_000
     low, high = year.intervals[80]
     assert high / low > 1.3  # a year still ten months from known, for a series whose monthly model was never backtested
-    assert forecast.model["monthly"]["calibration"]["scale"] > 1.0
+    assert forecast.model.monthly.calibration.scale > 1.0
     later = next(p for p in forecast.points["year"] if p.period_start.year == 2026)
     assert later.median > year.median  # the curves grow on from the year under way
 
@@ -64,10 +68,10 @@ def test_borrowed_calibration_widens_a_too_sure_year_to_the_pooled_spread_within
 def test_a_replayed_sparse_fit_is_widened_once() -> None:
     catalog = _doubling_years_then_a_flat_start()
     fresh = fit_series(SERIES.id, catalog, prior=Prior(annual_sd=0.3), n_paths=2000, seed=3)
-    replayed = fit_series(SERIES.id, catalog, prior=Prior(annual_sd=0.3), n_paths=2000, seed=3, fixed_weights={
-        "monthly_weights": fresh.model["monthly"]["weights"], "monthly_scale": fresh.model["monthly"]["calibration"]["scale"],
-    })
-    assert replayed.model["monthly"]["calibration"]["scale"] == pytest.approx(fresh.model["monthly"]["calibration"]["scale"], rel=0.05)
+    replayed = fit_series(SERIES.id, catalog, prior=Prior(annual_sd=0.3), n_paths=2000, seed=3, fixed_weights=MonthlySelection(
+        fresh.model.monthly.weights, fresh.model.monthly.calibration.scale,
+    ))
+    assert replayed.model.monthly.calibration.scale == pytest.approx(fresh.model.monthly.calibration.scale, rel=0.05)
 
     def band(forecast: SeriesForecast) -> float:
         low, high = next(p for p in forecast.points["year"] if p.period_start.year == 2025).intervals[80]
@@ -99,7 +103,7 @@ def test_a_year_with_only_its_latest_month_reported_is_not_shown_as_reported_up_
 
 def test_only_months_a_figure_covers_whole_count_as_reported() -> None:
     window = _figure(date(2024, 1, 1), date(2024, 3, 1), Aggregation.WINDOW, 1000)  # to 1 March: January and February
-    assert _reported_months([window]) == {month_index(date(2024, 1, 1)), month_index(date(2024, 2, 1))}
+    assert reported_months([window]) == {month_index(date(2024, 1, 1)), month_index(date(2024, 2, 1))}
 
 
 SEASON_OF_TEST = (0.5, 0.5) + (1.1,) * 10  # January and February at half a mean month, as around the Lunar New Year
@@ -123,7 +127,7 @@ def test_a_sparse_series_borrows_the_national_season_so_low_first_months_do_not_
     assert march.period_start == date(2025, 3, 1) and march.median == pytest.approx(110_000, rel=0.05)  # 1.1 mean months
     quarter = next(p for p in with_season.points["quarter"] if p.period_start == date(2025, 1, 1))
     assert quarter.median == pytest.approx(100_000 + 110_000, rel=0.05)  # January and February as reported, plus March
-    assert with_season.model["monthly"]["seasonal_factors"] == SEASON_OF_TEST
+    assert with_season.model.monthly.seasonal_factors == SEASON_OF_TEST
 
 
 def test_a_year_of_reported_months_stays_their_sum_and_a_bound_keeps_its_half_step_when_deseasonalised() -> None:
@@ -138,7 +142,7 @@ def test_a_year_of_reported_months_stays_their_sum_and_a_bound_keeps_its_half_st
     assert read.value == pytest.approx(500_000 + rounding_unit(500_000) / 2, rel=1e-9) and read.qualifier is Qualifier.EXACT
 
 
-def test_seasonal_factors_come_from_the_last_complete_years_of_reported_months() -> None:
+def test_seasonal_factors_come_from_the_last_complete_years_ofreported_months() -> None:
     t = np.arange(60)
     pattern = 1 + 0.3 * np.sin(2 * np.pi * t / 12)
     months = 10_000 * np.where(t // 12 == 3, 1.0, pattern)  # 2023 is flat, and lacks its June
@@ -146,7 +150,7 @@ def test_seasonal_factors_come_from_the_last_complete_years_of_reported_months()
                for i, v in enumerate(months) if i != 12 * 3 + 5]
     fit = MixedFrequencyStateSpace().fit(figures, SERIES.id).fit_
     assert fit is not None
-    reported = _reported_months(figures)
+    reported = reported_months(figures)
     factors = seasonal_factors(fit, reported)  # 2021, 2022 and 2024: the flat, incomplete 2023 is left out
     assert factors is not None and np.allclose(factors, pattern[:12], atol=0.02)
     two_complete = reported - {month_index(date(year, 1, 1)) for year in (2020, 2021)}
@@ -178,8 +182,8 @@ def test_months_of_years_the_curves_carry_sum_path_by_path_to_the_curves_year() 
 
 def test_a_sparse_series_quarters_and_months_add_up_to_its_projected_years() -> None:
     forecast = fit_series(SERIES.id, _doubling_years_then_a_flat_start(), prior=Prior(annual_sd=0.3), n_paths=2000, seed=3)
-    assert forecast.model["annual"]["months_follow_curves_from"] == 2026
-    assert type(forecast.model["annual"]["months_follow_curves_from"]) is int  # served as JSON
+    assert forecast.model.annual.months_follow_curves_from == 2026
+    assert type(forecast.model.annual.months_follow_curves_from) is int  # served as JSON
     for year in (2026, 2028):
         total = next(p for p in forecast.points["year"] if p.period_start.year == year)
         quarters = [p for p in forecast.points["quarter"] if p.period_start.year == year]
@@ -195,12 +199,12 @@ def test_two_whole_years_grow_on_damped_as_the_national_series_not_compounded() 
     figures = [_figure(date(year, 1, 1), date(year, 12, 31), Aggregation.YEAR, value) for year, value in ((2023, 100_000), (2024, 250_000))]
     catalog = Catalog.build({SERIES.id: SERIES}, figures)
     damped = fit_series(SERIES.id, catalog, prior=Prior(annual_sd=0.3, damping=0.6), n_paths=2000, seed=3)
-    assert damped.model["annual"]["weights"] == {"damped_growth_borrowed": 1.0}
+    assert damped.model.annual.weights == {"damped_growth_borrowed": 1.0}
     medians = {p.period_start.year: p.median for p in damped.points["year"]}
     growth = [np.log(medians[y + 1] / medians[y]) for y in (2025, 2026, 2027)]
     assert growth[0] > growth[1] > growth[2] > 0  # +150% a year, slowing as the national series' growth did
     undamped = fit_series(SERIES.id, catalog, prior=Prior(annual_sd=0.3), n_paths=2000, seed=3)  # no damping to borrow
-    assert undamped.model["annual"]["weights"] == {"constant_growth": 1.0}
+    assert undamped.model.annual.weights == {"constant_growth": 1.0}
 
 
 def test_trailing_years_are_the_12_month_blocks_ending_at_the_last_month() -> None:
@@ -218,7 +222,8 @@ def test_an_exact_growth_rate_is_what_the_annual_family_projects_for_the_next_tw
 
 
 def test_the_trailing_year_targets_read_the_annual_family_without_its_saturating_curves() -> None:
-    from forecast.engine import annual_candidates, forecast_annual_array
+    from forecast.engine.annual import annual_candidates
+    from forecast.engine.arrays import forecast_annual_array
 
     every = {curve.name for curve in annual_candidates(10, Prior())}
     plain = {curve.name for curve in annual_candidates(10, Prior(), saturating=False)}
@@ -259,15 +264,15 @@ def _five_growing_seasonal_years(published_by: date = date(2100, 1, 1)) -> Catal
 
 
 def test_a_rich_series_first_12_months_move_a_fifth_of_the_way_to_the_annual_familys_total(monkeypatch: pytest.MonkeyPatch) -> None:
-    import forecast.engine as engine
+    import forecast.engine.reconciliation as reconciliation
 
     catalog = _five_growing_seasonal_years()
     pulled = fit_series(SERIES.id, catalog, prior=Prior(), n_paths=500, seed=5, posterior_draws=50)
-    reconciled = pulled.model["monthly"]["reconciled_with_trailing_years"]
-    assert reconciled["trailing_years_read"] == 5  # 62 months: five whole blocks ending in February 2024
-    monkeypatch.setattr(engine, "TRAILING_YEAR_WEIGHT", 0.0)
+    reconciled = pulled.model.monthly.reconciled_with_trailing_years
+    assert reconciled.trailing_years_read == 5  # 62 months: five whole blocks ending in February 2024
+    monkeypatch.setattr(reconciliation, "TRAILING_YEAR_WEIGHT", 0.0)
     unpulled = fit_series(SERIES.id, catalog, prior=Prior(), n_paths=500, seed=5, posterior_draws=50)
-    target, own = reconciled["annual_forecast"][0], reconciled["monthly_before"][0]
+    target, own = reconciled.annual_forecast[0], reconciled.monthly_before[0]
     assert abs(target / own - 1) > 0.005  # the two disagree, so the pull is seen
     # same draws, no backtest to recalibrate: every month of the first block is scaled alike
     ratios = [p.mean / q.mean for p, q in zip(pulled.points["month"][:12], unpulled.points["month"][:12], strict=True)]
@@ -276,11 +281,11 @@ def test_a_rich_series_first_12_months_move_a_fifth_of_the_way_to_the_annual_fam
 
 def test_a_sparse_series_is_not_pulled() -> None:
     forecast = fit_series(SERIES.id, _doubling_years_then_a_flat_start(), prior=Prior(annual_sd=0.3), n_paths=500, seed=3)
-    assert forecast.model["monthly"]["reconciled_with_trailing_years"] is None
+    assert forecast.model.monthly.reconciled_with_trailing_years is None
 
 
 def test_the_nested_backtest_scores_each_origins_mixture_pulled_toward_that_origins_targets(monkeypatch: pytest.MonkeyPatch) -> None:
-    import forecast.engine as engine
+    import forecast.engine.series as engine
 
     seen: dict[str, object] = {}
     weigh = engine.weigh_and_calibrate

@@ -159,7 +159,8 @@ def test_a_fitted_model_saved_with_joblib_and_loaded_forecasts_identically(tmp_p
 
 
 def test_an_annual_arrays_backtest_and_skill_are_reused_and_pick_the_curves() -> None:
-    from forecast.engine import Prior, annual_array_backtest, forecast_annual_array
+    from forecast.engine.arrays import annual_array_backtest, forecast_annual_array
+    from forecast.engine.borrowing import Prior
 
     rng = np.random.default_rng(3)
     values = 100 * np.exp(np.cumsum(0.06 + rng.normal(0, 0.03, 20)))

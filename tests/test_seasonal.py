@@ -10,7 +10,9 @@ import pytest
 
 import forecast.estimators.seasonal as seasonal_module
 import forecast.estimators.statespace as statespace_module
-from forecast.engine import ArrayBacktest, MonthlyArray, Prior, fit_monthly, forecast_monthly_array, monthly_array_backtest, monthly_candidates
+from forecast.engine.arrays import ArrayBacktest, MonthlyArray, forecast_monthly_array, monthly_array_backtest
+from forecast.engine.borrowing import Prior
+from forecast.engine.monthly import fit_monthly, monthly_candidates
 from forecast.estimators.paths import cumulate
 from forecast.estimators.estimates import Estimates, start_from
 from forecast.estimators.statespace import MixedFrequencyStateSpace

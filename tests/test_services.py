@@ -10,7 +10,7 @@ import pytest
 
 from forecast.backtest import BacktestRow, annual_curve_weights, summarise
 from forecast.config import Settings
-from forecast.engine import pooled_annual_sd
+from forecast.engine.borrowing import pooled_annual_sd
 from forecast.services import NATIONAL, ForecastService, Snapshot
 from forecast.store import Store
 from forecast.targets import assess
@@ -126,15 +126,15 @@ def test_each_history_entry_is_the_assessment_from_the_figures_known_then(fitted
 def test_a_replayed_sparse_series_borrows_from_the_national_series_as_it_stood_then(fitted: tuple[ForecastService, Snapshot]) -> None:
     service, snapshot = fitted
     national = "china_exports_caam"
-    today = snapshot.forecasts[national].model["monthly"]["seasonal_factors"]
+    today = snapshot.forecasts[national].model.monthly.seasonal_factors
     day = min(snapshot.replays)
     known = snapshot.replays[day]
-    then = known[national].model["monthly"]["seasonal_factors"]
+    then = known[national].model.monthly.seasonal_factors
     assert then != today  # months published since moved the national pattern
-    sparse = [f for sid, f in known.items() if f.model["monthly"].get("borrowed_from") == national]
+    sparse = [f for sid, f in known.items() if f.model.monthly.borrowed_from == national]
     assert sparse, f"no sparse series replayed as of {day}"
     for replayed in sparse:
-        assert replayed.model["monthly"]["seasonal_factors"] == then, replayed.series_id
+        assert replayed.model.monthly.seasonal_factors == then, replayed.series_id
     prior = service.prior_as_of(known)
     scored_then = {r.year_scored for r in known[national].backtest_rows if r.is_annual}
     scored_now = {r.year_scored for r in snapshot.forecasts[national].backtest_rows if r.is_annual}
@@ -154,7 +154,7 @@ def test_every_replayed_series_weighs_its_annual_curves_on_the_years_known_then(
         assert max(r.year_scored for r in annual_rows) <= day.year, f"{series_id} as of {day} scored a later year"
         # the weights are the replay's own backtest's, over the curves that fitted
         own = annual_curve_weights(summarise(annual_rows))
-        reported = replayed.model["annual"]["weights"]
+        reported = replayed.model.annual.weights
         total = sum(own[name] for name in reported)
         assert reported == pytest.approx({name: own[name] / total for name in reported}, rel=1e-9), series_id
         if series_id not in NATIONAL:
@@ -187,10 +187,11 @@ def test_an_as_of_forecast_is_the_replay_at_the_last_month_end_before_it(fitted:
 
 def test_nev_exports_report_whether_the_share_of_all_exports_projected_better(fitted: tuple[ForecastService, Snapshot]) -> None:
     _, snapshot = fitted
-    related = snapshot.forecasts["china_nev_exports_caam"].model["related"]
-    assert related["total"] == "china_exports_caam"  # type: ignore[index]
-    assert len(related["origins"]) >= 1  # type: ignore[index,arg-type]
-    assert related["used"] == (related["via_share_smape"] < related["direct_smape"])  # type: ignore[index,operator]
+    related = snapshot.forecasts["china_nev_exports_caam"].model.related
+    assert related is not None and related.total == "china_exports_caam"
+    assert len(related.origins) >= 1
+    assert related.direct_smape is not None and related.via_share_smape is not None
+    assert related.used == (related.via_share_smape < related.direct_smape)
 
 
 def test_nev_yearly_projection_runs_on_from_the_years_its_monthly_model_carries(fitted: tuple[ForecastService, Snapshot]) -> None:
@@ -203,8 +204,8 @@ def test_nev_yearly_projection_runs_on_from_the_years_its_monthly_model_carries(
 def test_the_national_series_months_follow_its_curves_after_the_year_its_monthly_model_carries(fitted: tuple[ForecastService, Snapshot]) -> None:
     _, snapshot = fitted
     caam = snapshot.forecasts["china_exports_caam"]
-    bridge = caam.model["annual"]["monthly_model_carries_year"]
-    assert bridge is not None and caam.model["annual"]["months_follow_curves_from"] == bridge + 1
+    bridge = caam.model.annual.monthly_model_carries_year
+    assert bridge is not None and caam.model.annual.months_follow_curves_from == bridge + 1
     column = {int(y): i for i, y in enumerate(caam.annual_years)}
     for year in (bridge + 1, bridge + 3):
         total = next(p for p in caam.points["year"] if p.period_start.year == year)
@@ -216,9 +217,9 @@ def test_the_national_series_months_follow_its_curves_after_the_year_its_monthly
 def test_the_national_series_next_12_month_totals_are_pulled_toward_its_annual_familys(fitted: tuple[ForecastService, Snapshot]) -> None:
     _, snapshot = fitted
     caam = snapshot.forecasts["china_exports_caam"]
-    reconciled = caam.model["monthly"]["reconciled_with_trailing_years"]
-    assert reconciled is not None and reconciled["weight"] == 0.2  # type: ignore[index]
+    reconciled = caam.model.monthly.reconciled_with_trailing_years
+    assert reconciled is not None and reconciled.weight == 0.2
     # read from the months the seasonal models read, not the years known only as totals
-    assert 4 <= reconciled["trailing_years_read"] < len(caam.annual_history) - 5  # type: ignore[index, operator]
-    assert len(reconciled["annual_forecast"]) == len(reconciled["monthly_before"]) == 2  # type: ignore[index, arg-type]
-    assert all(t > 0 for t in reconciled["annual_forecast"])  # type: ignore[index, union-attr]
+    assert 4 <= reconciled.trailing_years_read < len(caam.annual_history) - 5
+    assert len(reconciled.annual_forecast) == len(reconciled.monthly_before) == 2
+    assert all(t > 0 for t in reconciled.annual_forecast)

@@ -7,7 +7,9 @@ from datetime import date
 import numpy as np
 
 from forecast.domain import Source, Target, cagr, required_cagr
-from forecast.engine import SeriesForecast
+from forecast.backtest import Calibration
+from forecast.engine.projection import SeriesForecast
+from forecast.engine.report import AnnualReport, ModelReport, MonthlyReport
 from forecast.related import compare_share_with_direct
 from forecast.targets import assess, attainment_year, probability_of_meeting, ratio_of_medians, share_probability, status_for, years_to_reach
 
@@ -72,7 +74,13 @@ def _target(deadline_year: int, threshold: float) -> Target:
 
 
 def _forecast(history: dict[int, tuple[float, str]], years: list[int], paths: np.ndarray) -> SeriesForecast:
-    return SeriesForecast("s", "vehicles", None, "", {"name": "m"}, {}, np.array(years), paths, history)
+    return SeriesForecast("s", "vehicles", None, "", _report_named("m"), {}, np.array(years), paths, history)
+
+
+def _report_named(name: str) -> ModelReport:
+    """A model report with nothing fitted but its name, for forecasts built by hand."""
+    none = Calibration.fixed()
+    return ModelReport(name, MonthlyReport({}, {}, {}, None, None, None, None, none, None), AnnualReport({}, {}, {}, None, None, none, {}, {}), {}, 0)
 
 
 def test_a_deadline_year_known_only_in_part_is_projected_from_its_paths_not_declared_met() -> None:

@@ -13,7 +13,7 @@ import json
 import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 
 import numpy as np
@@ -21,7 +21,7 @@ import numpy as np
 from forecast.api.hotpath import RawKey, StoredResponse
 from forecast.catalog import Catalog
 from forecast.domain import Observation
-from forecast.engine import SeriesForecast
+from forecast.engine.projection import SeriesForecast
 from forecast.services import Snapshot
 
 
@@ -189,12 +189,12 @@ def forecast_body(
         "data_as_of": forecast.as_of,
         "last_reported_period_end": forecast.last_reported_end,
         "model": {
-            "name": model.get("name"),
+            "name": model.name,
             "fitted_at": forecast.fitted_at,
             "version": snapshot.version,
-            "backtest": model.get("backtest"),
-            "calibration": {"monthly": model["monthly"]["calibration"], "annual": model["annual"]["calibration"]},  # type: ignore[index]
-            "details": {"monthly": model.get("monthly"), "annual": model.get("annual")},
+            "backtest": model.backtest,
+            "calibration": {"monthly": asdict(model.monthly.calibration), "annual": asdict(model.annual.calibration)},
+            "details": {"monthly": asdict(model.monthly), "annual": asdict(model.annual)},
         },
         "points": [
             {
