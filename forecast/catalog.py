@@ -8,7 +8,7 @@ Pure: it takes values in and gives values out.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -47,6 +47,26 @@ class Catalog:
         if series_id not in self.series:
             raise UnknownSeries(series_id)
         return self.series[series_id]
+
+    def prior_lender(self) -> str | None:
+        """The series whose fit sparse series borrow from (`lends_prior` in series.csv), if one has the role."""
+        return next((item.id for item in self.series.values() if item.lends_prior), None)
+
+    def parts(self) -> dict[str, str]:
+        """Part -> the total it is a part of (`part_of` in series.csv), for every series that is a part."""
+        return {item.id: item.part_of for item in self.series.values() if item.part_of}
+
+    def fitting_order(self, series_ids: Iterable[str] | None = None) -> list[str]:
+        """The ids (all series by default) in the order to fit them: the lender, its parts by name, the rest by name.
+
+        The lender comes first because the others borrow from its fit. Its parts
+        follow so that the part-versus-total comparison has both fits early.
+        """
+        ids = set(self.series if series_ids is None else series_ids)
+        lender = self.prior_lender()
+        first = [lender] if lender is not None and lender in ids else []
+        parts = sorted(part for part, total in self.parts().items() if total == lender and part in ids)
+        return [*first, *parts, *sorted(ids - {*first, *parts})]
 
     def fit_figures(self, series_id: str) -> list[Observation]:
         """One figure per cell, as resolved: what a model of the series is fitted to."""

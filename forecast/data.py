@@ -2,6 +2,8 @@
 
 Every row is checked before anything is returned: a bad row raises DataError
 naming the file, the line, the field and the reason, and nothing is loaded.
+Observations sent as JSON rows (ingest) pass the same checks, one row at a
+time, as the lines of observations.csv; their errors name the row's index.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ import csv
 import io
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
+from enum import Enum
 from pathlib import Path
+from typing import TypeVar
 
 from forecast.domain import (
     Aggregation,
@@ -37,7 +41,9 @@ SERIES_FILE = "series.csv"
 OBSERVATIONS_FILE = "observations.csv"
 TARGETS_FILE = "targets.csv"
 
-SERIES_COLUMNS = ("id", "entity", "measure", "basis", "segment", "unit", "description")
+SERIES_COLUMNS = ("id", "entity", "measure", "basis", "segment", "unit", "description", "lends_prior", "part_of")
+# Columns a series file written before the roles existed may leave out: read as blank (no role).
+SERIES_OPTIONAL_COLUMNS = frozenset({"lends_prior", "part_of"})
 OBSERVATION_COLUMNS = (
     "series_id",
     "period_start",
@@ -82,23 +88,49 @@ SEED_FILE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
 TRUE_WORDS = frozenset({"true", "yes", "1"})
 FALSE_WORDS = frozenset({"false", "no", "0", ""})
 
+E = TypeVar("E", bound=Enum)
+
 
 class _Row:
-    """One CSV row with its line number, and typed accessors that raise DataError."""
+    """One input row, and typed accessors that raise DataError naming where it is and the field.
 
-    def __init__(self, source: str, line: int, values: Mapping[str, str]) -> None:
+    A row is a line of a CSV file (`line`, values are text) or an item of a
+    JSON batch (`index`, `line` 0; values are str, float, int, bool or None).
+    Every accessor reads a value as the text a CSV cell would hold, so the two
+    inputs pass the same checks and give the same figures.
+    """
+
+    def __init__(self, source: str, line: int, values: Mapping[str, object], index: int | None = None) -> None:
         self.source = source
         self.line = line
         self.values = values
+        self.index = index
+
+    @property
+    def where(self) -> str:
+        return f"row {self.index}" if self.index is not None else f"line {self.line}"
 
     def fail(self, field: str, reason: str) -> DataError:
-        return DataError(self.source, self.line, field, reason)
+        return DataError(self.source, self.line, field, reason, row=self.index)
 
     def text(self, field: str, required: bool = False) -> str:
-        value = (self.values.get(field) or "").strip()
+        value = self._cell(field).strip()
         if required and not value:
             raise self.fail(field, "is required")
         return value
+
+    def _cell(self, field: str) -> str:
+        """The value as CSV text: None is blank, a boolean true/false, a number as Python writes it (exactly)."""
+        value = self.values.get(field)
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return repr(value)  # repr of a float reads back to the same float
+        raise self.fail(field, f"a {type(value).__name__} is not text, a number, true/false or null")
 
     def number(self, field: str, required: bool = False) -> float | None:
         raw = self.text(field, required)
@@ -145,7 +177,14 @@ class _Row:
             return False
         raise self.fail(field, f"'{raw}' is not true or false")
 
-    def choice(self, field: str, enum: type, default: str | None = None) -> object:
+    def strict_flag(self, field: str) -> bool:
+        """A boolean spelled exactly true or false; blank is false."""
+        raw = self.text(field)
+        if raw not in ("true", "false", ""):
+            raise self.fail(field, f"'{raw}' is not true or false")
+        return raw == "true"
+
+    def choice(self, field: str, enum: type[E], default: str | None = None) -> E:
         raw = self.text(field) or (default or "")
         try:
             return enum(raw)
@@ -154,10 +193,12 @@ class _Row:
             raise self.fail(field, f"'{raw}' is not one of: {allowed}") from None
 
 
-def _read_rows(text: str, source: str, columns: tuple[str, ...]) -> list[_Row]:
+def _read_rows(
+    text: str, source: str, columns: tuple[str, ...], optional: frozenset[str] = frozenset()
+) -> list[_Row]:
     reader = csv.DictReader(io.StringIO(text))
     header = tuple(reader.fieldnames or ())
-    missing = [column for column in columns if column not in header]
+    missing = [column for column in columns if column not in header and column not in optional]
     if missing:
         raise DataError(source, 1, missing[0], f"column is missing from the header (expected {', '.join(columns)})")
     unknown = [column for column in header if column not in columns]
@@ -172,8 +213,11 @@ def _read_rows(text: str, source: str, columns: tuple[str, ...]) -> list[_Row]:
 
 
 def parse_series(text: str, source: str = SERIES_FILE) -> dict[str, Series]:
+    """Validate every series row, then the roles across rows (one lender at most; parts of existing totals)."""
     series: dict[str, Series] = {}
-    for row in _read_rows(text, source, SERIES_COLUMNS):
+    rows: dict[str, _Row] = {}
+    lender: _Row | None = None
+    for row in _read_rows(text, source, SERIES_COLUMNS, SERIES_OPTIONAL_COLUMNS):
         series_id = row.text("id", required=True)
         if not re.fullmatch(r"[a-z0-9_]+", series_id):
             raise row.fail("id", f"'{series_id}' must be lower-case letters, digits and underscores")
@@ -182,16 +226,52 @@ def parse_series(text: str, source: str = SERIES_FILE) -> dict[str, Series]:
         unit = row.text("unit", required=True)
         if unit not in KNOWN_UNITS:
             raise row.fail("unit", f"unknown unit '{unit}' (known: {', '.join(sorted(KNOWN_UNITS))})")
+        lends_prior = row.strict_flag("lends_prior")
+        if lends_prior and lender is not None:
+            raise row.fail(
+                "lends_prior",
+                f"only one series may lend its fit to sparse series: '{lender.text('id')}' ({lender.where}) already does",
+            )
+        if lends_prior:
+            lender = row
+        part_of = row.text("part_of")
+        if part_of == series_id:
+            raise row.fail("part_of", f"'{series_id}' cannot be a part of itself")
         series[series_id] = Series(
             id=series_id,
             entity=row.text("entity", required=True),
             measure=row.text("measure", required=True),
-            basis=row.choice("basis", Basis),  # type: ignore[arg-type]
+            basis=row.choice("basis", Basis),
             segment=row.text("segment", required=True),
             unit=unit,
             description=row.text("description"),
+            lends_prior=lends_prior,
+            part_of=part_of,
         )
+        rows[series_id] = row
+    for item in series.values():
+        if item.part_of:
+            _check_part(item, series, rows[item.id])
     return series
+
+
+def _check_part(part: Series, series: Mapping[str, Series], row: _Row) -> None:
+    """A part is compared with its share of its total: both must count the same thing the same way, with no loop."""
+    total = series.get(part.part_of)
+    if total is None:
+        raise row.fail("part_of", f"unknown series '{part.part_of}': a part names the id of its total in {SERIES_FILE}")
+    if total.unit != part.unit:
+        raise row.fail("part_of", f"'{part.id}' is in {part.unit} but its total '{total.id}' is in {total.unit}")
+    if total.basis is not part.basis:
+        raise row.fail(
+            "part_of", f"'{part.id}' is counted on basis {part.basis.value} but its total '{total.id}' on {total.basis.value}"
+        )
+    chain = [part.id]
+    while total is not None:
+        if total.id in chain:
+            raise row.fail("part_of", f"parts form a loop: {' -> '.join([*chain, total.id])}")
+        chain.append(total.id)
+        total = series.get(total.part_of) if total.part_of else None
 
 
 def estimate_publication(series: Series, period: Period, aggregation: Aggregation) -> date:
@@ -217,26 +297,57 @@ def parse_observations(
     source: str = OBSERVATIONS_FILE,
     loaded_on: date | None = None,
 ) -> list[Observation]:
-    """Validate and type every row; a figure without a publication date gets an estimated vintage.
+    """Validate and type every row of observations.csv text; a figure without a publication date gets an estimated vintage.
 
     `loaded_on` is the vintage of figures sent in later (ingest) that have no date.
     """
+    return _check_rows(_read_rows(text, source, OBSERVATION_COLUMNS), series, loaded_on)
+
+
+def observations_from_rows(
+    rows: Sequence[Mapping[str, object]],
+    series: Mapping[str, Series],
+    source: str = "request",
+    loaded_on: date | None = None,
+) -> list[Observation]:
+    """Validate and type rows sent as JSON: each maps every column of observations.csv to a value.
+
+    A value is text, a number, true/false or None (blank); the same rows as
+    observations.csv lines give the same observations. A bad row raises
+    DataError with `row` its index in `rows` (and `line` 0), naming the field;
+    a row with a column missing or unknown is refused naming that column.
+    """
+    checked = []
+    for index, values in enumerate(rows):
+        missing = [column for column in OBSERVATION_COLUMNS if column not in values]
+        if missing:
+            raise DataError(source, 0, missing[0], f"column is missing (expected {', '.join(OBSERVATION_COLUMNS)})", row=index)
+        unknown = [str(column) for column in values if column not in OBSERVATION_COLUMNS]
+        if unknown:
+            raise DataError(source, 0, unknown[0], "unknown column", row=index)
+        checked.append(_Row(source, 0, values, index))
+    return _check_rows(checked, series, loaded_on)
+
+
+def _check_rows(rows: Iterable[_Row], series: Mapping[str, Series], loaded_on: date | None) -> list[Observation]:
+    """Every row through `_parse_observation`; the same figure from the same source on the same date twice is refused."""
     observations: list[Observation] = []
-    seen: dict[tuple[str, date], int] = {}
-    for row in _read_rows(text, source, OBSERVATION_COLUMNS):
+    seen: dict[tuple[str, date], _Row] = {}
+    for row in rows:
         observation = _parse_observation(row, series, loaded_on)
         identity = (observation.key, observation.vintage)
         if identity in seen:
             raise row.fail(
                 "series_id",
-                f"duplicate of line {seen[identity]}: same series, period, aggregation, kind, source and date",
+                f"duplicate of {seen[identity].where}: same series, period, aggregation, kind, source and date",
             )
-        seen[identity] = row.line
+        seen[identity] = row
         observations.append(observation)
     return observations
 
 
 def _parse_observation(row: _Row, series: Mapping[str, Series], loaded_on: date | None) -> Observation:
+    """The one validator of an observation row, whether it came from a CSV line or a JSON batch."""
     series_id = row.text("series_id", required=True)
     if series_id not in series:
         raise row.fail("series_id", f"unknown series '{series_id}': add it to {SERIES_FILE} first")
@@ -247,11 +358,11 @@ def _parse_observation(row: _Row, series: Mapping[str, Series], loaded_on: date 
     if end < start:
         raise row.fail("period_end", f"{end} is before period_start {start}")
     period = Period(start, end)
-    aggregation: Aggregation = row.choice("aggregation", Aggregation)  # type: ignore[assignment]
+    aggregation = row.choice("aggregation", Aggregation)
     misfit = aggregation_fits_period(aggregation, period)
     if misfit:
         raise row.fail("aggregation", f"'{aggregation.value}' does not fit {period}: {misfit}")
-    kind: Kind = row.choice("kind", Kind, default="level")  # type: ignore[assignment]
+    kind = row.choice("kind", Kind, default="level")
     value = row.number("value", required=True)
     assert value is not None
     unit = row.text("unit", required=True)
@@ -281,7 +392,7 @@ def _parse_observation(row: _Row, series: Mapping[str, Series], loaded_on: date 
         raise row.fail(field, f"growth rate without a base: month-on-month change needs a month, not a {aggregation.value}")
     if kind is not Kind.LEVEL and (yoy is not None or mom is not None):
         raise row.fail("yoy_pct" if yoy is not None else "mom_pct", "growth columns belong on level rows")
-    qualifier: Qualifier = row.choice("qualifier", Qualifier, default="exact")  # type: ignore[assignment]
+    qualifier = row.choice("qualifier", Qualifier, default="exact")
     publisher = row.text("source_publisher", required=True)
     url = row.text("source_url")
     seed_file = row.text("source_file")

@@ -124,7 +124,14 @@ def aggregation_fits_period(aggregation: Aggregation, period: Period) -> str | N
 
 @dataclass(frozen=True)
 class Series:
-    """One measured quantity: entity x measure x basis x segment, in one unit."""
+    """One measured quantity: entity x measure x basis x segment, in one unit.
+
+    Two roles, read from data/series.csv rather than written into code:
+    `lends_prior` marks the one series whose fit sparse series borrow from
+    (monthly variances, annual error sd, damping, seasonal pattern), so it is
+    fitted first; `part_of` names the total this series is a part of (NEV
+    exports within all exports), in the same unit and basis, or is "".
+    """
 
     id: str
     entity: str
@@ -133,6 +140,8 @@ class Series:
     segment: str
     unit: str
     description: str = ""
+    lends_prior: bool = False
+    part_of: str = ""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 from collections import defaultdict
 from datetime import date
@@ -16,6 +17,7 @@ from forecast.data import (
     OBSERVATIONS_FILE,
     derive_base_observations,
     load_directory,
+    observations_from_rows,
     parse_observations,
     parse_series,
 )
@@ -324,3 +326,84 @@ def test_caam_april_2025_as_reported_agrees_with_the_figure_may_implies(real):
 )
 def test_the_rounding_unit_is_read_from_trailing_zeros_but_never_coarser_than_two_digits(value, unit):
     assert rounding_unit(value) == unit
+
+
+# Rows sent as JSON (ingest) pass the same checks ------------------------------------------------
+
+NUMBER_COLUMNS = ("value", "yoy_pct", "mom_pct")
+FLAG_COLUMNS = ("published_date_estimated", "disputed")
+
+
+def as_json(csv_row: dict[str, str]) -> dict[str, object]:
+    """A CSV row as a client would send it: numbers as numbers, flags as booleans, blanks as null; through JSON and back."""
+    typed: dict[str, object] = {}
+    for column, raw in csv_row.items():
+        if not raw.strip():
+            typed[column] = None
+        elif column in NUMBER_COLUMNS:
+            typed[column] = float(raw.replace(",", ""))
+        elif column in FLAG_COLUMNS:
+            typed[column] = raw.strip().lower() in ("true", "yes", "1")
+        else:
+            typed[column] = raw
+    return json.loads(json.dumps(typed))
+
+
+def json_rejection(series, *rows: dict[str, object]) -> DataError:
+    with pytest.raises(DataError) as caught:
+        observations_from_rows(rows, series)
+    return caught.value
+
+
+def test_every_row_of_observations_csv_sent_as_json_rows_gives_the_same_figures_and_derived_figures(real):
+    series, from_file, _ = real
+    text = (DATA_DIR / "observations.csv").read_text(encoding="utf-8")
+    csv_rows = list(csv.DictReader(io.StringIO(text)))
+    assert parse_observations(text, series) == from_file
+    as_text = observations_from_rows(csv_rows, series, source="request")
+    typed = observations_from_rows([as_json(r) for r in csv_rows], series, source="request")
+    assert len(typed) == len(csv_rows) == len(from_file)
+    assert as_text == from_file
+    assert typed == from_file
+    assert derive_base_observations(typed) == derive_base_observations(from_file)
+    assert any(o.yoy_pct is not None for o in typed) and any(o.source.published_date_estimated for o in typed)
+
+
+def test_a_bad_json_row_is_named_by_its_index_and_field_not_by_a_line(series):
+    error = json_rejection(series, as_json(row()), as_json(row(source_publisher="Other", value="-1")))
+    assert (error.source, error.row, error.line, error.field) == ("request", 1, 0, "value")
+    assert str(error) == "request, row 1, field 'value': a volume cannot be negative (-1)"
+    assert error.as_dict()["row"] == 1
+
+
+def test_a_json_row_with_an_unknown_column_is_refused_naming_the_column(series):
+    error = json_rejection(series, as_json(row()), {**as_json(row(source_publisher="Other")), "colour": "red"})
+    assert (error.row, error.field, error.reason) == (1, "colour", "unknown column")
+
+
+def test_a_json_row_with_a_column_missing_is_refused_naming_the_column(series):
+    missing = {k: v for k, v in as_json(row()).items() if k != "qualifier"}
+    error = json_rejection(series, missing)
+    assert (error.row, error.field) == (0, "qualifier")
+    assert error.reason.startswith("column is missing")
+
+
+def test_the_same_json_row_twice_is_a_duplicate_naming_the_first_row(series):
+    error = json_rejection(series, as_json(row(source_publisher="Other")), as_json(row()), as_json(row()))
+    assert (error.row, error.field) == (2, "series_id")
+    assert error.reason.startswith("duplicate of row 1")
+
+
+def test_a_json_value_that_is_a_list_is_refused_naming_the_field(series):
+    error = json_rejection(series, {**as_json(row()), "value": [542000]})
+    assert (error.row, error.field) == (0, "value")
+    assert "list" in error.reason
+
+
+def test_json_numbers_flags_and_nulls_read_as_their_csv_text(series):
+    sent = {**as_json(row(published_date="")), "value": 542000, "disputed": True, "yoy_pct": 11.1}
+    (observation,) = observations_from_rows([sent], series, loaded_on=date(2025, 1, 5))
+    (from_csv,) = parse_observations(observations_csv(row(published_date="", disputed="true")), series, loaded_on=date(2025, 1, 5))
+    assert observation == from_csv
+    assert (observation.value, observation.yoy_pct, observation.disputed) == (542000.0, 11.1, True)
+    assert observation.vintage == date(2025, 1, 5)
