@@ -7,9 +7,6 @@ that is swapped whole when a refit completes, so readers never see half a set.
 
 from __future__ import annotations
 
-import bisect
-import csv
-import io
 import logging
 import threading
 import time
@@ -21,12 +18,12 @@ from forecast.artifacts import ArtifactStore
 from forecast.backtest import spread_origins
 from forecast.catalog import Catalog
 from forecast.config import Settings
-from forecast.data import OBSERVATION_COLUMNS, load_directory, parse_observations
+from forecast.data import load_directory, observations_from_rows
 from forecast.domain import Target
 from forecast.engine.borrowing import Prior, prior_from
 from forecast.engine.projection import SeriesForecast
 from forecast.engine.series import MonthlySelection, fit_series
-from forecast.errors import ArtifactRejected, DataError, InsufficientHistory, InvalidParameter, NotReady
+from forecast.errors import ArtifactRejected, InsufficientHistory, InvalidParameter, NotReady
 from forecast.related import apply_comparison
 from forecast.store import AddResult, Job, Store
 from forecast.targets import Assessment, assess, history_entry, link_revisions, replay_days_since
@@ -53,24 +50,6 @@ class Snapshot:
     prior: Prior = Prior()
     created_at: str = ""
     seconds: float = 0.0
-
-
-def rows_to_csv(rows: Sequence[Mapping[str, object]]) -> tuple[str, list[int]]:
-    """Ingest rows (dicts with data/ columns) as the CSV text the loader validates, and each row's first line."""
-    out = io.StringIO()
-    row_buffer = io.StringIO()
-    writer = csv.DictWriter(row_buffer, fieldnames=OBSERVATION_COLUMNS, extrasaction="raise", lineterminator="\n")
-    writer.writeheader()
-    starts, line = [], 2
-    for row in rows:
-        out.write(row_buffer.getvalue())
-        row_buffer.seek(0)
-        row_buffer.truncate()
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-        starts.append(line)
-        line += row_buffer.getvalue().count("\n")
-    out.write(row_buffer.getvalue())
-    return out.getvalue(), starts
 
 
 class ForecastService:
@@ -349,15 +328,7 @@ class ForecastService:
     # ingest ----------------------------------------------------------------------------
     def ingest(self, rows: Sequence[Mapping[str, object]], run_in_background: bool = True) -> Job:
         """Validate all rows, store them atomically (idempotent), and refit the affected series."""
-        try:
-            text, starts = rows_to_csv(rows)
-        except ValueError as error:
-            raise DataError("request", 0, "observations", f"unexpected field: {error}") from None
-        try:
-            observations = parse_observations(text, self.store.series(), source="request", loaded_on=date.today())
-        except DataError as error:
-            row = bisect.bisect_right(starts, error.line) - 1
-            raise DataError("request", error.line, error.field, error.reason, row=row if row >= 0 else None) from None
+        observations = observations_from_rows(rows, self.store.series(), source="request", loaded_on=date.today())
         result = self.store.add_observations(observations, origin="ingest", revised_on=date.today())
         affected = sorted({o.series_id for o in observations})
         job = self.store.create_job("refit", {"series": affected, "new": result.new, "unchanged": result.unchanged, "revised": result.revised})

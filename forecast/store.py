@@ -47,6 +47,10 @@ MIGRATIONS: tuple[str, ...] = (
         name TEXT PRIMARY KEY, sha256 TEXT NOT NULL, manifest TEXT NOT NULL, recorded_at TEXT NOT NULL
     );
     """,
+    """
+    ALTER TABLE series ADD COLUMN lends_prior INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE series ADD COLUMN part_of TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 
@@ -115,16 +119,17 @@ class Store:
     def upsert_series(self, series: Iterable[Series]) -> None:
         with self._transaction() as cursor:
             cursor.executemany(
-                "INSERT INTO series VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "INSERT INTO series VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
                 "entity=excluded.entity, measure=excluded.measure, basis=excluded.basis, "
-                "segment=excluded.segment, unit=excluded.unit, description=excluded.description",
-                [(s.id, s.entity, s.measure, s.basis.value, s.segment, s.unit, s.description) for s in series],
+                "segment=excluded.segment, unit=excluded.unit, description=excluded.description, "
+                "lends_prior=excluded.lends_prior, part_of=excluded.part_of",
+                [(s.id, s.entity, s.measure, s.basis.value, s.segment, s.unit, s.description, int(s.lends_prior), s.part_of) for s in series],
             )
 
     def series(self) -> dict[str, Series]:
         with self._lock:
             rows = self._connection.execute("SELECT * FROM series ORDER BY id").fetchall()
-        return {row[0]: Series(row[0], row[1], row[2], Basis(row[3]), row[4], row[5], row[6]) for row in rows}
+        return {row[0]: Series(row[0], row[1], row[2], Basis(row[3]), row[4], row[5], row[6], bool(row[7]), row[8]) for row in rows}
 
     # observations -----------------------------------------------------------
     def add_observations(self, observations: Iterable[Observation], origin: str, revised_on: date) -> AddResult:

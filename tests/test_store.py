@@ -58,6 +58,27 @@ def test_series_round_trip_through_the_store(store):
     assert store.series() == {CAAM.id: replace(CAAM, description="CAAM count")}
 
 
+def test_series_roles_round_trip_through_the_store(store):
+    nev = Series("china_nev_exports_caam", "China", "NEV exports", Basis.CAAM, "new energy vehicles", "vehicles", part_of=CAAM.id)
+    store.upsert_series([replace(CAAM, lends_prior=True), nev])
+    assert store.series()[CAAM.id].lends_prior is True
+    assert store.series()[nev.id].part_of == CAAM.id and store.series()[nev.id].lends_prior is False
+
+
+def test_a_store_written_before_the_series_roles_gains_them_empty(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript("CREATE TABLE series (id TEXT PRIMARY KEY, entity TEXT NOT NULL, measure TEXT NOT NULL, basis TEXT NOT NULL, "
+                      "segment TEXT NOT NULL, unit TEXT NOT NULL, description TEXT NOT NULL DEFAULT '');"
+                      "INSERT INTO series VALUES ('china_exports_caam', 'China', 'vehicle exports', 'caam', 'all vehicles', 'vehicles', '');"
+                      "CREATE TABLE observations (id INTEGER PRIMARY KEY); CREATE TABLE jobs (id TEXT PRIMARY KEY);"
+                      "CREATE TABLE artifacts (name TEXT PRIMARY KEY); PRAGMA user_version = 2;")
+    old.close()
+    store = Store(path)
+    assert store.series()[CAAM.id] == CAAM  # no role until data/ is loaded again
+    store.close()
+
+
 def test_loading_the_real_data_twice_stores_each_figure_once(store):
     series, observations, _ = load_directory(DATA_DIR)
     store.upsert_series(series.values())

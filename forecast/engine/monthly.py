@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from datetime import date
 
 import numpy as np
@@ -30,6 +31,59 @@ RICH_FIGURES = 24  # below this, variances are borrowed (borrowing.Prior) and no
 # A seasonal model's log paths are kept within 5x of the months seen: an integrated model
 # simulated ten years ahead otherwise reaches volumes that overflow, and no export series moves so.
 LOG_PATH_MARGIN = math.log(5.0)
+
+
+@dataclass(frozen=True)
+class SeasonalInput:
+    """What the seasonal models read: months, the last one, and the year- and quarter-to-date totals at it."""
+
+    months: np.ndarray
+    last_month: date
+    totals: dict[str, float]  # "ytd", "qtd"
+
+
+class MonthlyMember(Protocol):
+    """A fitted member of the monthly family as the mixture uses it: joint sample paths of the months ahead
+    and of their year- and quarter-to-date totals (the yearly twin is estimators.curves.AnnualCurve)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def sample_paths(self, horizon: int, n_paths: int, rng: np.random.Generator) -> Paths: ...
+
+
+@dataclass(frozen=True)
+class StructuralMember:
+    """A structural variant: its simulation already carries the months and their running totals."""
+
+    name: str
+    model: MixedFrequencyStateSpace
+
+    def sample_paths(self, horizon: int, n_paths: int, rng: np.random.Generator) -> Paths:
+        return self.model.simulate(horizon, n_paths, rng)
+
+
+@dataclass(frozen=True)
+class SeasonalMember:
+    """A seasonal model fitted on months (in logs when `in_logs`): its draws are kept within LOG_PATH_MARGIN
+    of the months seen, taken back to levels and cumulated from the totals so far."""
+
+    model: SeasonalModel
+    source: SeasonalInput
+    in_logs: bool
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    def sample_paths(self, horizon: int, n_paths: int, rng: np.random.Generator) -> Paths:
+        draws = self.model.simulate(horizon, n_paths, rng)
+        if self.in_logs:
+            work = np.log(self.source.months)
+            draws = np.exp(np.clip(draws, work.min() - LOG_PATH_MARGIN, work.max() + LOG_PATH_MARGIN))
+        if not np.all(np.isfinite(draws)):
+            raise ValueError(f"{self.name}: simulated months are not finite")
+        return cumulate(draws, self.source.last_month, self.source.totals["ytd"], self.source.totals["qtd"])
 
 
 def _variants(n_figures: int, prior: Prior) -> list[tuple[str, Callable[[], MixedFrequencyStateSpace]]]:
@@ -68,15 +122,6 @@ class MonthlyFits:
         return {**{name: model.estimates() for name, model in self.structural.items()}, **{name: model.estimates() for name, model in self.seasonal.items()}}
 
 
-@dataclass(frozen=True)
-class SeasonalInput:
-    """What the seasonal models read: months, the last one, and the year- and quarter-to-date totals at it."""
-
-    months: np.ndarray
-    last_month: date
-    totals: dict[str, float]  # "ytd", "qtd"
-
-
 def fit_monthly(
     figures: Sequence[Observation],
     series_id: str,
@@ -90,6 +135,7 @@ def fit_monthly(
     logs: bool | None = None,
     warm: Mapping[str, Estimates] | None = None,
     plain: bool = False,
+    family: Callable[[], Sequence[SeasonalModel]] = seasonal_family,
 ) -> MonthlyFits:
     """Fit the structural variants on every figure, then the seasonal family on the months they smoothed.
 
@@ -100,6 +146,7 @@ def fit_monthly(
     since seasonality and errors are proportional to the level; figures already in logs pass False.
     `warm`, each model's estimates at an earlier cut of a plain array, starts its estimation;
     reported series start cold, so that a vintage's fit does not depend on the one before.
+    `family` makes the seasonal candidates (a test passes fakes).
     """
     warm = warm or {}
     reported = _every_month_reported(figures) if plain else None
@@ -108,7 +155,7 @@ def fit_monthly(
     in_logs = bool(np.all(source.months > 0)) if logs is None else logs
     seasonal: dict[str, SeasonalModel] = {}
     if len(figures) >= RICH_FIGURES:
-        seasonal, seasonal_paths = _fit_seasonal(source, in_logs, horizon, n_paths, rng, wanted, warm)
+        seasonal, seasonal_paths = _fit_seasonal(family(), source, in_logs, horizon, n_paths, rng, wanted, warm)
         paths.update(seasonal_paths)
     return MonthlyFits(structural, seasonal, paths, in_logs, source.months)
 
@@ -124,7 +171,7 @@ def _fit_structural(
         if (index == 0 and lead_needed) or wanted(name):
             structural[name] = make().fit(figures, series_id, draws=draws, warm=warm.get(name))
             if wanted(name):
-                paths[name] = structural[name].simulate(horizon, n_paths, rng)
+                paths[name] = StructuralMember(name, structural[name]).sample_paths(horizon, n_paths, rng)
     return structural, paths
 
 
@@ -150,26 +197,21 @@ def _smoothed_input(figures: Sequence[Observation], lead: MixedFrequencyStateSpa
 
 
 def _fit_seasonal(
-    source: SeasonalInput, in_logs: bool, horizon: int, n_paths: int, rng: np.random.Generator,
+    family: Sequence[SeasonalModel], source: SeasonalInput, in_logs: bool, horizon: int, n_paths: int, rng: np.random.Generator,
     wanted: Callable[[str], bool], warm: Mapping[str, Estimates],
 ) -> tuple[dict[str, SeasonalModel], dict[str, Paths]]:
-    """Each wanted seasonal model that can be estimated on these months, and its paths cumulated into totals."""
+    """Each wanted seasonal model that can be estimated on these months and simulated, and its paths."""
     work = np.log(source.months) if in_logs else source.months
     models: dict[str, SeasonalModel] = {}
     paths: dict[str, Paths] = {}
-    for model in seasonal_family():
+    for model in family:
         if not wanted(model.name) or len(work) < model.min_months:
             continue
         try:
-            draws = model.fit(work, warm.get(model.name)).simulate(horizon, n_paths, rng)
+            paths[model.name] = SeasonalMember(model.fit(work, warm.get(model.name)), source, in_logs).sample_paths(horizon, n_paths, rng)
         except (InsufficientHistory, np.linalg.LinAlgError, ValueError):
-            continue  # a model that cannot be estimated on these months is simply not a candidate
-        if in_logs:
-            draws = np.exp(np.clip(draws, work.min() - LOG_PATH_MARGIN, work.max() + LOG_PATH_MARGIN))
-        if not np.all(np.isfinite(draws)):
-            continue
+            continue  # a model that cannot be estimated or simulated on these months is simply not a candidate
         models[model.name] = model
-        paths[model.name] = cumulate(draws, source.last_month, source.totals["ytd"], source.totals["qtd"])
     return models, paths
 
 
