@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import TypedDict
 
 import numpy as np
 
@@ -85,7 +86,7 @@ class BacktestRow:
 
     @classmethod
     def from_paths(
-        cls, model: str, origin: str, targets: Sequence[str], actuals: Sequence[float], paths: np.ndarray, scale: float, first_horizon: int = 1
+        cls, model: str, origin: str, targets: Sequence[str], actuals: Sequence[float] | np.ndarray, paths: np.ndarray, scale: float, first_horizon: int = 1
     ) -> list[BacktestRow]:
         """One row per column of `paths` (n_paths, horizons), the percentiles of all columns taken at once."""
         low95, low80, high80, high95 = np.percentile(paths, [2.5, 10, 90, 97.5], axis=0)
@@ -118,12 +119,26 @@ def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
     return float(np.mean((actual >= lower) & (actual <= upper))) if len(actual) else math.nan
 
 
-def summarise(rows: Sequence[BacktestRow]) -> dict[str, dict[str, object]]:
+class Scores(TypedDict, total=False):
+    """One model's backtest scores: sMAPE (percent), MASE, 80% and 95% coverage (fractions), row count; and per horizon."""
+
+    smape: float
+    mase: float
+    coverage_80: float
+    coverage_95: float
+    n: int
+    by_horizon: dict[int, Scores]
+
+
+Summary = dict[str, Scores]  # model -> its scores (summarise)
+
+
+def summarise(rows: Sequence[BacktestRow]) -> Summary:
     """Per model: sMAPE, MASE, 80%/95% coverage, count, and the same per horizon."""
     by_model: dict[str, list[BacktestRow]] = defaultdict(list)
     for row in rows:
         by_model[row.model].append(row)
-    summary: dict[str, dict[str, object]] = {}
+    summary: Summary = {}
     for model, model_rows in by_model.items():
         summary[model] = _scores(model_rows)
         by_horizon: dict[int, list[BacktestRow]] = defaultdict(list)
@@ -133,7 +148,7 @@ def summarise(rows: Sequence[BacktestRow]) -> dict[str, dict[str, object]]:
     return summary
 
 
-def _scores(rows: Sequence[BacktestRow]) -> dict[str, object]:
+def _scores(rows: Sequence[BacktestRow]) -> Scores:
     actual = np.array([r.actual for r in rows])
     return {
         "smape": round(smape(actual, np.array([r.mean for r in rows])), 3),
@@ -161,7 +176,7 @@ MAX_ANNUAL_ORIGINS = 10  # the most recent origins: older ones cost fits and des
 SHARPNESS = 3  # annual weights ~ sMAPE^-3 without a collection's skill (docs/decisions.md, 'Annual curves')
 
 
-def inverse_smape_weights(summary: dict[str, dict[str, object]], power: float = SHARPNESS) -> dict[str, float]:
+def inverse_smape_weights(summary: Summary, power: float = SHARPNESS) -> dict[str, float]:
     """Combination weights proportional to sMAPE^-power over models that were backtested."""
     scores = _smapes(summary)
     if not scores:
@@ -176,7 +191,7 @@ POOLED_ORIGINS = 3.0
 POOLED_BEST = 2  # the monthly forecast is the equal-weight mixture of this many best models
 
 
-def model_skill(summaries: Sequence[dict[str, dict[str, object]]]) -> dict[str, float]:
+def model_skill(summaries: Sequence[Summary]) -> dict[str, float]:
     """Each model's backtest sMAPE relative to its family's mean on the same series, averaged over a collection.
 
     Relative, so that series with large errors do not decide alone; below 1 is better than the family.
@@ -193,7 +208,7 @@ def model_skill(summaries: Sequence[dict[str, dict[str, object]]]) -> dict[str, 
 
 
 def pooled_best_weights(
-    summary: dict[str, dict[str, object]],
+    summary: Summary,
     origins: int,
     skill: dict[str, float] | None = None,
     best: int = POOLED_BEST,
@@ -216,7 +231,7 @@ def pooled_best_weights(
     return {m: 1.0 / len(chosen) for m in chosen}
 
 
-def equal_weights(summary: dict[str, dict[str, object]]) -> dict[str, float]:
+def equal_weights(summary: Summary) -> dict[str, float]:
     """Equal weights on every model that was backtested."""
     scores = _smapes(summary)
     return {m: 1.0 / len(scores) for m in scores}
@@ -225,7 +240,7 @@ def equal_weights(summary: dict[str, dict[str, object]]) -> dict[str, float]:
 ANNUAL_BEST = 3  # the annual forecast with a collection's skill: equal weights on this many curves
 
 
-def annual_curve_weights(summary: dict[str, dict[str, object]], skill: dict[str, float] | None = None, best: int = ANNUAL_BEST) -> dict[str, float]:
+def annual_curve_weights(summary: Summary, skill: dict[str, float] | None = None, best: int = ANNUAL_BEST) -> dict[str, float]:
     """Annual combination weights: equal on the `best` curves by a collection's pooled skill, else sMAPE^-3 of the series' own.
 
     Ten origins of a short yearly series still rank curves mostly by chance, so a
@@ -238,8 +253,8 @@ def annual_curve_weights(summary: dict[str, dict[str, object]], skill: dict[str,
     return pooled_best_weights(summary, origins=0, skill=skill, best=best)  # no origin of its own: the skill alone ranks
 
 
-def _smapes(summary: dict[str, dict[str, object]]) -> dict[str, float]:
-    scores = {m: float(s["smape"]) for m, s in summary.items() if s["n"]}  # type: ignore[arg-type]
+def _smapes(summary: Summary) -> dict[str, float]:
+    scores = {m: float(s["smape"]) for m, s in summary.items() if s["n"]}
     return {m: v for m, v in scores.items() if not math.isnan(v)}
 
 

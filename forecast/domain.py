@@ -318,13 +318,13 @@ def required_cagr(latest: float, threshold: float, years: int) -> float:
         return 0.0 if latest >= threshold else math.inf
     if latest <= 0:
         return math.inf
-    return (threshold / latest) ** (1.0 / years) - 1.0
+    return float((threshold / latest) ** (1.0 / years) - 1.0)
 
 
 def cagr(start: float, end: float, years: int) -> float:
     if years <= 0 or start <= 0:
         return math.nan
-    return (end / start) ** (1.0 / years) - 1.0
+    return float((end / start) ** (1.0 / years) - 1.0)
 
 
 def meets(value: float, comparator: str, threshold: float) -> bool:

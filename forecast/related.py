@@ -20,7 +20,7 @@ import numpy as np
 from forecast.backtest import smape
 from forecast.engine.projection import SeriesForecast, points_from_paths
 from forecast.engine.report import ShareRoute
-from forecast.estimators.curves import BorrowedDampedGrowth, ConstantGrowth, growth_since
+from forecast.estimators.curves import AnnualCurve, BorrowedDampedGrowth, ConstantGrowth, growth_since
 from forecast.targets import simulate_share
 
 PARTS = {"china_nev_exports_caam": "china_exports_caam"}  # part -> the total it belongs to
@@ -30,7 +30,7 @@ def _next_year(history: Mapping[int, float], damping: float | None) -> float:
     """One year ahead from the last total: the mean of constant and damped growth, as for sparse series."""
     years = np.array(sorted(history), dtype=float)
     values = np.array([history[int(y)] for y in years])
-    curves = [ConstantGrowth()]
+    curves: list[AnnualCurve] = [ConstantGrowth()]
     if damping is not None:
         curves.append(BorrowedDampedGrowth(damping))
     ahead = np.array([years[-1] + 1])

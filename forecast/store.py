@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source
 
@@ -273,7 +274,7 @@ class Store:
         return Job(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]))
 
 
-def _row_to_observation(row: sqlite3.Row | tuple) -> Observation:  # type: ignore[type-arg]
+def _row_to_observation(row: sqlite3.Row | tuple[Any, ...]) -> Observation:
     (
         _id, _key, series_id, start, end, aggregation, kind, value, unit, qualifier, yoy, mom,
         publisher, url, seed_file, published, estimated, disputed, note, uncertainty, vintage, _origin, _loaded,

@@ -24,7 +24,7 @@ from forecast.backtest import shrunk_sd
 from forecast.domain import Target, cagr, meets, required_cagr
 from forecast.engine.annual import log_drift
 from forecast.engine.projection import LAST_PROJECTION_YEAR, SeriesForecast, summarise_draws
-from forecast.estimators.curves import BorrowedDampedGrowth, ConstantGrowth, growth_persistence, growth_since
+from forecast.estimators.curves import AnnualCurve, BorrowedDampedGrowth, ConstantGrowth, growth_persistence, growth_since
 
 ON_TRACK, AT_RISK = 0.7, 0.3
 WHAT_IF_GROWTH = (0.05, 0.10, 0.15, 0.20, 0.30)
@@ -122,7 +122,7 @@ def simulate_share(
         raise ValueError(f"a share needs two years with both figures; have {common}")
     years = np.array(common, dtype=float)
     values = np.array([history[y] for y in common])
-    curves = [ConstantGrowth().fit(years, values)]
+    curves: list[AnnualCurve] = [ConstantGrowth().fit(years, values)]
     if damping is not None:
         curves.append(BorrowedDampedGrowth(damping).fit(years, values))
     projection_years = denominator.annual_years
@@ -229,8 +229,8 @@ def assess(
     base.model = forecast.model.name
     base.latest_actual = {"year": latest_year, "value": latest_value, "origin": source}
     if target.deadline_year <= latest_year:
-        history = forecast.annual_history if not target.denominator_series_id else {}
-        actual, origin = history.get(target.deadline_year, (latest_value, "")) if history else (latest_value, "")
+        own_years = forecast.annual_history if not target.denominator_series_id else {}
+        actual, origin = own_years.get(target.deadline_year, (latest_value, "")) if own_years else (latest_value, "")
         if origin == "estimated":
             base.assumptions.append(f"the {target.deadline_year} total is estimated from the figures reported for part of it; no figure for the whole year is in the data")
         met = meets(actual, target.comparator, target.threshold)
@@ -248,10 +248,10 @@ def assess(
     base.projection = {"year": target.deadline_year, **summary}
     base.probability = probability_of_meeting(column, target.comparator, target.threshold)
     base.required_cagr = required_cagr(latest_value, target.threshold, horizon)
-    base.projected_cagr = cagr(latest_value, float(summary["median"]), horizon)
+    base.projected_cagr = cagr(latest_value, summary["median"], horizon)
     medians = [float(np.median(paths[:, i])) for i in range(len(year_list))]
     base.attainment_year = attainment_year(year_list, medians, target.comparator, target.threshold)
-    base.gap = target.threshold - float(summary["median"])
+    base.gap = target.threshold - summary["median"]
     base.status = status_for(base.probability)
     if today is not None and target.deadline_year < today.year:
         base.deadline_passed = True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypedDict
 from datetime import date
 
 import numpy as np
@@ -50,7 +51,7 @@ class SeriesForecast:
     source_keys: list[str] = field(default_factory=list)
     last_reported_end: date | None = None
 
-    def annual_quantiles(self, year: int, levels: Sequence[int] = (80, 95)) -> dict[str, object]:
+    def annual_quantiles(self, year: int, levels: Sequence[int] = (80, 95)) -> Summary:
         column = self.annual_paths[:, list(self.annual_years).index(year)]
         return summarise_draws(column, levels)
 
@@ -63,7 +64,15 @@ def bands(paths: np.ndarray, levels: Sequence[int]) -> tuple[np.ndarray, dict[in
     return quantiles[0], {level: quantiles[1 + i] for i, level in enumerate(levels)}, {level: quantiles[1 + n + i] for i, level in enumerate(levels)}
 
 
-def summarise_draws(draws: np.ndarray, levels: Sequence[int] = LEVELS) -> dict[str, object]:
+class Summary(TypedDict):
+    """Mean, median and interval bounds (level -> (lower, upper)) of a set of draws, as targets serve them."""
+
+    mean: float
+    median: float
+    intervals: dict[int, tuple[float, float]]
+
+
+def summarise_draws(draws: np.ndarray, levels: Sequence[int] = LEVELS) -> Summary:
     """{"mean", "median", "intervals": {level: (lower, upper)}} of a set of draws, as targets serve them."""
     median, lower, upper = bands(np.asarray(draws), levels)
     return {"mean": float(np.mean(draws)), "median": float(median), "intervals": {level: (float(lower[level]), float(upper[level])) for level in levels}}

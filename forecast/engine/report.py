@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from forecast.backtest import Calibration
+from forecast.backtest import Calibration, Summary
 
-BacktestSummary = Mapping[str, Mapping[str, object]]  # model -> scores (backtest.summarise)
+BacktestSummary = Summary  # model -> scores (backtest.summarise)
 
 
 @dataclass(frozen=True)

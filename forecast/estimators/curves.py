@@ -32,7 +32,8 @@ class AnnualCurve(Protocol):
 
 def growth_since(curve: AnnualCurve, anchor_year: float, years: np.ndarray) -> np.ndarray:
     """The curve's growth factor from anchor_year to each of years: projections multiply a known total by it."""
-    return curve.predict(np.asarray(years, dtype=float)) / curve.predict(np.array([anchor_year], dtype=float))[0]
+    growth: np.ndarray = curve.predict(np.asarray(years, dtype=float)) / curve.predict(np.array([anchor_year], dtype=float))[0]
+    return growth
 
 
 def growth_persistence(curve: AnnualCurve, anchor_year: float, years: np.ndarray) -> np.ndarray:
@@ -189,6 +190,8 @@ class SaturatingCurve:
     name = ""
     min_points = 5
     n_params = 3
+    year0_: float  # the first year of the last fit: its estimates start the next fit on the same years
+    params_: tuple[float, ...]
 
     def _function(self, t: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
         raise NotImplementedError

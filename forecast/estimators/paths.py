@@ -66,7 +66,8 @@ def months_following_years(paths: Paths, last_month: date, years: np.ndarray, ye
 def trailing_years(months: np.ndarray) -> np.ndarray:
     """Totals of consecutive 12-month blocks ending at the last month, oldest first (older odd months left out)."""
     whole = len(months) // SEASON * SEASON
-    return np.asarray(months[len(months) - whole :], dtype=float).reshape(-1, SEASON).sum(axis=1)
+    totals: np.ndarray = np.asarray(months[len(months) - whole :], dtype=float).reshape(-1, SEASON).sum(axis=1)
+    return totals
 
 
 def block_medians(months: np.ndarray, n_blocks: int) -> list[float]:

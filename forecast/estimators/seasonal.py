@@ -16,7 +16,7 @@ fewer likelihood evaluations and ends at a higher likelihood on average, not alw
 from __future__ import annotations
 
 import warnings
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from statsmodels.tsa.forecasting.theta import ThetaModel
@@ -50,26 +50,26 @@ def _scalars(named: object) -> dict[str, float]:
     return {str(k): float(v) for k, v in items if np.ndim(v) == 0 and v is not None and np.isfinite(float(v))}
 
 
-def _simulate_ahead(results: object, horizon: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
+def _simulate_ahead(results: Any, horizon: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
     """Paths after the sample of a time-invariant state-space model without measurement error.
 
     What statsmodels' simulate(anchor="end", repetitions=n) draws (the start from the
     predicted state and its covariance, then the state shocks), for all paths at once:
     its repetitions run one Kalman filter per path (docs/decisions.md, 'Fit time').
     """
-    ssm = results.model.ssm  # type: ignore[attr-defined]
+    ssm = results.model.ssm
     design, transition = np.asarray(ssm["design"], dtype=float), np.asarray(ssm["transition"], dtype=float)
     selection, state_cov = np.asarray(ssm["selection"], dtype=float), np.asarray(ssm["state_cov"], dtype=float)
     # a drift (trend="c") lives in the state intercept, stored per period: its last one carries on
-    obs_intercept, state_intercept = (np.asarray(ssm[name], dtype=float) for name in ("obs_intercept", "state_intercept"))
-    obs_intercept, state_intercept = obs_intercept.reshape(len(obs_intercept), -1)[0, -1], state_intercept.reshape(len(state_intercept), -1)[:, -1]
-    mean = np.asarray(results.predicted_state[:, -1], dtype=float)  # type: ignore[attr-defined]
-    cov = np.asarray(results.predicted_state_cov[:, :, -1], dtype=float)  # type: ignore[attr-defined]
+    obs_intercepts, state_intercepts = np.asarray(ssm["obs_intercept"], dtype=float), np.asarray(ssm["state_intercept"], dtype=float)
+    obs_intercept, state_intercept = obs_intercepts.reshape(len(obs_intercepts), -1)[0, -1], state_intercepts.reshape(len(state_intercepts), -1)[:, -1]
+    mean = np.asarray(results.predicted_state[:, -1], dtype=float)
+    cov = np.asarray(results.predicted_state_cov[:, :, -1], dtype=float)
     eigenvalues, eigenvectors = np.linalg.eigh((cov + cov.T) / 2)
     start_factor = eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))  # rounding leaves tiny negative eigenvalues
     state = mean + rng.standard_normal((n_paths, len(mean))) @ start_factor.T
-    if results.filter_results.filter_concentrated:  # type: ignore[attr-defined]
-        state_cov = state_cov * float(results.scale)  # type: ignore[attr-defined]
+    if results.filter_results.filter_concentrated:
+        state_cov = state_cov * float(results.scale)
     shock_factor = np.linalg.cholesky(state_cov + 1e-300 * np.eye(len(state_cov)))
     out = np.empty((n_paths, horizon))
     for h in range(horizon):
@@ -216,7 +216,8 @@ class SeasonalTheta:
         alpha = float(self.results_.params["alpha"])
         errors = rng.standard_normal((n_paths, horizon)) * np.sqrt(self.sigma2_)
         carried = alpha * np.concatenate([np.zeros((n_paths, 1)), np.cumsum(errors, axis=1)[:, :-1]], axis=1)
-        return mean[None, :] + errors + carried
+        draws: np.ndarray = mean[None, :] + errors + carried
+        return draws
 
 
 def seasonal_family() -> list[SeasonalModel]:

@@ -101,7 +101,7 @@ def readings_from(figures: Sequence[Observation], first_month: date, scale: floa
     return sorted(readings.values(), key=lambda r: (r.t, r.channel)), ignored
 
 
-class CumulatorModel(MLEModel):
+class CumulatorModel(MLEModel):  # type: ignore[misc]  # statsmodels ships no type information
     """Local linear trend (+ seasonal) observed through months, year-to-date and quarter totals."""
 
     def __init__(self, readings: Sequence[Reading], nobs: int, first_month: date, seasonal: bool) -> None:
@@ -202,12 +202,14 @@ class CumulatorModel(MLEModel):
         return np.array([1e-3, 1e-5] + ([1e-4] if self.seasonal else []) + [1e-3])
 
     def transform_params(self, unconstrained: np.ndarray) -> np.ndarray:
-        return np.exp(np.clip(unconstrained, -30.0, 5.0))
+        constrained: np.ndarray = np.exp(np.clip(unconstrained, -30.0, 5.0))
+        return constrained
 
     def untransform_params(self, constrained: np.ndarray) -> np.ndarray:
-        return np.log(constrained)
+        unconstrained: np.ndarray = np.log(constrained)
+        return unconstrained
 
-    def update(self, params: np.ndarray, **kwargs: object) -> None:  # type: ignore[override]
+    def update(self, params: np.ndarray, **kwargs: object) -> None:
         params = super().update(params, **kwargs)
         self.ssm["state_cov"] = np.diag(params)
 
