@@ -23,7 +23,6 @@ from forecast.engine.report import ShareRoute
 from forecast.estimators.curves import AnnualCurve, BorrowedDampedGrowth, ConstantGrowth, growth_since
 from forecast.targets import simulate_share
 
-PARTS = {"china_nev_exports_caam": "china_exports_caam"}  # part -> the total it belongs to
 
 
 def _next_year(history: Mapping[int, float], damping: float | None) -> float:

@@ -153,6 +153,17 @@ def _deadline_year_projected(target: Target, forecast: SeriesForecast, today: da
     return origin == "estimated" and under_way and target.deadline_year in [int(y) for y in forecast.annual_years]
 
 
+@dataclass(frozen=True)
+class Measured:
+    """What a target is measured on: projection years and joint paths of its quantity, and its latest known value."""
+
+    years: np.ndarray
+    paths: np.ndarray  # (n_paths, len(years)): the series' totals, or the share's values
+    latest_year: int
+    latest_value: float
+    origin: str  # "reported", "estimated" or "derived": how the latest value is known
+
+
 def assess(
     target: Target,
     forecast: SeriesForecast | None,
@@ -164,8 +175,28 @@ def assess(
     why_not: str = "",
     today: date | None = None,
 ) -> Assessment:
-    """One target's assessment from the projections of its series."""
-    base = Assessment(
+    """One target's assessment from the projections of its series: decided when the deadline year is
+    known, else projected from the joint paths of the series (or of the share times the total)."""
+    base = _not_assessed(target)
+    if not target.measurable or forecast is None or (target.denominator_series_id and denominator is None):
+        base.assumptions.append(why_not or target.unmeasurable_reason or "no projection for the series")
+        return base
+    if target.denominator_series_id:
+        assert denominator is not None
+        measured = _share_measured(target, forecast, denominator, base, pooled_sd, damping, np.random.default_rng(seed))
+    else:
+        measured = _level_measured(target, forecast, base, today)
+    if measured is None:
+        return base
+    base.model = forecast.model.name
+    base.latest_actual = {"year": measured.latest_year, "value": measured.latest_value, "origin": measured.origin}
+    if target.deadline_year <= measured.latest_year:
+        return _decided(base, target, forecast, measured)
+    return _projected(base, target, measured, today)
+
+
+def _not_assessed(target: Target) -> Assessment:
+    return Assessment(
         id=target.id,
         description=f"{target.entity}: {target.metric} {target.comparator} {target.threshold:g} {target.unit} by {target.deadline_year}",
         entity=target.entity,
@@ -187,61 +218,70 @@ def assess(
         status="not_assessed",
         status_rule=STATUS_RULE,
     )
-    if not target.measurable or forecast is None or (target.denominator_series_id and denominator is None):
-        base.assumptions.append(why_not or target.unmeasurable_reason or "no projection for the series")
-        return base
-    rng = np.random.default_rng(seed)
-    if target.denominator_series_id:
-        assert denominator is not None
-        numerator_history = {y: v for y, (v, _) in forecast.annual_history.items()}
-        denominator_history = {y: v for y, (v, _) in denominator.annual_history.items()}
-        try:
-            years, paths, history = simulate_share(numerator_history, denominator_history, denominator, pooled_sd, damping, rng)
-        except ValueError as error:
-            base.assumptions.append(str(error))
-            return base
-        latest_year = max(history)
-        latest_value = history[latest_year]
-        numerator_paths = paths * denominator.annual_paths
-        base.assumptions += [
-            f"share = {target.series_id} / {target.denominator_series_id}, same calendar year; "
-            "the share is projected by its own growth curve and multiplied by the total's paths, so both move together",
-            "the numerator is counted in vehicles as reported; no yuan-to-vehicle conversion is applied",
-        ]
-        if target.deadline_year in list(forecast.annual_years):
-            separate = forecast.annual_paths[:, list(forecast.annual_years).index(target.deadline_year)]
-            joint_den = denominator.annual_paths[:, list(years).index(target.deadline_year)]
-            base.what_if["ratio_of_separate_medians"] = ratio_of_medians(separate, joint_den)
-        base.what_if["numerator_projection_at_deadline"] = summarise_draws(numerator_paths[:, list(years).index(target.deadline_year)], (80, 95)) if target.deadline_year in list(years) else None
-        source = "reported" if all(o == "reported" for y, (v, o) in forecast.annual_history.items() if y == latest_year) else "estimated"
-    else:
-        years, paths = forecast.annual_years, forecast.annual_paths
-        known = [(y, v) for y, (v, o) in forecast.annual_history.items()]
-        if _deadline_year_projected(target, forecast, today):
-            # The deadline year's total is only estimated (its months are partly reported): it is
-            # an outcome with a probability, measured from the year before it.
-            known = [(y, v) for y, v in known if y < target.deadline_year] or known
-        if not known:
-            base.assumptions.append(f"no annual total of '{target.series_id}' is known well enough to measure progress")
-            return base
-        latest_year, latest_value = known[-1]
-        source = forecast.annual_history[latest_year][1]
-    base.model = forecast.model.name
-    base.latest_actual = {"year": latest_year, "value": latest_value, "origin": source}
-    if target.deadline_year <= latest_year:
-        own_years = forecast.annual_history if not target.denominator_series_id else {}
-        actual, origin = own_years.get(target.deadline_year, (latest_value, "")) if own_years else (latest_value, "")
-        if origin == "estimated":
-            base.assumptions.append(f"the {target.deadline_year} total is estimated from the figures reported for part of it; no figure for the whole year is in the data")
-        met = meets(actual, target.comparator, target.threshold)
-        base.status = "achieved" if met else "missed"
-        base.probability = 1.0 if met else 0.0
-        base.gap = target.threshold - actual
-        return base
-    year_list = [int(y) for y in years]
+
+
+def _share_measured(
+    target: Target, forecast: SeriesForecast, denominator: SeriesForecast, base: Assessment, pooled_sd: float, damping: float | None, rng: np.random.Generator
+) -> Measured | None:
+    """The share's paths (numerator / denominator, from the share's own growth curve), None when it cannot be projected."""
+    numerator_history = {y: v for y, (v, _) in forecast.annual_history.items()}
+    denominator_history = {y: v for y, (v, _) in denominator.annual_history.items()}
+    try:
+        years, paths, history = simulate_share(numerator_history, denominator_history, denominator, pooled_sd, damping, rng)
+    except ValueError as error:
+        base.assumptions.append(str(error))
+        return None
+    latest_year = max(history)
+    numerator_paths = paths * denominator.annual_paths
+    base.assumptions += [
+        f"share = {target.series_id} / {target.denominator_series_id}, same calendar year; "
+        "the share is projected by its own growth curve and multiplied by the total's paths, so both move together",
+        "the numerator is counted in vehicles as reported; no yuan-to-vehicle conversion is applied",
+    ]
+    if target.deadline_year in list(forecast.annual_years):
+        separate = forecast.annual_paths[:, list(forecast.annual_years).index(target.deadline_year)]
+        joint_den = denominator.annual_paths[:, list(years).index(target.deadline_year)]
+        base.what_if["ratio_of_separate_medians"] = ratio_of_medians(separate, joint_den)
+    at_deadline = summarise_draws(numerator_paths[:, list(years).index(target.deadline_year)], (80, 95)) if target.deadline_year in list(years) else None
+    base.what_if["numerator_projection_at_deadline"] = at_deadline
+    origin = "reported" if all(o == "reported" for y, (v, o) in forecast.annual_history.items() if y == latest_year) else "estimated"
+    return Measured(years, paths, latest_year, history[latest_year], origin)
+
+
+def _level_measured(target: Target, forecast: SeriesForecast, base: Assessment, today: date | None) -> Measured | None:
+    """The series' own yearly paths and its latest known year, None when no year is known well enough."""
+    known = [(y, v) for y, (v, o) in forecast.annual_history.items()]
+    if _deadline_year_projected(target, forecast, today):
+        # The deadline year's total is only estimated (its months are partly reported): it is
+        # an outcome with a probability, measured from the year before it.
+        known = [(y, v) for y, v in known if y < target.deadline_year] or known
+    if not known:
+        base.assumptions.append(f"no annual total of '{target.series_id}' is known well enough to measure progress")
+        return None
+    latest_year, latest_value = known[-1]
+    return Measured(forecast.annual_years, forecast.annual_paths, latest_year, latest_value, forecast.annual_history[latest_year][1])
+
+
+def _decided(base: Assessment, target: Target, forecast: SeriesForecast, measured: Measured) -> Assessment:
+    """The deadline year is known: achieved or missed."""
+    own_years = forecast.annual_history if not target.denominator_series_id else {}
+    actual, origin = own_years.get(target.deadline_year, (measured.latest_value, "")) if own_years else (measured.latest_value, "")
+    if origin == "estimated":
+        base.assumptions.append(f"the {target.deadline_year} total is estimated from the figures reported for part of it; no figure for the whole year is in the data")
+    met = meets(actual, target.comparator, target.threshold)
+    base.status = "achieved" if met else "missed"
+    base.probability = 1.0 if met else 0.0
+    base.gap = target.threshold - actual
+    return base
+
+
+def _projected(base: Assessment, target: Target, measured: Measured, today: date | None) -> Assessment:
+    """The deadline year is ahead: probability, projection, required and projected growth, status, what-ifs."""
+    year_list = [int(y) for y in measured.years]
     if target.deadline_year not in year_list:
         base.assumptions.append(f"projections reach {year_list[-1] if year_list else 'no year'}; deadline is {target.deadline_year}")
         return base
+    paths, latest_year, latest_value = measured.paths, measured.latest_year, measured.latest_value
     column = paths[:, year_list.index(target.deadline_year)]
     summary = summarise_draws(column, (80, 95))
     horizon = target.deadline_year - latest_year
@@ -259,21 +299,24 @@ def assess(
             f"{target.deadline_year} has ended but no {target.deadline_year} figure is in the data: "
             "probability and status are a projection of a year that is over, pending the reported figure"
         )
-    base.what_if.update(
-        {
-            "required_annual_growth_from_latest": base.required_cagr,
-            "year_met_if_growth": {
-                f"{g:.0%}": (latest_year + math.ceil(years_to_reach(latest_value, target.threshold, g)))
-                if math.isfinite(years_to_reach(latest_value, target.threshold, g)) else None
-                for g in WHAT_IF_GROWTH
-            },
-            "probability_if_growth_capped": {
-                f"{g:.0%}": probability_of_meeting(np.minimum(column, latest_value * (1 + g) ** horizon), target.comparator, target.threshold)
-                for g in WHAT_IF_GROWTH
-            },
-        }
-    )
+    base.what_if.update(_what_if(target, column, latest_year, latest_value, horizon, base.required_cagr))
     return base
+
+
+def _what_if(target: Target, column: np.ndarray, latest_year: int, latest_value: float, horizon: int, required: float) -> dict[str, object]:
+    """The year the target is met at fixed growth rates, and the probability if growth were capped at them."""
+    return {
+        "required_annual_growth_from_latest": required,
+        "year_met_if_growth": {
+            f"{g:.0%}": (latest_year + math.ceil(years_to_reach(latest_value, target.threshold, g)))
+            if math.isfinite(years_to_reach(latest_value, target.threshold, g)) else None
+            for g in WHAT_IF_GROWTH
+        },
+        "probability_if_growth_capped": {
+            f"{g:.0%}": probability_of_meeting(np.minimum(column, latest_value * (1 + g) ** horizon), target.comparator, target.threshold)
+            for g in WHAT_IF_GROWTH
+        },
+    }
 
 
 def replay_days_since(target: Target, days: Iterable[date]) -> list[date]:
