@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
@@ -33,6 +34,7 @@ log = logging.getLogger("forecast")
 MODEL_VERSION = "19"  # bump when the engine changes what it computes
 REPLAY_MONTHS = 18  # as-of replays cover the last 18 months with new figures
 ASOF_PATHS = 500
+CATALOG_CACHE_SIZE = 256  # as-of catalogs kept: a refit's backtest origins and replay days, and recent queries
 ASOF_POSTERIOR_DRAWS = 40  # enough to tell a well-determined year total from a guess
 
 
@@ -61,7 +63,8 @@ class ForecastService:
         self._snapshot: Snapshot | None = None
         self._refit_lock = threading.Lock()
         self._persist_lock = threading.Lock()
-        self._catalog_cache: dict[date | None, Catalog] = {}
+        self._catalog_cache: OrderedDict[date | None, tuple[str, Catalog]] = OrderedDict()  # as_of -> (data fingerprint, catalog)
+        self._catalog_lock = threading.Lock()
         self.on_swap: list[Callable[[Snapshot], None]] = []
 
     # data ---------------------------------------------------------------------
@@ -74,13 +77,19 @@ class ForecastService:
         return result
 
     def catalog(self, as_of: date | None = None) -> Catalog:
-        cached = self._catalog_cache.get(as_of)
+        """The figures known on `as_of` (all when None), resolved; kept for the CATALOG_CACHE_SIZE days used last."""
         fingerprint = self.store.fingerprint()
-        if cached is not None and getattr(cached, "_fingerprint", None) == fingerprint:
-            return cached
+        with self._catalog_lock:
+            cached = self._catalog_cache.get(as_of)
+            if cached is not None and cached[0] == fingerprint:
+                self._catalog_cache.move_to_end(as_of)
+                return cached[1]
         built = Catalog.build(self.store.series(), self.store.observations(as_of), self.targets, as_of)
-        object.__setattr__(built, "_fingerprint", fingerprint)
-        self._catalog_cache[as_of] = built
+        with self._catalog_lock:
+            self._catalog_cache[as_of] = (fingerprint, built)
+            self._catalog_cache.move_to_end(as_of)
+            while len(self._catalog_cache) > CATALOG_CACHE_SIZE:
+                self._catalog_cache.popitem(last=False)
         return built
 
     # snapshot -------------------------------------------------------------------
@@ -197,6 +206,10 @@ class ForecastService:
             except InsufficientHistory as error:
                 failures[series_id] = str(error)
                 continue
+            except Exception as error:  # noqa: BLE001 - one series that breaks its fit must not stop the others
+                log.exception("fitting %s failed", series_id)
+                failures[series_id] = f"the fit failed: {type(error).__name__}: {error}"
+                continue
             if series_id == lender and wanted is None:
                 prior = self.prior_from(forecasts[series_id])
         return forecasts, failures, prior
@@ -260,6 +273,9 @@ class ForecastService:
                         posterior_draws=ASOF_POSTERIOR_DRAWS,
                     )
                 except InsufficientHistory:
+                    continue
+                except Exception:  # noqa: BLE001 - a replay that breaks leaves that day without this series, not without all
+                    log.exception("replaying %s as of %s failed", series_id, day)
                     continue
                 if series_id == catalog.prior_lender():
                     prior = self.prior_as_of(replays[day])

@@ -1,0 +1,75 @@
+"""One series that breaks never stops a refit, and the as-of catalogs kept are bounded.
+
+The data here is made up for the tests (three yearly series), not reported figures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import forecast.services as services
+from forecast.config import Settings
+from forecast.data import OBSERVATION_COLUMNS
+from forecast.services import CATALOG_CACHE_SIZE, ForecastService
+from forecast.store import Store
+
+SERIES = ("lender_exports", "maker_a_exports", "maker_b_exports")
+
+
+def _made_up_data(folder: Path) -> Path:
+    """Three yearly series, 2012-2024, growing 8% a year from different levels (test figures)."""
+    folder.mkdir()
+    lines = ["id,entity,measure,basis,segment,unit,description,lends_prior,part_of"]
+    lines += [f"{sid},{sid.split('_')[0]},vehicle exports,company,all vehicles,vehicles,made-up test series,{'true' if i == 0 else 'false'},"
+              for i, sid in enumerate(SERIES)]
+    (folder / "series.csv").write_text("\n".join(lines) + "\n")
+    rows = [",".join(OBSERVATION_COLUMNS)]
+    for i, sid in enumerate(SERIES):
+        for year in range(2012, 2025):
+            value = round(100_000 * (i + 1) * 1.08 ** (year - 2012))
+            row = {"series_id": sid, "period_start": f"{year}-01-01", "period_end": f"{year}-12-31", "aggregation": "year",
+                   "kind": "level", "value": str(value), "unit": "vehicles", "qualifier": "exact", "source_publisher": "test fixture",
+                   "source_url": f"https://example.test/{sid}/{year}", "published_date": f"{year + 1}-01-20",
+                   "published_date_estimated": "false", "disputed": "false"}
+            rows.append(",".join(row.get(column, "") for column in OBSERVATION_COLUMNS))
+    (folder / "observations.csv").write_text("\n".join(rows) + "\n")
+    target_header = (Path(__file__).resolve().parent.parent / "data" / "targets.csv").read_text().splitlines()[0]
+    (folder / "targets.csv").write_text(target_header + "\n")
+    return folder
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> ForecastService:
+    settings = Settings(data_dir=_made_up_data(tmp_path / "data"), models_dir=tmp_path / "models",
+                        database_path=tmp_path / "db.sqlite3", simulation_paths=200, backtest_origins=2, _env_file=None)
+    made = ForecastService(settings, Store(settings.database_path))
+    made.load_data_dir()
+    return made
+
+
+def test_a_series_whose_fit_raises_is_a_failure_and_every_other_series_is_still_projected(service: ForecastService, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_fit = services.fit_series
+
+    def breaks_on_maker_a(series_id: str, *args: object, **kwargs: object) -> object:
+        if series_id == "maker_a_exports":
+            raise np.linalg.LinAlgError("Singular matrix")
+        return real_fit(series_id, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services, "fit_series", breaks_on_maker_a)
+    snapshot = service.refit()
+    assert set(snapshot.forecasts) == {"lender_exports", "maker_b_exports"}
+    assert "LinAlgError" in snapshot.failures["maker_a_exports"] and "Singular matrix" in snapshot.failures["maker_a_exports"]
+
+
+def test_the_as_of_catalogs_kept_are_bounded_however_many_days_are_asked(service: ForecastService) -> None:
+    from datetime import date, timedelta
+
+    first = date(2015, 1, 1)
+    for offset in range(3 * CATALOG_CACHE_SIZE):
+        service.catalog(first + timedelta(days=offset))
+    assert len(service._catalog_cache) == CATALOG_CACHE_SIZE
+    latest = first + timedelta(days=3 * CATALOG_CACHE_SIZE - 1)
+    assert service.catalog(latest) is service.catalog(latest)  # the most recent days are the ones kept
