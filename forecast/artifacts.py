@@ -81,8 +81,12 @@ class ArtifactStore:
         self._record(name, str(full_manifest["sha256"]), full_manifest)
         return path
 
-    def load(self, name: str, fingerprint: str) -> object:
-        """The payload, or ArtifactRejected saying why it cannot be trusted."""
+    def load(self, name: str, fingerprint: str | None) -> object:
+        """The payload, or ArtifactRejected saying why it cannot be trusted.
+
+        With `fingerprint` None, a payload fitted on other data is accepted (the last good models, to
+        serve while they are refitted); its libraries, format and recorded hash are checked all the same.
+        """
         path = self.path_for(name)
         if not path.exists():
             raise ArtifactRejected(f"{path.name}: no such artifact")
@@ -91,7 +95,7 @@ class ArtifactStore:
             manifest = json.loads(manifest_path.read_text())
         except (OSError, ValueError) as error:
             raise ArtifactRejected(f"{path.name}: unreadable manifest ({error})") from None
-        if manifest.get("data_fingerprint") != fingerprint:
+        if fingerprint is not None and manifest.get("data_fingerprint") != fingerprint:
             raise ArtifactRejected(f"{path.name}: fitted on other data ({manifest.get('data_fingerprint')} != {fingerprint})")
         if manifest.get("libraries") != library_versions() or manifest.get("format") != ARTIFACT_FORMAT:
             raise ArtifactRejected(f"{path.name}: written by other library versions")

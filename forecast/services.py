@@ -25,6 +25,7 @@ from forecast.engine.borrowing import Prior, prior_from
 from forecast.engine.projection import SeriesForecast
 from forecast.engine.series import MonthlySelection, fit_series
 from forecast.errors import ArtifactRejected, InsufficientHistory, InvalidParameter, NotReady
+from forecast.refits import RefitQueue
 from forecast.related import apply_comparison
 from forecast.store import AddResult, Job, Store
 from forecast.targets import Assessment, assess, history_entry, link_revisions, replay_days_since
@@ -66,6 +67,8 @@ class ForecastService:
         self._catalog_cache: OrderedDict[date | None, tuple[str, Catalog]] = OrderedDict()  # as_of -> (data fingerprint, catalog)
         self._catalog_lock = threading.Lock()
         self.on_swap: list[Callable[[Snapshot], None]] = []
+        self.refits = RefitQueue(store, lambda only: self.refit(only).version)
+        self.recomputing: str | None = None  # why the forecasts served are older than the data, while a refit runs
 
     # data ---------------------------------------------------------------------
     def load_data_dir(self) -> AddResult:
@@ -109,19 +112,40 @@ class ForecastService:
             listener(snapshot)
 
     def start(self) -> Snapshot:
-        """Load artifacts if they match the data, else fit; then serve."""
-        fingerprint = self.store.fingerprint()
+        """Load artifacts if they match the data, else serve the last good ones at once and refit; jobs a
+        stopped process left unfinished are marked interrupted and closed by this refit."""
+        interrupted = self.store.interrupt_unfinished("the service stopped before this refit ended; the refit at start-up reruns it")
         name = self._artifact_name()
         try:
-            payload = self.artifacts.load(name, f"{fingerprint}/{MODEL_VERSION}")
+            payload = self.artifacts.load(name, f"{self.store.fingerprint()}/{MODEL_VERSION}")
             if isinstance(payload, Snapshot):
                 log.info("loaded fitted models from %s", self.artifacts.path_for(name))
                 self._swap(payload)
+                self._close_interrupted(interrupted, payload)
                 return payload
             log.warning("artifact %s holds no snapshot: refitting", name)
         except ArtifactRejected as reason:
             log.info("refitting: %s", reason)
-        return self.refit()
+            self._serve_last_good(name, str(reason))
+        snapshot = self.refit()
+        self._close_interrupted(interrupted, snapshot)
+        return snapshot
+
+    def _serve_last_good(self, name: str, reason: str) -> None:
+        """Serve the models stored before the data changed (same model version) while they are refitted."""
+        try:
+            stale = self.artifacts.load(name, None)
+        except ArtifactRejected:
+            return
+        if isinstance(stale, Snapshot) and stale.version.endswith(f"/{MODEL_VERSION}"):
+            log.info("serving the last good models (%s) while refitting", stale.version)
+            self.recomputing = f"refitting on data changed since the models served were fitted ({reason})"
+            self._swap(stale)
+
+    def _close_interrupted(self, job_ids: Sequence[str], snapshot: Snapshot) -> None:
+        for job_id in job_ids:
+            job = self.store.job(job_id)
+            self.store.update_job(job_id, "done", {**(job.detail if job else {}), "phase": "rerun at start-up", "version": snapshot.version})
 
     def _artifact_name(self) -> str:
         return "forecasts"
@@ -151,6 +175,7 @@ class ForecastService:
             )
             if only is None:
                 self._persist_lock.acquire()
+                self.recomputing = None
             self._swap(snapshot)
             if only is None:
                 try:
@@ -343,28 +368,14 @@ class ForecastService:
 
     # ingest ----------------------------------------------------------------------------
     def ingest(self, rows: Sequence[Mapping[str, object]], run_in_background: bool = True) -> Job:
-        """Validate all rows, store them atomically (idempotent), and refit the affected series."""
+        """Validate all rows, store them atomically (idempotent), and queue a refit of the affected series
+        (merged with any other ingest waiting for one: refits.RefitQueue)."""
         observations = observations_from_rows(rows, self.store.series(), source="request", loaded_on=date.today())
         result = self.store.add_observations(observations, origin="ingest", revised_on=date.today())
         affected = sorted({o.series_id for o in observations})
         job = self.store.create_job("refit", {"series": affected, "new": result.new, "unchanged": result.unchanged, "revised": result.revised})
         if result.new == 0 and result.revised == 0:
             self.store.update_job(job.id, "done", {**job.detail, "note": "nothing new: no refit needed"})
-        elif run_in_background:
-            threading.Thread(target=self._run_refit, args=(job, affected), daemon=True).start()
         else:
-            self._run_refit(job, affected)
+            self.refits.submit(job.id, affected, background=run_in_background)
         return self.store.job(job.id) or job
-
-    def _run_refit(self, job: Job, affected: Sequence[str]) -> None:
-        self.store.update_job(job.id, "running", dict(job.detail))
-        try:
-            started = time.perf_counter()
-            quick = self.refit(only=affected)
-            detail = {**job.detail, "phase": "affected series refitted", "seconds": round(time.perf_counter() - started, 3), "version": quick.version}
-            self.store.update_job(job.id, "running", detail)
-            full = self.refit()
-            self.store.update_job(job.id, "done", {**detail, "phase": "all series, replays and artifacts refreshed", "version": full.version, "seconds_total": round(time.perf_counter() - started, 3)})
-        except Exception as error:  # noqa: BLE001 - a failed background refit is reported on the job, the old set keeps serving
-            log.exception("refit failed")
-            self.store.update_job(job.id, "failed", {**job.detail, "error": f"{type(error).__name__}: {error}"})

@@ -59,7 +59,7 @@ MIGRATIONS: tuple[str, ...] = (
 class Job:
     id: str
     kind: str
-    status: str  # queued | running | done | failed
+    status: str  # queued | running | done | failed | interrupted (the service stopped first; rerun at start-up)
     created_at: str
     finished_at: str | None
     detail: Mapping[str, object]
@@ -219,6 +219,15 @@ class Store:
                 "UPDATE jobs SET status = ?, finished_at = ?, detail = ? WHERE id = ?",
                 (status, finished, json.dumps(detail, default=str), job_id),
             )
+
+    def interrupt_unfinished(self, note: str) -> list[str]:
+        """Mark every job still queued or running (its process stopped before it ended) `interrupted`; their ids."""
+        with self._transaction() as cursor:
+            rows = cursor.execute("SELECT id, detail FROM jobs WHERE status IN ('queued', 'running')").fetchall()
+            for job_id, detail in rows:
+                cursor.execute("UPDATE jobs SET status = 'interrupted', detail = ? WHERE id = ?",
+                               (json.dumps({**json.loads(detail), "interrupted": note}, default=str), job_id))
+        return [job_id for job_id, _ in rows]
 
     def job(self, job_id: str) -> Job | None:
         with self._lock:

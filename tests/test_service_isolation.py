@@ -73,3 +73,28 @@ def test_the_as_of_catalogs_kept_are_bounded_however_many_days_are_asked(service
     assert len(service._catalog_cache) == CATALOG_CACHE_SIZE
     latest = first + timedelta(days=3 * CATALOG_CACHE_SIZE - 1)
     assert service.catalog(latest) is service.catalog(latest)  # the most recent days are the ones kept
+
+
+def test_a_restart_on_changed_data_serves_the_last_good_models_at_once_then_refits_and_closes_interrupted_jobs(
+    service: ForecastService, tmp_path: Path
+) -> None:
+    from datetime import date
+
+    from forecast.data import observations_from_rows
+
+    first = service.refit()  # fitted and stored
+    row = {column: "" for column in OBSERVATION_COLUMNS}
+    row.update({"series_id": "maker_b_exports", "period_start": "2025-01-01", "period_end": "2025-12-31", "aggregation": "year",
+                "kind": "level", "value": "900000", "unit": "vehicles", "qualifier": "exact", "source_publisher": "test fixture",
+                "source_url": "https://example.test/maker_b/2025", "published_date": "2026-01-20"})
+    service.store.add_observations(observations_from_rows([row], service.store.series()), origin="ingest", revised_on=date.today())
+    job = service.store.create_job("refit", {"series": ["maker_b_exports"]})
+    service.store.update_job(job.id, "running", job.detail)  # the process stops here
+    restarted = ForecastService(service.settings, service.store)
+    served: list[str] = []
+    restarted.on_swap.append(lambda snapshot: served.append(snapshot.version))
+    final = restarted.start()
+    assert served[0] == first.version  # the last good models, before any refit
+    assert served[-1] == final.version != first.version and restarted.recomputing is None
+    closed = service.store.job(job.id)
+    assert closed is not None and closed.status == "done" and "interrupted" in closed.detail

@@ -1,0 +1,70 @@
+"""Refits after ingests are merged, and jobs a stopped process left behind are closed."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+
+from forecast.refits import RefitQueue
+from forecast.store import Store
+
+
+class SlowRefit:
+    """A fake refit that waits until released, and records what each call refitted."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str] | None] = []
+        self.release = threading.Event()
+
+    def __call__(self, only: Iterable[str] | None) -> str:
+        self.calls.append(None if only is None else sorted(only))
+        self.release.wait(5)
+        return f"v{len(self.calls)}"
+
+
+def _wait_until(condition, seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def test_ingests_that_arrive_during_a_refit_are_merged_into_the_next_one() -> None:
+    store, refit = Store(":memory:"), SlowRefit()
+    queue = RefitQueue(store, refit)
+    jobs = [store.create_job("refit", {"series": [f"s{i}"]}).id for i in range(5)]
+    queue.submit(jobs[0], ["s0"])
+    _wait_until(lambda: len(refit.calls) == 1)
+    for i in range(1, 5):
+        queue.submit(jobs[i], [f"s{i}"])
+    assert {store.job(j).status for j in jobs[1:]} == {"queued"}  # waiting, not pretending to run  # type: ignore[union-attr]
+    refit.release.set()
+    _wait_until(queue.idle)
+    assert refit.calls == [["s0"], None, ["s1", "s2", "s3", "s4"], None]  # two refits, not five
+    assert all(store.job(j).status == "done" for j in jobs)  # type: ignore[union-attr]
+    merged = store.job(jobs[4]).detail  # type: ignore[union-attr]
+    assert sorted(merged["merged_with"]) == sorted(jobs[1:4]) and merged["refitting"] == ["s1", "s2", "s3", "s4"]
+
+
+def test_a_refit_that_fails_fails_every_job_it_carried_and_the_queue_goes_on() -> None:
+    store = Store(":memory:")
+
+    def broken(only: Iterable[str] | None) -> str:
+        raise ValueError("optimiser diverged")
+
+    queue = RefitQueue(store, broken)
+    job = store.create_job("refit", {"series": ["s0"]}).id
+    queue.submit(job, ["s0"], background=False)
+    failed = store.job(job)
+    assert failed is not None and failed.status == "failed" and failed.detail["error"] == "ValueError: optimiser diverged"
+    assert queue.idle()
+
+
+def test_jobs_left_queued_or_running_by_a_stopped_process_are_marked_interrupted() -> None:
+    store = Store(":memory:")
+    running, queued, done = (store.create_job("refit", {"series": ["s"]}).id for _ in range(3))
+    store.update_job(running, "running", {"series": ["s"]})
+    store.update_job(done, "done", {"series": ["s"]})
+    assert sorted(store.interrupt_unfinished("stopped")) == sorted([running, queued])
+    assert store.job(running).status == store.job(queued).status == "interrupted"  # type: ignore[union-attr]
+    assert store.job(running).detail["interrupted"] == "stopped" and store.job(done).status == "done"  # type: ignore[union-attr]
