@@ -174,3 +174,26 @@ def test_an_annual_arrays_backtest_and_skill_are_reused_and_pick_the_curves() ->
     assert only_growth.model == "annual: 1.00 constant_growth"
     # steady 6% growth: the constant-growth projection keeps it
     assert abs(only_growth.median[-1] / values[-1] - np.exp(6 * 0.06)) < 0.15
+
+
+def test_one_aberrant_year_does_not_set_the_shock_sd_of_every_later_year() -> None:
+    import pytest
+
+    from forecast.estimators.curves import MEDIAN_ABS_SHOCK, DampedGrowth, shock_sd
+
+    rng = np.random.default_rng(4)
+    years = np.arange(2000.0, 2014.0)
+    steady = 1000 * 1.08 ** (years - 2000) * np.exp(rng.normal(0, 0.03, len(years)))
+    broken = steady.copy()
+    broken[8] /= 25  # one year at a twenty-fifth of its neighbours (a break in the series)
+    # damped growth reads growth year on year (a global fit in logs, or a smoothed level, is itself pulled by such a year)
+    for curve in (DampedGrowth(),):
+        calm, jolted = curve.fit(years, steady).residual_sd_, type(curve)().fit(years, broken).residual_sd_
+        assert jolted < 5 * calm, curve.name  # the root mean square alone gives 20-40 times
+    # t(3) shocks: the median absolute residual read as such a shock gives back the scale
+    draws = 0.1 * 0.6159 * rng.standard_t(3, 200_000)
+    assert shock_sd(draws, len(draws)) == pytest.approx(min(0.1 * 0.6159 * np.sqrt(3), 0.1), rel=0.02)
+    assert MEDIAN_ABS_SHOCK == pytest.approx(0.6159 * 0.7649, rel=1e-3)
+    # a normal bulk keeps its root mean square: the median never widens
+    normal = rng.normal(0, 0.05, 200_000)
+    assert shock_sd(normal, len(normal)) == pytest.approx(0.05, rel=0.01)

@@ -21,15 +21,11 @@ from forecast.domain import Aggregation, Observation, Qualifier, rounding_unit
 from forecast.engine.borrowing import Prior
 from forecast.engine.projection import LAST_PROJECTION_YEAR
 from forecast.errors import InsufficientHistory
-from forecast.estimators.curves import AnnualCurve, BorrowedDampedGrowth, DampedGrowth, SaturatingCurve, annual_family, growth_persistence, growth_since
+from forecast.estimators.curves import SHOCK_DF, SHOCK_SCALE, AnnualCurve, BorrowedDampedGrowth, DampedGrowth, SaturatingCurve, annual_family, growth_persistence, growth_since
 
 WELL_DETERMINED = 0.05  # a smoothed annual total joins the annual history when its sd is under 5%
 ANNUAL_CALIBRATION_CAP = 2.0  # a handful of one-year-ahead rows may widen the bands at most this much
 
-# Year-on-year growth shocks are heavy-tailed (2009, 2020, 2021 in export series): Student t with
-# 3 degrees of freedom, scaled to the normal's 95% quantile, so the 80% and 95% bands can both be right.
-SHOCK_DF = 3.0
-SHOCK_SCALE = 1.959964 / float(student_t.ppf(0.975, SHOCK_DF))
 # exp() of a t-distributed shock has no mean: one extreme draw in thousands would decide the mean.
 # Clipping at the t's 99.5% quantile lies beyond one year's 95% band.
 SHOCK_CLIP = float(student_t.ppf(0.995, SHOCK_DF))

@@ -148,7 +148,7 @@ def forecast_monthly_array(
     """The monthly selection on a plain, complete monthly array starting in January.
 
     Its rolling-origin rows (`backtest`, computed here when not given) pick the two best models,
-    ranked with the collection's skill in `prior`, and calibrate the intervals on the members'
+    ranked with the collection's skill in `prior`, and calibrate the intervals on the chosen members'
     rows; the chosen models' fits start from their estimates at the last cut. A collection is
     backtested first, so its skill can be pooled before any series is forecast (bench/accuracy.py).
     The next two 12-month totals are pulled `trailing_weight` of the way toward the annual family's
@@ -162,7 +162,8 @@ def forecast_monthly_array(
     weights = pooled_best_weights(summarise(rows), len({r.origin for r in rows}), prior.monthly_skill)
     weights = weights or {monthly_candidates(RICH_FIGURES, Prior())[0]: 1.0}
     fits = fit_monthly(array.figures(len(array.values)), "array", Prior(), simulated, n_paths, rng, wanted=lambda name: weights.get(name, 0.0) > 0, logs=False, warm=backtest.estimates, plain=True)
-    combined = widened(mixture(fits.paths, weights, n_paths, rng), calibrate(rows).scale)
+    chosen = [row for row in rows if weights.get(row.model, 0.0) > 0]  # the rows of what is served, not of every candidate
+    combined = widened(mixture(fits.paths, weights, n_paths, rng), calibrate(chosen).scale)
     months = array.unlogged(combined["month"])
     targets = trailing_year_targets(array.values, Prior()) if trailing_weight else None  # the annual family alone, as in the backtest
     if targets is not None:

@@ -104,7 +104,7 @@ def weigh_and_calibrate(
     """Weights and interval calibration from each model's backtest rows, plus the rows of their mixture.
 
     With a collection's skill, the two best models after shrinking toward it, calibrated on the
-    members' rows. Without one (a reported series alone), every model equally, calibrated on the
+    chosen members' rows (a candidate left out must not widen what is served). Without one (a reported series alone), every model equally, calibrated on the
     mixture's own rows: a single series' few origins rank its models by chance, and a mixture of
     models that disagree is wider than each of them (docs/decisions.md, "Monthly weights").
     The mixture's rows are returned too, so its backtest scores show. `reconcile`, one per origin,
@@ -122,7 +122,8 @@ def weigh_and_calibrate(
         n_paths = next(iter(paths_by_model.values()))["month"].shape[0]
         mixed = mixture(paths_by_model, weights, n_paths, rng)
         combined_rows += score(COMBINATION, reconcile[index](mixed) if reconcile else mixed)
-    return weights, calibrate(rows if skill else combined_rows), rows + combined_rows
+    chosen = [row for row in rows if weights.get(row.model, 0.0) > 0]  # the rows of what is served, not of every candidate
+    return weights, calibrate(chosen if skill else combined_rows), rows + combined_rows
 
 
 def borrowed_calibration(months: np.ndarray, annual_sd: float) -> Calibration:

@@ -15,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 from scipy.optimize import OptimizeWarning, curve_fit
+from scipy.stats import t as student_t
 
 from forecast.errors import InsufficientHistory
 
@@ -61,12 +62,32 @@ def _check(curve: AnnualCurve, years: np.ndarray, values: np.ndarray) -> tuple[n
     return years, values
 
 
-def _log_residual_sd(curve: AnnualCurve, years: np.ndarray, values: np.ndarray) -> float:
-    dof = len(years) - curve.n_params
+# Yearly log-growth shocks are Student t with 3 degrees of freedom, scaled to the normal's 95% quantile
+# (heavy-tailed years: 2009, 2020, 2021 in export series), so the 80% and 95% bands can both be right.
+SHOCK_DF = 3.0
+SHOCK_SCALE = 1.959964 / float(student_t.ppf(0.975, SHOCK_DF))
+MEDIAN_ABS_SHOCK = SHOCK_SCALE * float(student_t.ppf(0.75, SHOCK_DF))  # median |shock| per unit of the scale paths multiply
+MIN_ROBUST_RESIDUALS = 5  # fewer residuals: their median says no more than their root mean square
+
+
+def shock_sd(residuals: np.ndarray, dof: int) -> float:
+    """The sd of a curve's yearly log shocks, from its residuals: their root mean square over `dof`, unless
+    the bulk of them (the median absolute residual, read as a shock of the t(SHOCK_DF) kind the paths draw)
+    says the spread is smaller. A root mean square is set by its largest residual: one aberrant year (a
+    break in the series, a collapse that did not recur) would widen every later year's band, compounded
+    over the horizon, while the t shocks already carry such years' chance of happening again
+    (docs/decisions.md, "Shocks and tails"). NaN when no degree of freedom is left."""
     if dof <= 0:
         return math.nan
+    classic = float(np.sqrt(np.sum(np.square(residuals)) / dof))
+    if len(residuals) < MIN_ROBUST_RESIDUALS:
+        return classic
+    return min(classic, float(np.median(np.abs(residuals))) / MEDIAN_ABS_SHOCK)
+
+
+def _log_residual_sd(curve: AnnualCurve, years: np.ndarray, values: np.ndarray) -> float:
     residuals = np.log(values) - np.log(np.maximum(curve.predict(years), 1e-9))
-    return float(np.sqrt(np.sum(residuals**2) / dof))
+    return shock_sd(residuals, len(years) - curve.n_params)
 
 
 class ConstantGrowth:
@@ -101,9 +122,7 @@ class LinearTrend:
         self.year0_ = float(years[0])
         self.slope_, self.intercept_ = (float(v) for v in np.polyfit(years - self.year0_, values, 1))
         # errors of a line are additive: their sd relative to the latest level is what a projection faces
-        dof = len(years) - self.n_params
-        absolute = float(np.sqrt(np.sum((values - self.predict(years)) ** 2) / dof)) if dof > 0 else math.nan
-        self.residual_sd_ = absolute / float(values[-1])
+        self.residual_sd_ = shock_sd(values - self.predict(years), len(years) - self.n_params) / float(values[-1])
         return self
 
     def predict(self, years: np.ndarray) -> np.ndarray:
@@ -132,8 +151,7 @@ class DampedGrowth:
         self.last_log_ = float(np.log(values[-1]))
         self.last_growth_ = float(np.mean(growth[-2:]))
         fitted_growth = self.phi_ * previous
-        dof = len(current) - 1
-        self.residual_sd_ = float(np.sqrt(np.sum((current - fitted_growth) ** 2) / dof)) if dof > 0 else math.nan
+        self.residual_sd_ = shock_sd(current - fitted_growth, len(current) - 1)
         return self
 
     def predict(self, years: np.ndarray) -> np.ndarray:
@@ -303,8 +321,7 @@ class ThetaLine:
         self.last_year_ = float(years[-1])
         fitted, self.future_ = self._smooth(self.logs_, self.HORIZON)
         residuals = (self.logs_ - fitted)[1:]
-        dof = len(residuals) - self.n_params + 1
-        self.residual_sd_ = float(np.sqrt(np.sum(residuals**2) / dof)) if dof > 0 else math.nan
+        self.residual_sd_ = shock_sd(residuals, len(residuals) - self.n_params + 1)
         return self
 
     def _smooth(self, logs: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
