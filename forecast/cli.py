@@ -1,61 +1,414 @@
-"""forecast serve | load | fit | targets | backtest: the command line."""
+"""The command line: one command per job.
+
+    forecast serve                       the API and the dashboard on FORECAST_HOST:FORECAST_PORT (as `make serve`)
+    forecast load                        validate data/ and store it
+    forecast fit                         fit every series with a progress bar; a summary of what failed and why
+    forecast series | targets            tables read from the fitted models (a fit only if none match the data)
+    forecast backtest SERIES             the rolling-origin scores by horizon
+    forecast ingest FILE.csv|FILE.json   new figures, validated as POST /v1/observations does, all or nothing
+    forecast plot ID -o FILE.png|svg     a series' fan chart or a target's chart, options as GET .../chart.svg
+    forecast export forecasts|observations|assessments [-o FILE.csv]
+
+Exit codes: 0 done, 2 bad input (the message names the field, as the API's 422 does), 1 any other failure.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import logging
 import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
 
 from forecast.config import Settings
-from forecast.errors import ForecastError
+from forecast.errors import DataError, ForecastError, InvalidParameter, UnknownSeries, UnknownTarget
+
+BAD_INPUT = (DataError, InvalidParameter, UnknownSeries, UnknownTarget)
+if TYPE_CHECKING:  # imported where used: they cost seconds, and `serve` or a usage error needs none of them
+    from forecast.catalog import Catalog
+    from forecast.engine.projection import SeriesForecast
+    from forecast.services import ForecastService, Snapshot
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="forecast", description="Vehicle export forecasts and target tracking")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="load data/, fit (or load fitted models), serve on 127.0.0.1:8000")
+    commands.add_parser("serve", help="the API and the dashboard (loads data/, fits or loads models)")
     commands.add_parser("load", help="validate data/ and store it (idempotent)")
-    commands.add_parser("fit", help="load data/, fit every series, write models/")
-    commands.add_parser("targets", help="print the target assessments")
-    backtest = commands.add_parser("backtest", help="print a series' backtest scores")
+    commands.add_parser("fit", help="fit every series, write models/; a progress bar and a summary of failures")
+    commands.add_parser("series", help="every series with its last reported figure and its model")
+    commands.add_parser("targets", help="every target: status, probability, required and projected growth")
+    backtest = commands.add_parser("backtest", help="a series' rolling-origin backtest scores by horizon")
     backtest.add_argument("series_id")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings()
+    ingest = commands.add_parser("ingest", help="add figures from a CSV (columns of data/observations.csv) or JSON file")
+    ingest.add_argument("file", type=Path)
+    ingest.add_argument("--no-refit", action="store_true", help="only store the figures; the next fit or serve refits")
+    plot = commands.add_parser("plot", help="draw a series' fan chart or a target's chart to a PNG or SVG file")
+    plot.add_argument("id", help="a series id or a target id")
+    plot.add_argument("-o", "--output", type=Path, required=True, help="FILE.png or FILE.svg")
+    _query_options(plot)
+    export = commands.add_parser("export", help="a table as CSV")
+    export.add_argument("what", choices=("forecasts", "observations", "assessments"))
+    export.add_argument("-o", "--output", type=Path, help="a CSV file (default: standard output)")
+    _query_options(export)
+    return parser
+
+
+def _query_options(parser: argparse.ArgumentParser) -> None:
+    """The query of GET /v1/series/{id}/forecast and .../chart.svg."""
+    parser.add_argument("--freq", default="month", help="month, quarter or year")
+    parser.add_argument("--horizon", type=int, default=None, help="future periods (default: 12, or all through 2035 if fewer)")
+    parser.add_argument("--levels", default="80,95", help="interval levels out of 50,80,90,95,99")
+    parser.add_argument("--as-of", dest="as_of", default=None, help="as it stood on this day (YYYY-MM-DD)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)  # a usage error exits with 2 here
+    logging.basicConfig(
+        level=logging.INFO if args.command in ("serve", "fit") else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
-        if args.command == "serve":
-            import uvicorn
+        settings = Settings()
+        return COMMANDS[args.command](args, settings)
+    except BAD_INPUT as error:
+        return _fail(2, type(error).__name__, str(error), _field(error))
+    except ValidationError as error:
+        problem = error.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"])
+        return _fail(2, "InvalidRequest", f"{field}: {problem['msg']}", field)
+    except (ForecastError, OSError) as error:
+        return _fail(1, type(error).__name__, str(error), None)
 
-            uvicorn.run(
-                "forecast.api.app:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, loop="uvloop", http="httptools", access_log=False,
-            )
-            return 0
-        from forecast.services import ForecastService
-        from forecast.store import Store
 
-        service = ForecastService(settings, Store(settings.database_path))
-        result = service.load_data_dir()
-        print(f"data/: {result.new} new, {result.revised} revised, {result.unchanged} unchanged figures", file=sys.stderr)
-        if args.command == "load":
-            return 0
-        snapshot = service.refit()
-        if args.command == "fit":
-            print(f"fitted {len(snapshot.forecasts)} series in {snapshot.seconds:.1f} s; not projected: {len(snapshot.failures)}")
-            for series_id, reason in snapshot.failures.items():
-                print(f"  {series_id}: {reason}")
-        elif args.command == "targets":
-            for assessment in snapshot.assessments.values():
-                probability = "-" if assessment.probability is None else f"{assessment.probability:.2f}"
-                print(f"{assessment.id:40s} {assessment.status:24s} P={probability:5s} {assessment.description}")
-        elif args.command == "backtest":
-            forecast = service.forecast_for(args.series_id, None)
-            print(json.dumps(forecast.model.backtest, indent=2, default=str))
+def _field(error: ForecastError) -> str | None:
+    """The field as the API names it: `observations[3].value` for a bad row of a batch."""
+    if isinstance(error, DataError):
+        return f"observations[{error.row}].{error.field}" if error.row is not None else error.field
+    return error.field if isinstance(error, InvalidParameter) else None
+
+
+def _fail(code: int, name: str, message: str, field: str | None) -> int:
+    print(f"error: {name}: {message}" + (f" (field {field})" if field else ""), file=sys.stderr)
+    return code
+
+
+# commands ------------------------------------------------------------------------------------------
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "forecast.api.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+    )
+    return 0
+
+
+def load(args: argparse.Namespace, settings: Settings) -> int:
+    _service(settings)
+    return 0
+
+
+def fit(args: argparse.Namespace, settings: Settings) -> int:
+    service = _service(settings, progress=True)
+    snapshot = service.refit()
+    print(
+        f"fitted {len(snapshot.forecasts)} of {len(snapshot.catalog.series)} series in {snapshot.seconds:.1f} s; "
+        f"models in {settings.models_dir}"
+    )
+    if snapshot.failures:
+        print(f"not projected ({len(snapshot.failures)}):")
+        print(table(["series", "why"], sorted(snapshot.failures.items())))
+    return 0 if snapshot.forecasts else 1
+
+
+def series(args: argparse.Namespace, settings: Settings) -> int:
+    snapshot = _ready(settings).snapshot
+    rows = []
+    for s in snapshot.catalog.series.values():
+        last = snapshot.catalog.last_observation(s.id)
+        found = snapshot.forecasts.get(s.id)
+        model = found.model.name if found else f"none: {snapshot.failures.get(s.id, 'not fitted')}"
+        figure, when = (_num(last.value), f"{last.period.end} {last.aggregation.value}") if last else ("-", "-")
+        rows.append([s.id, s.entity, s.measure, s.basis.value, s.unit, figure, when, model])
+    print(table(["id", "entity", "measure", "basis", "unit", "last figure", "date", "model"], rows))
+    return 0
+
+
+def targets(args: argparse.Namespace, settings: Settings) -> int:
+    snapshot = _ready(settings).snapshot
+    rows = []
+    for a in snapshot.assessments.values():
+        latest = f"{_num(a.latest_actual['value'])} ({a.latest_actual['year']})" if a.latest_actual else "-"
+        threshold = f"{a.comparator} {_num(a.threshold)} {a.unit} by {a.deadline_year}"
+        rows.append(
+            [
+                a.id,
+                a.status,
+                _pct(a.probability),
+                _pct(a.required_cagr),
+                _pct(a.projected_cagr),
+                threshold,
+                latest,
+                str(a.attainment_year or "-"),
+            ]
+        )
+    print(table(["target", "status", "P(meet)", "required/yr", "projected/yr", "threshold", "latest actual", "attains"], rows))
+    return 0
+
+
+def backtest(args: argparse.Namespace, settings: Settings) -> int:
+    found = _ready(settings).forecast_for(args.series_id, None)
+    rows = []
+    for family, summary in found.model.backtest.items():
+        for model, scores in (summary or {}).items():
+            by_horizon: list[tuple[object, Any]] = [*scores.get("by_horizon", {}).items(), ("all", scores)]
+            for horizon, s in by_horizon:
+                scored = [
+                    _num(s.get("smape")),
+                    _num(s.get("mase")),
+                    _pct(s.get("coverage_80")),
+                    _pct(s.get("coverage_95")),
+                    str(s.get("n", "")),
+                ]
+                rows.append([family, model, str(horizon), *scored])
+    print(f"{args.series_id}: {found.model.name}, fitted {found.fitted_at}")
+    print(table(["family", "model", "horizon", "sMAPE", "MASE", "cover 80", "cover 95", "n"], rows))
+    return 0
+
+
+def ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from forecast.api.schemas import ObservationBatchIn
+    from forecast.data import observations_from_rows
+
+    rows = read_rows(args.file)
+    batch = ObservationBatchIn.model_validate({"observations": rows})  # the API's request schema: same defaults, same 422s
+    checked = [o.model_dump() for o in batch.observations]
+    service = _service(settings)
+    observations = observations_from_rows(checked, service.store.series(), source=args.file.name, loaded_on=date.today())
+    if args.no_refit:
+        result = service.store.add_observations(observations, origin="ingest", revised_on=date.today())
+        print(f"{args.file}: {result.new} new, {result.revised} revised, {result.unchanged} unchanged; stored, not refitted")
         return 0
-    except ForecastError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    service.start()
+    job = service.ingest(checked, run_in_background=False)
+    print(f"{args.file}: {len(observations)} figures; refit {job.status}: {json.dumps(job.detail, default=str)}")
+    return 0 if job.status == "done" else 1
+
+
+def plot(args: argparse.Namespace, settings: Settings) -> int:
+    from forecast.api import render
+
+    fmt = args.output.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg"):
+        raise InvalidParameter("output", f"'{args.output}' must end in .png or .svg")
+    service = _ready(settings)
+    snapshot, query = service.snapshot, _query(args)
+    if args.id in snapshot.assessments:
+        content = render.target_chart_image(snapshot, args.id, query.as_of, fmt=fmt)
+    elif args.id in snapshot.catalog.series:
+        payload = _forecast_body(service, snapshot, args.id, query)
+        content = render.series_chart_image(snapshot, payload, service.catalog(query.as_of), fmt=fmt)
+    else:
+        raise UnknownSeries(args.id)  # nor a target: the message points at both lists
+    args.output.write_bytes(content)
+    print(f"wrote {args.output} ({len(content)} bytes)")
+    return 0
+
+
+def export(args: argparse.Namespace, settings: Settings) -> int:
+    service = _ready(settings)
+    writers: dict[str, Callable[[ForecastService, argparse.Namespace], str]] = {
+        "forecasts": _forecasts_csv,
+        "observations": _observations_csv,
+        "assessments": _assessments_csv,
+    }
+    text = writers[args.what](service, args)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text)
+        print(f"wrote {args.output} ({text.count(chr(10)) - 1} rows)", file=sys.stderr)
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = dict(
+    serve=serve, load=load, fit=fit, series=series, targets=targets, backtest=backtest, ingest=ingest, plot=plot, export=export
+)
+
+
+# helpers ----------------------------------------------------------------------------------------------
+
+
+def _service(settings: Settings, progress: bool = False) -> ForecastService:
+    """A service on the settings' store with data/ loaded (and said so on stderr)."""
+    from forecast.services import ForecastService
+    from forecast.store import Store
+
+    kind = _progress_service() if progress else ForecastService
+    service = kind(settings, Store(settings.database_path))
+    result = service.load_data_dir()
+    print(f"data/: {result.new} new, {result.revised} revised, {result.unchanged} unchanged figures", file=sys.stderr)
+    return service
+
+
+def _ready(settings: Settings) -> ForecastService:
+    """A service serving the stored models when they match the data (seconds), else after a fit."""
+    service = _service(settings)
+    service.start()
+    return service
+
+
+def _progress_service() -> type[ForecastService]:
+    """ForecastService with progress bars: one step per series fitted, then one per as-of replay day."""
+    from tqdm import tqdm  # type: ignore[import-untyped]
+
+    from forecast.services import ForecastService
+
+    class WithProgress(ForecastService):
+        bar: Any = None
+
+        def refit(self, only: Iterable[str] | None = None) -> Snapshot:
+            total = len(self.catalog().fitting_order())
+            with tqdm(total=total, desc="fitting", unit="series", file=sys.stderr) as self.bar:
+                return super().refit(only)
+
+        def _origins(self, catalog: Catalog, series_id: str) -> list[date]:
+            # asked once per series, just before its fit (services._fit_all): one step per series begun
+            if self.bar is not None:
+                self.bar.set_postfix_str(series_id, refresh=False)
+                self.bar.update(1)
+            return super()._origins(catalog, series_id)
+
+        def replay(
+            self, catalog: Catalog, forecasts: Mapping[str, SeriesForecast], days: Sequence[date]
+        ) -> dict[date, dict[str, SeriesForecast]]:
+            if self.bar is not None:  # every series is fitted when the replays begin
+                self.bar.update(self.bar.total - self.bar.n)
+                self.bar.close()
+            replays: dict[date, dict[str, SeriesForecast]] = {}
+            for day in tqdm(days, desc="as-of replays", unit="day", file=sys.stderr):
+                replays.update(super().replay(catalog, forecasts, [day]))
+            return replays
+
+    return WithProgress
+
+
+def read_rows(path: Path) -> list[dict[str, object]]:
+    """The rows of FILE.csv (header: columns of data/observations.csv) or FILE.json (a list, or {"observations": [...]})."""
+    if path.suffix.lower() == ".json":
+        try:
+            loaded = json.loads(path.read_text())
+        except json.JSONDecodeError as error:
+            raise DataError(path.name, error.lineno, "file", f"not JSON: {error.msg}") from None
+        rows = loaded.get("observations") if isinstance(loaded, dict) else loaded
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            raise DataError(path.name, 0, "observations", 'expected a list of rows, or {"observations": [rows]}')
+        return rows
+    if path.suffix.lower() != ".csv":
+        raise DataError(path.name, 0, "file", "expected a .csv or .json file")
+    with path.open(newline="") as handle:
+        found = list(csv.DictReader(handle))
+    for index, row in enumerate(found):
+        if None in row or None in row.values():
+            raise DataError(path.name, index + 2, "row", "has a different number of values than the header", row=index)
+    return [{k: v for k, v in row.items()} for row in found]
+
+
+def _query(args: argparse.Namespace) -> Any:
+    from forecast.api.schemas import ForecastQuery
+
+    return ForecastQuery.model_validate({"freq": args.freq, "horizon": args.horizon, "levels": args.levels, "as_of": args.as_of})
+
+
+def _forecast_body(service: ForecastService, snapshot: Snapshot, series_id: str, query: Any) -> dict[str, object]:
+    """The body GET /v1/series/{id}/forecast serves for this query (the route's own code)."""
+    from forecast.api.render import ResponseCache
+    from forecast.api.routes.series import forecast_payload
+
+    payload, _ = forecast_payload(service, ResponseCache(snapshot), series_id, query, as_csv=False)
+    assert isinstance(payload, dict)
+    return payload
+
+
+def _forecasts_csv(service: ForecastService, args: argparse.Namespace) -> str:
+    from forecast.api import render
+
+    query, snapshot = _query(args), service.snapshot
+    parts: list[str] = []
+    levels = [int(level) for level in query.levels.split(",")]
+    for series_id in snapshot.forecasts:
+        body = _forecast_body(service, snapshot, series_id, query)
+        text = render.forecast_csv(body, sorted(levels)).decode()
+        parts.append(text if not parts else text.split("\n", 1)[1])
+    return "".join(parts)
+
+
+def _observations_csv(service: ForecastService, args: argparse.Namespace) -> str:
+    from forecast.api import render
+
+    catalog = service.catalog(_query(args).as_of)
+    out: list[str] = []
+    for series_id in catalog.series:
+        header, *rows = render.observations_csv(render.observations_body(catalog, series_id)).decode().splitlines(keepends=True)
+        out += [] if out else [f"series_id,{header}"]
+        out += [f"{series_id},{row}" for row in rows]
+    return "".join(out)
+
+
+ASSESSMENT_COLUMNS = (
+    "id status probability deadline_year comparator threshold unit required_cagr projected_cagr attainment_year gap series_id".split()
+)
+
+
+def _assessments_csv(service: ForecastService, args: argparse.Namespace) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*ASSESSMENT_COLUMNS, "latest_actual_year", "latest_actual", "projection_median"])
+    for assessment in service.snapshot.assessments.values():
+        found = assessment.as_dict()
+        latest, projection = assessment.latest_actual or {}, assessment.projection or {}
+        writer.writerow([*(found[c] for c in ASSESSMENT_COLUMNS), latest.get("year"), latest.get("value"), projection.get("median")])
+    return buffer.getvalue()
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A plain-text table: columns padded to their widest cell, numbers right-aligned."""
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
+    numeric = [all(_looks_numeric(row[i]) for row in cells) and bool(cells) for i in range(len(headers))]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True)).rstrip()
+
+    return "\n".join([line(list(headers)), line(["-" * w for w in widths]), *(line(row) for row in cells)])
+
+
+def _looks_numeric(text: str) -> bool:
+    return text.replace(",", "").replace(".", "").replace("%", "").replace("-", "").strip().isdigit() or text == "-"
+
+
+def _num(value: object) -> str:
+    return "-" if value is None else f"{float(value):,.0f}" if abs(float(value)) >= 100 else f"{float(value):.3g}"  # type: ignore[arg-type]
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
 
 
 if __name__ == "__main__":

@@ -239,3 +239,26 @@ def target_body(snapshot: Snapshot, target_id: str) -> dict[str, object]:
 
 def targets_list(snapshot: Snapshot) -> list[dict[str, object]]:
     return [a.as_dict() for a in snapshot.assessments.values()]
+
+
+def series_chart_image(snapshot: Snapshot, forecast: Mapping[str, object], catalog: Catalog, fmt: str = "svg") -> bytes:
+    """The fan chart (charts.series_chart) of a forecast body, with the reported figures `catalog` knows:
+    drawn from the same cleaned values the JSON serves."""
+    from forecast import charts  # matplotlib loads on the first chart, not with the API
+
+    series_id = str(forecast["series_id"])
+    series = snapshot.catalog.series[series_id]
+    title = f"{series.entity}: {series.measure} ({series.basis.value}, by {forecast['freq']})"
+    cleaned = _clean({"forecast": forecast, "observations": observations_body(catalog, series_id)})
+    assert isinstance(cleaned, dict)
+    return charts.series_chart(cleaned["forecast"], cleaned["observations"], title, fmt=fmt)
+
+
+def target_chart_image(snapshot: Snapshot, target_id: str, as_of: date | None, fmt: str = "svg") -> bytes:
+    """A target's probability and projection over time (charts.target_chart), from the body GET /v1/targets/{id} serves."""
+    from forecast import charts
+
+    cleaned = _clean(target_body(snapshot, target_id))
+    assert isinstance(cleaned, dict)
+    fitted = date.fromisoformat(snapshot.created_at[:10]) if snapshot.created_at else None
+    return charts.target_chart(cleaned, as_of=as_of, now=fitted, fmt=fmt)

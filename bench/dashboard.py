@@ -1,0 +1,174 @@
+"""The dashboard's first load in headless Chromium, and the 304 answers its polling costs, on a live `forecast serve`.
+
+    python -m bench.dashboard [--loads 5] [--polls 2000] [--record]
+
+Starts `forecast serve` on a free port with the FORECAST_* settings of the environment (so it loads the models
+in FORECAST_MODELS_DIR when they match the data, or fits first), waits for /readyz, then:
+
+- first load: a fresh browser context (empty cache) opens /, until the fan chart's bands and the target cards
+  are drawn; the first run meets bodies the server has not serialised yet (cold), the others warm ones;
+- polls: the URLs the dashboard polls, each GET with the If-None-Match of its last answer, over one keep-alive
+  connection, as the page does every 10 s; each must be a 304.
+
+Targets (issue 20): first load under 1 s, a 304 poll under 5 ms at p99. The last line of output is one JSON
+object; --record appends the run to BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+BROWSER_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(port: int, timeout: float) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "FORECAST_HOST": "127.0.0.1", "FORECAST_PORT": str(port), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "forecast.cli", "serve"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        if server.poll() is not None:
+            raise SystemExit(f"forecast serve exited with {server.returncode}")
+        time.sleep(0.5)
+    server.terminate()
+    raise SystemExit(f"not ready after {timeout:.0f} s")
+
+
+def first_loads(base: str, count: int) -> list[float]:
+    """Seconds from navigation to a drawn chart and target cards, each in a fresh context (empty cache)."""
+    from playwright.sync_api import sync_playwright
+
+    seconds = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        try:
+            for _ in range(count):
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                page = context.new_page()
+                started = time.perf_counter()
+                page.goto(f"{base}/")
+                page.wait_for_selector("#chart .band-80")
+                page.wait_for_selector(".target-card")
+                seconds.append(time.perf_counter() - started)
+                context.close()
+        finally:
+            browser.close()
+    return seconds
+
+
+def polls(base: str, count: int) -> tuple[list[float], int]:
+    """Milliseconds per conditional GET of the dashboard's URLs, and how many were not 304."""
+    with httpx.Client(base_url=base, timeout=10) as client:
+        series = client.get("/v1/series").json()
+        chosen = next(s["id"] for s in series if s["forecast_available"])
+        urls = ["/v1/series", "/v1/targets", f"/v1/series/{chosen}/forecast?freq=month&levels=80,95", f"/v1/series/{chosen}/observations"]
+        etags = {url: client.get(url).headers["etag"] for url in urls}
+        for url in urls:  # the second GET of a URL is the first the hot path answers
+            client.get(url, headers={"If-None-Match": etags[url]})
+        times, other = [], 0
+        for k in range(count):
+            url = urls[k % len(urls)]
+            started = time.perf_counter()
+            response = client.get(url, headers={"If-None-Match": etags[url]})
+            times.append(1000 * (time.perf_counter() - started))
+            other += response.status_code != 304
+    return times, other
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def record(result: dict[str, object]) -> None:
+    lines = [
+        "",
+        f"## Dashboard: first load and 304 polls ({result['date']}, `python -m bench.dashboard`)",
+        "",
+        f"Headless Chromium on {result['machine']}; `forecast serve` with the models stored in `FORECAST_MODELS_DIR`.",
+        "",
+        "| measure | value | target |",
+        "|---|---|---|",
+        f"| first load, cold server bodies (s) | {result['first_load_cold_s']:.3f} | < 1 |",
+        f"| first load, warm, median / max of {result['loads'] - 1} (s) | {result['first_load_warm_median_s']:.3f} / {result['first_load_warm_max_s']:.3f} | < 1 |",
+        f"| 304 poll p50 / p99 over {result['polls']} (ms) | {result['poll_p50_ms']:.2f} / {result['poll_p99_ms']:.2f} | p99 < 5 |",
+        "",
+    ]
+    with (ROOT / "BENCHMARKS.md").open("a") as handle:
+        handle.write("\n".join(lines))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loads", type=int, default=5)
+    parser.add_argument("--polls", type=int, default=2000)
+    parser.add_argument("--ready-timeout", type=float, default=600)
+    parser.add_argument("--record", action="store_true", help="append the result to BENCHMARKS.md")
+    args = parser.parse_args()
+    port = free_port()
+    server = start_server(port, args.ready_timeout)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        loads = first_loads(base, max(2, args.loads))
+        times, not_304 = polls(base, args.polls)
+    finally:
+        server.terminate()
+        server.wait(30)
+    warm = loads[1:]
+    result: dict[str, object] = {
+        "bench": "dashboard",
+        "date": datetime.now(UTC).date().isoformat(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "loads": len(loads),
+        "first_load_cold_s": round(loads[0], 4),
+        "first_load_warm_median_s": round(statistics.median(warm), 4),
+        "first_load_warm_max_s": round(max(warm), 4),
+        "polls": len(times),
+        "poll_p50_ms": round(percentile(times, 50), 3),
+        "poll_p99_ms": round(percentile(times, 99), 3),
+        "polls_not_304": not_304,
+        "meets_targets": loads[0] < 1 and max(warm) < 1 and percentile(times, 99) < 5 and not_304 == 0,
+    }
+    print(f"first load: cold {loads[0]:.3f} s, warm median {statistics.median(warm):.3f} s (max {max(warm):.3f} s)")
+    print(f"304 polls: p50 {percentile(times, 50):.2f} ms, p99 {percentile(times, 99):.2f} ms, {not_304} not 304")
+    if args.record:
+        record(result)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
