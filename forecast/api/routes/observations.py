@@ -1,0 +1,21 @@
+"""POST /v1/observations: new or revised figures, validated as a whole, stored, then a refit in the background."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter
+
+from forecast.api.deps import WRITE, Service
+from forecast.api.errors import error_responses
+from forecast.api.schemas import IngestAcceptedOut, ObservationBatchIn
+
+router = APIRouter(tags=["ingest"])
+
+
+@router.post("/v1/observations", status_code=202, dependencies=[WRITE], response_model=IngestAcceptedOut,
+             responses=error_responses(401, 422))
+async def ingest(batch: ObservationBatchIn, service: Service) -> IngestAcceptedOut:
+    rows = [o.model_dump() for o in batch.observations]
+    job = await asyncio.to_thread(service.ingest, rows)
+    return IngestAcceptedOut(job_id=job.id, status=job.status, detail=dict(job.detail))

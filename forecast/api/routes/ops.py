@@ -1,0 +1,29 @@
+"""Liveness, readiness and Prometheus metrics: open to all, never cached."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from forecast.api.deps import Service, State
+from forecast.api.schemas import HealthOut, ReadyOut
+
+router = APIRouter(tags=["ops"])
+
+
+@router.get("/healthz", response_model=HealthOut)
+async def healthz() -> HealthOut:
+    return HealthOut(status="ok")
+
+
+@router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut, "description": "not ready yet: `{\"ready\": false}`"}})
+async def readyz(service: Service) -> JSONResponse:
+    if not service.ready:
+        return JSONResponse({"ready": False}, status_code=503)
+    snapshot = service.snapshot
+    return JSONResponse({"ready": True, "version": snapshot.version, "series": len(snapshot.forecasts), "fitted_at": snapshot.created_at})
+
+
+@router.get("/metrics", response_class=PlainTextResponse, responses={200: {"description": "Prometheus text exposition format"}})
+async def metrics(state: State) -> Response:
+    return Response(state.metrics.exposition(), media_type=state.metrics.media_type)

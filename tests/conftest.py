@@ -1,0 +1,59 @@
+"""Fixtures shared by the test modules, and the `slow` marker.
+
+`fitted_service` is the one fit of the real data/ in a test session: the
+fit takes a minute or more on this machine, so every test that only reads a
+fitted service shares it. Tests that ingest, refit or tamper with stored
+models work on a copy of its database and models folder instead (see
+copy_fitted in tests/test_api.py): a copy starts by loading the stored models,
+in about a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from forecast.config import Settings
+from forecast.services import ForecastService
+from forecast.store import Store
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+API_KEY = "test-key-0123456789"  # the write key of every service the tests build
+
+
+def settings_in(workdir: Path) -> Settings:
+    """Settings for a service on data/ with its own database and models folder in `workdir`: the write key
+    API_KEY, and fewer simulated paths (300) and backtest origins (4) than in production, for speed."""
+    return Settings(
+        data_dir=DATA_DIR, models_dir=workdir / "models", database_path=workdir / "forecast.sqlite3",
+        api_key=API_KEY, simulation_paths=300, backtest_origins=4,
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: refits the real data (a minute or more); still part of `make test`, deselect with -m 'not slow'")
+
+
+@pytest.fixture(scope="session")
+def make_settings() -> Callable[[Path], Settings]:
+    """settings_in: Settings for a service with its own database and models folder in the given directory."""
+    return settings_in
+
+
+@pytest.fixture(scope="session")
+def fitted_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForecastService]:
+    """A ForecastService that has stored data/ in a fresh SQLite database and fitted it once (`refit()`), for the session.
+
+    Its settings are `settings_in(<temp dir>)`: write key API_KEY, 300 paths, 4 backtest origins; the fitted
+    models and their manifest are in `service.settings.models_dir`, the database at `.database_path`. Shared by
+    every test of the session: read it, never ingest into it, refit it or change its files (work on a copy).
+    """
+    settings = settings_in(tmp_path_factory.mktemp("fitted"))
+    store = Store(settings.database_path)
+    service = ForecastService(settings, store)
+    service.load_data_dir()
+    service.refit()  # writes the models and their manifest, as `forecast fit` does
+    yield service
+    store.close()
