@@ -3,32 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from forecast.backtest import BacktestRow, annual_curve_weights, summarise
-from forecast.config import Settings
 from forecast.engine.borrowing import pooled_annual_sd
 from forecast.services import ForecastService, Snapshot
-from forecast.store import Store
 from forecast.targets import assess
 
-ROOT = Path(__file__).resolve().parent.parent
 STATUSES = {"on_track", "at_risk", "off_track", "achieved", "missed"}
 
 
 @pytest.fixture(scope="module")
-def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[ForecastService, Snapshot]:
-    workdir = tmp_path_factory.mktemp("service")
-    settings = Settings(
-        data_dir=ROOT / "data", models_dir=workdir / "models", database_path=workdir / "db.sqlite3",
-        simulation_paths=300, backtest_origins=3,
-    )
-    service = ForecastService(settings, Store(settings.database_path))
-    service.load_data_dir()
-    return service, service.refit()
+def fitted(fitted_service: ForecastService) -> tuple[ForecastService, Snapshot]:
+    """The session's one fit of the real data (tests/conftest.py), read only."""
+    return fitted_service, fitted_service.snapshot
 
 
 def test_every_target_bound_to_a_projected_series_gets_every_field(fitted: tuple[ForecastService, Snapshot]) -> None:
