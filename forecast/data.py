@@ -4,20 +4,16 @@ Every row is checked before anything is returned: a bad row raises DataError
 naming the file, the line, the field and the reason, and nothing is loaded.
 Observations sent as JSON rows (ingest) pass the same checks, one row at a
 time, as the lines of observations.csv; their errors name the row's index.
+Turning cells into typed values (and naming a bad one) is `forecast.rows`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
-from enum import Enum
 from pathlib import Path
-from typing import TypeVar
 
 from forecast.domain import (
     Aggregation,
@@ -33,9 +29,9 @@ from forecast.domain import (
     base_from_growth,
     base_from_growth_sd,
     measurement_sd,
-    month_end,
 )
 from forecast.errors import DataError
+from forecast.rows import Row, read_csv_rows, read_json_rows
 
 SERIES_FILE = "series.csv"
 OBSERVATIONS_FILE = "observations.csv"
@@ -85,139 +81,14 @@ VOLUME_UNITS = frozenset({"vehicles", "cny", "usd"})
 KNOWN_UNITS = VOLUME_UNITS | {"ratio", "percent", "countries", "persons", "rank", "vehicles_per_year", "usd_per_vehicle"}
 COMPARATORS = frozenset({">=", ">", "<=", "<"})
 SEED_FILE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
-TRUE_WORDS = frozenset({"true", "yes", "1"})
-FALSE_WORDS = frozenset({"false", "no", "0", ""})
-
-E = TypeVar("E", bound=Enum)
-
-
-class _Row:
-    """One input row, and typed accessors that raise DataError naming where it is and the field.
-
-    A row is a line of a CSV file (`line`, values are text) or an item of a
-    JSON batch (`index`, `line` 0; values are str, float, int, bool or None).
-    Every accessor reads a value as the text a CSV cell would hold, so the two
-    inputs pass the same checks and give the same figures.
-    """
-
-    def __init__(self, source: str, line: int, values: Mapping[str, object], index: int | None = None) -> None:
-        self.source = source
-        self.line = line
-        self.values = values
-        self.index = index
-
-    @property
-    def where(self) -> str:
-        return f"row {self.index}" if self.index is not None else f"line {self.line}"
-
-    def fail(self, field: str, reason: str) -> DataError:
-        return DataError(self.source, self.line, field, reason, row=self.index)
-
-    def text(self, field: str, required: bool = False) -> str:
-        value = self._cell(field).strip()
-        if required and not value:
-            raise self.fail(field, "is required")
-        return value
-
-    def _cell(self, field: str) -> str:
-        """The value as CSV text: None is blank, a boolean true/false, a number as Python writes it (exactly)."""
-        value = self.values.get(field)
-        if value is None:
-            return ""
-        if isinstance(value, str):
-            return value
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, (int, float)):
-            return repr(value)  # repr of a float reads back to the same float
-        raise self.fail(field, f"a {type(value).__name__} is not text, a number, true/false or null")
-
-    def number(self, field: str, required: bool = False) -> float | None:
-        raw = self.text(field, required)
-        if not raw:
-            return None
-        try:
-            value = float(raw.replace(",", ""))
-        except ValueError:
-            raise self.fail(field, f"'{raw}' is not a number") from None
-        if not math.isfinite(value):
-            raise self.fail(field, f"'{raw}' is not a finite number")
-        return value
-
-    def day(self, field: str, required: bool = False) -> date | None:
-        raw = self.text(field, required)
-        if not raw:
-            return None
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            raise self.fail(field, f"'{raw}' is not a date (YYYY-MM-DD)") from None
-
-    def loose_day(self, field: str) -> tuple[date | None, bool]:
-        """A date that may be given as YYYY or YYYY-MM; returns (latest day it can mean, was_partial)."""
-        raw = self.text(field)
-        if not raw:
-            return None, False
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-            return self.day(field), False
-        if re.fullmatch(r"\d{4}-\d{2}", raw):
-            year, month = (int(part) for part in raw.split("-"))
-            if not 1 <= month <= 12:
-                raise self.fail(field, f"'{raw}' has no month {month}")
-            return month_end(year, month), True
-        if re.fullmatch(r"\d{4}", raw):
-            return date(int(raw), 12, 31), True
-        raise self.fail(field, f"'{raw}' is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
-
-    def flag(self, field: str) -> bool:
-        raw = self.text(field).lower()
-        if raw in TRUE_WORDS:
-            return True
-        if raw in FALSE_WORDS:
-            return False
-        raise self.fail(field, f"'{raw}' is not true or false")
-
-    def strict_flag(self, field: str) -> bool:
-        """A boolean spelled exactly true or false; blank is false."""
-        raw = self.text(field)
-        if raw not in ("true", "false", ""):
-            raise self.fail(field, f"'{raw}' is not true or false")
-        return raw == "true"
-
-    def choice(self, field: str, enum: type[E], default: str | None = None) -> E:
-        raw = self.text(field) or (default or "")
-        try:
-            return enum(raw)
-        except ValueError:
-            allowed = ", ".join(member.value for member in enum)
-            raise self.fail(field, f"'{raw}' is not one of: {allowed}") from None
-
-
-def _read_rows(
-    text: str, source: str, columns: tuple[str, ...], optional: frozenset[str] = frozenset()
-) -> list[_Row]:
-    reader = csv.DictReader(io.StringIO(text))
-    header = tuple(reader.fieldnames or ())
-    missing = [column for column in columns if column not in header and column not in optional]
-    if missing:
-        raise DataError(source, 1, missing[0], f"column is missing from the header (expected {', '.join(columns)})")
-    unknown = [column for column in header if column not in columns]
-    if unknown:
-        raise DataError(source, 1, unknown[0], "unknown column")
-    rows = []
-    for row in reader:
-        if None in row:
-            raise DataError(source, reader.line_num, "(row)", "more fields than the header has")
-        rows.append(_Row(source, reader.line_num, row))
-    return rows
 
 
 def parse_series(text: str, source: str = SERIES_FILE) -> dict[str, Series]:
     """Validate every series row, then the roles across rows (one lender at most; parts of existing totals)."""
     series: dict[str, Series] = {}
-    rows: dict[str, _Row] = {}
-    lender: _Row | None = None
-    for row in _read_rows(text, source, SERIES_COLUMNS, SERIES_OPTIONAL_COLUMNS):
+    rows: dict[str, Row] = {}
+    lender: Row | None = None
+    for row in read_csv_rows(text, source, SERIES_COLUMNS, SERIES_OPTIONAL_COLUMNS):
         series_id = row.text("id", required=True)
         if not re.fullmatch(r"[a-z0-9_]+", series_id):
             raise row.fail("id", f"'{series_id}' must be lower-case letters, digits and underscores")
@@ -255,7 +126,7 @@ def parse_series(text: str, source: str = SERIES_FILE) -> dict[str, Series]:
     return series
 
 
-def _check_part(part: Series, series: Mapping[str, Series], row: _Row) -> None:
+def _check_part(part: Series, series: Mapping[str, Series], row: Row) -> None:
     """A part is compared with its share of its total: both must count the same thing the same way, with no loop."""
     total = series.get(part.part_of)
     if total is None:
@@ -301,7 +172,7 @@ def parse_observations(
 
     `loaded_on` is the vintage of figures sent in later (ingest) that have no date.
     """
-    return _check_rows(_read_rows(text, source, OBSERVATION_COLUMNS), series, loaded_on)
+    return _check_rows(read_csv_rows(text, source, OBSERVATION_COLUMNS), series, loaded_on)
 
 
 def observations_from_rows(
@@ -317,22 +188,13 @@ def observations_from_rows(
     DataError with `row` its index in `rows` (and `line` 0), naming the field;
     a row with a column missing or unknown is refused naming that column.
     """
-    checked = []
-    for index, values in enumerate(rows):
-        missing = [column for column in OBSERVATION_COLUMNS if column not in values]
-        if missing:
-            raise DataError(source, 0, missing[0], f"column is missing (expected {', '.join(OBSERVATION_COLUMNS)})", row=index)
-        unknown = [str(column) for column in values if column not in OBSERVATION_COLUMNS]
-        if unknown:
-            raise DataError(source, 0, unknown[0], "unknown column", row=index)
-        checked.append(_Row(source, 0, values, index))
-    return _check_rows(checked, series, loaded_on)
+    return _check_rows(read_json_rows(rows, source, OBSERVATION_COLUMNS), series, loaded_on)
 
 
-def _check_rows(rows: Iterable[_Row], series: Mapping[str, Series], loaded_on: date | None) -> list[Observation]:
+def _check_rows(rows: Iterable[Row], series: Mapping[str, Series], loaded_on: date | None) -> list[Observation]:
     """Every row through `_parse_observation`; the same figure from the same source on the same date twice is refused."""
     observations: list[Observation] = []
-    seen: dict[tuple[str, date], _Row] = {}
+    seen: dict[tuple[str, date], Row] = {}
     for row in rows:
         observation = _parse_observation(row, series, loaded_on)
         identity = (observation.key, observation.vintage)
@@ -346,12 +208,38 @@ def _check_rows(rows: Iterable[_Row], series: Mapping[str, Series], loaded_on: d
     return observations
 
 
-def _parse_observation(row: _Row, series: Mapping[str, Series], loaded_on: date | None) -> Observation:
+def _parse_observation(row: Row, series: Mapping[str, Series], loaded_on: date | None) -> Observation:
     """The one validator of an observation row, whether it came from a CSV line or a JSON batch."""
     series_id = row.text("series_id", required=True)
     if series_id not in series:
         raise row.fail("series_id", f"unknown series '{series_id}': add it to {SERIES_FILE} first")
     meta = series[series_id]
+    period, aggregation = _period_and_aggregation(row)
+    kind = row.choice("kind", Kind, default="level")
+    value, unit = _value_and_unit(row, kind, series_id, meta.unit)
+    yoy, mom = _growth_rates(row, kind, aggregation)
+    qualifier = row.choice("qualifier", Qualifier, default="exact")
+    source, vintage = _source_and_vintage(row, meta, period, aggregation, kind, loaded_on)
+    observation = Observation(
+        series_id=series_id,
+        period=period,
+        aggregation=aggregation,
+        kind=kind,
+        value=value,
+        unit=unit,
+        qualifier=qualifier,
+        source=source,
+        vintage=vintage,
+        yoy_pct=yoy,
+        mom_pct=mom,
+        note=row.text("note"),
+        disputed=row.flag("disputed"),
+    )
+    return replace(observation, uncertainty=measurement_sd(value, qualifier) if kind is Kind.LEVEL else 0.0)
+
+
+def _period_and_aggregation(row: Row) -> tuple[Period, Aggregation]:
+    """The period a figure covers (first and last day, inclusive) and an aggregation that fits it."""
     start = row.day("period_start", required=True)
     end = row.day("period_end", required=True)
     assert start is not None and end is not None
@@ -362,7 +250,15 @@ def _parse_observation(row: _Row, series: Mapping[str, Series], loaded_on: date 
     misfit = aggregation_fits_period(aggregation, period)
     if misfit:
         raise row.fail("aggregation", f"'{aggregation.value}' does not fit {period}: {misfit}")
-    kind = row.choice("kind", Kind, default="level")
+    return period, aggregation
+
+
+def _value_and_unit(row: Row, kind: Kind, series_id: str, series_unit: str) -> tuple[float, str]:
+    """The figure and its unit, checked against its kind.
+
+    A level is in its series' unit (a volume is never negative), a growth rate
+    in percent above -100, a share a ratio between 0 and 1.
+    """
     value = row.number("value", required=True)
     assert value is not None
     unit = row.text("unit", required=True)
@@ -374,14 +270,19 @@ def _parse_observation(row: _Row, series: Mapping[str, Series], loaded_on: date 
     elif kind is Kind.SHARE:
         if unit != "ratio":
             raise row.fail("unit", f"a share is a ratio, not '{unit}'")
-    elif unit != meta.unit:
-        raise row.fail("unit", f"series '{series_id}' is in {meta.unit}, not '{unit}'")
+    elif unit != series_unit:
+        raise row.fail("unit", f"series '{series_id}' is in {series_unit}, not '{unit}'")
     if kind is Kind.LEVEL and unit in VOLUME_UNITS and value < 0:
         raise row.fail("value", f"a volume cannot be negative ({value:g})")
     if kind is Kind.SHARE and not 0 <= value <= 1:
         raise row.fail("value", f"a share must lie between 0 and 1 ({value:g})")
     if kind in (Kind.YOY_PCT, Kind.MOM_PCT) and value <= -100:
         raise row.fail("value", f"a fall of {value:g}% leaves nothing: growth must be above -100%")
+    return value, unit
+
+
+def _growth_rates(row: Row, kind: Kind, aggregation: Aggregation) -> tuple[float | None, float | None]:
+    """The optional year-on-year and month-on-month changes (percent) reported with a level, each above -100%."""
     yoy = row.number("yoy_pct")
     mom = row.number("mom_pct")
     for field, rate in (("yoy_pct", yoy), ("mom_pct", mom)):
@@ -392,7 +293,17 @@ def _parse_observation(row: _Row, series: Mapping[str, Series], loaded_on: date 
         raise row.fail(field, f"growth rate without a base: month-on-month change needs a month, not a {aggregation.value}")
     if kind is not Kind.LEVEL and (yoy is not None or mom is not None):
         raise row.fail("yoy_pct" if yoy is not None else "mom_pct", "growth columns belong on level rows")
-    qualifier = row.choice("qualifier", Qualifier, default="exact")
+    return yoy, mom
+
+
+def _source_and_vintage(
+    row: Row, meta: Series, period: Period, aggregation: Aggregation, kind: Kind, loaded_on: date | None
+) -> tuple[Source, date]:
+    """Who published the figure, where, and the day it became known (its vintage).
+
+    A missing publication date is `loaded_on` (figures sent in later) or else
+    estimated from the series' release habits, and then marked as estimated.
+    """
     publisher = row.text("source_publisher", required=True)
     url = row.text("source_url")
     seed_file = row.text("source_file")
@@ -407,22 +318,7 @@ def _parse_observation(row: _Row, series: Mapping[str, Series], loaded_on: date 
         estimated = loaded_on is None
     if published < period.end and kind is not Kind.SHARE:
         raise row.fail("published_date", f"{published} is before the period it reports ends ({period.end})")
-    observation = Observation(
-        series_id=series_id,
-        period=period,
-        aggregation=aggregation,
-        kind=kind,
-        value=value,
-        unit=unit,
-        qualifier=qualifier,
-        source=Source(publisher, url, seed_file, published, estimated),
-        vintage=published,
-        yoy_pct=yoy,
-        mom_pct=mom,
-        note=row.text("note"),
-        disputed=row.flag("disputed"),
-    )
-    return replace(observation, uncertainty=measurement_sd(value, qualifier) if kind is Kind.LEVEL else 0.0)
+    return Source(publisher, url, seed_file, published, estimated), published
 
 
 def derive_base_observations(observations: Iterable[Observation]) -> list[Observation]:
@@ -468,7 +364,7 @@ def derive_base_observations(observations: Iterable[Observation]) -> list[Observ
 def parse_targets(text: str, series: Mapping[str, Series], source: str = TARGETS_FILE) -> list[Target]:
     targets: list[Target] = []
     ids: set[str] = set()
-    for row in _read_rows(text, source, TARGET_COLUMNS):
+    for row in read_csv_rows(text, source, TARGET_COLUMNS):
         target_id = row.text("target_id", required=True)
         if target_id in ids:
             raise row.fail("target_id", f"duplicate target id '{target_id}'")

@@ -125,8 +125,8 @@ class ForecastService:
             previous = self._snapshot
             forecasts, failures, prior = self._fit_all(catalog, only, previous)
             forecasts = self._use_related(catalog, forecasts, prior)
-            replays = dict(previous.replays) if previous is not None and only is not None else self._replay(catalog, forecasts)
-            assessments = self._assess_all(forecasts, replays, prior)
+            replays = dict(previous.replays) if previous is not None and only is not None else self.replay(catalog, forecasts, self.replay_dates(catalog))
+            assessments = self.assess_all(forecasts, replays, prior)
             fingerprint = self.store.fingerprint()
             snapshot = Snapshot(
                 version=f"{fingerprint}/{MODEL_VERSION}",
@@ -236,8 +236,8 @@ class ForecastService:
         lender = self.catalog().prior_lender()
         return self.prior_from(replayed[lender]) if lender is not None and lender in replayed else Prior()
 
-    def _replay(self, catalog: Catalog, forecasts: Mapping[str, SeriesForecast]) -> dict[date, dict[str, SeriesForecast]]:
-        """Refit each series as of each replay date, with the current fit's monthly weights and scale (no monthly backtests).
+    def replay(self, catalog: Catalog, forecasts: Mapping[str, SeriesForecast], days: Sequence[date]) -> dict[date, dict[str, SeriesForecast]]:
+        """Refit each series as of each of `days`, with the current fit's monthly weights and scale (no monthly backtests).
 
         As in a fresh fit, the lender comes first, with the default prior; the series after it
         borrow from its replay (prior_as_of). Every series backtests its annual curves on what was
@@ -246,7 +246,7 @@ class ForecastService:
         per replay would cost minutes (docs/decisions.md, "As-of replays").
         """
         replays: dict[date, dict[str, SeriesForecast]] = {}
-        for day in self.replay_dates(catalog):
+        for day in days:
             known = self.catalog(day)
             replays[day] = {}
             prior = Prior()
@@ -265,7 +265,7 @@ class ForecastService:
                     prior = self.prior_as_of(replays[day])
         return replays
 
-    def _assess_all(
+    def assess_all(
         self,
         forecasts: Mapping[str, SeriesForecast],
         replays: Mapping[date, Mapping[str, SeriesForecast]],
@@ -274,14 +274,14 @@ class ForecastService:
         assessments = {}
         priors = {day: self.prior_as_of(known) for day, known in replays.items()}
         for target in self.targets:
-            assessment = self._assess_one(target, forecasts, prior)
+            assessment = self.assess_one(target, forecasts, prior)
             for day in replay_days_since(target, replays):
-                assessment.history.append(history_entry(day, self._assess_one(target, replays[day], priors[day], today=day)))
+                assessment.history.append(history_entry(day, self.assess_one(target, replays[day], priors[day], today=day)))
             link_revisions(assessment, target, self.targets)
             assessments[target.id] = assessment
         return assessments
 
-    def _assess_one(self, target: Target, forecasts: Mapping[str, SeriesForecast], prior: Prior, today: date | None = None) -> Assessment:
+    def assess_one(self, target: Target, forecasts: Mapping[str, SeriesForecast], prior: Prior, today: date | None = None) -> Assessment:
         numerator = forecasts.get(target.series_id) if target.series_id else None
         denominator = forecasts.get(target.denominator_series_id) if target.denominator_series_id else None
         snapshot = self._snapshot

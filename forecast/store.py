@@ -14,9 +14,9 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source
 
@@ -73,7 +73,7 @@ class AddResult:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class Store:
@@ -140,66 +140,20 @@ class Store:
         its vintage is its own date, or `revised_on` if that is not later than
         the version it revises (a correction is known from when it was made).
         """
-        new = unchanged = revised = 0
+        counts = {"new": 0, "unchanged": 0, "revised": 0}
         loaded_at = _now()
         with self._transaction() as cursor:
             for observation in observations:
-                known = cursor.execute(
-                    "SELECT 1 FROM observations WHERE key = ? AND vintage = ? AND value = ?",
-                    (observation.key, observation.vintage.isoformat(), observation.value),
-                ).fetchone()
-                if known is not None:
-                    unchanged += 1  # this exact version is stored already, even if revised since
+                change = _change_for(cursor, observation, revised_on)
+                counts[change.outcome] += 1
+                if change.outcome == "unchanged":
                     continue
-                latest = cursor.execute(
-                    "SELECT value, vintage FROM observations WHERE key = ? ORDER BY vintage DESC LIMIT 1",
-                    (observation.key,),
-                ).fetchone()
-                vintage = observation.vintage
-                if latest is not None:
-                    if latest[0] == observation.value:
-                        unchanged += 1
-                        continue
-                    if vintage.isoformat() <= latest[1]:
-                        vintage = max(revised_on, date.fromisoformat(latest[1]))
-                        if vintage.isoformat() == latest[1]:
-                            cursor.execute(
-                                "DELETE FROM observations WHERE key = ? AND vintage = ?", (observation.key, latest[1])
-                            )
-                    revised += 1
-                else:
-                    new += 1
-                cursor.execute(
-                    "INSERT INTO observations (key, series_id, period_start, period_end, aggregation, kind, value, "
-                    "unit, qualifier, yoy_pct, mom_pct, source_publisher, source_url, source_file, published_date, "
-                    "published_date_estimated, disputed, note, uncertainty, vintage, origin, loaded_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        observation.key,
-                        observation.series_id,
-                        observation.period.start.isoformat(),
-                        observation.period.end.isoformat(),
-                        observation.aggregation.value,
-                        observation.kind.value,
-                        observation.value,
-                        observation.unit,
-                        observation.qualifier.value,
-                        observation.yoy_pct,
-                        observation.mom_pct,
-                        observation.source.publisher,
-                        observation.source.url,
-                        observation.source.seed_file,
-                        observation.source.published_date.isoformat() if observation.source.published_date else None,
-                        int(observation.source.published_date_estimated),
-                        int(observation.disputed),
-                        observation.note,
-                        observation.uncertainty,
-                        vintage.isoformat(),
-                        origin,
-                        loaded_at,
-                    ),
-                )
-        return AddResult(new, unchanged, revised)
+                if change.overwrites:
+                    cursor.execute(
+                        "DELETE FROM observations WHERE key = ? AND vintage = ?", (observation.key, change.vintage.isoformat())
+                    )
+                cursor.execute(_INSERT_OBSERVATION, _observation_to_row(observation, change.vintage, origin, loaded_at))
+        return AddResult(counts["new"], counts["unchanged"], counts["revised"])
 
     def observations(self, as_of: date | None = None, series_id: str | None = None) -> list[Observation]:
         """The latest version of every figure known on `as_of` (all of them when None)."""
@@ -272,6 +226,78 @@ class Store:
         if row is None:
             return None
         return Job(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]))
+
+
+@dataclass(frozen=True)
+class _Change:
+    """What storing one figure does to the versions of its key."""
+
+    outcome: Literal["new", "unchanged", "revised"]
+    vintage: date  # the vintage to store the figure under (unused when unchanged)
+    overwrites: bool  # a correction dated the same day as the version it revises replaces that version
+
+
+def _change_for(cursor: sqlite3.Cursor, observation: Observation, revised_on: date) -> _Change:
+    """New key, a version already stored (or the same value as the latest), or a revision with its vintage.
+
+    A revision keeps its own date when that is later than the latest version's;
+    otherwise it is dated `revised_on`, or the latest version's date if that is
+    later still, and then replaces the version of that date.
+    """
+    known = cursor.execute(
+        "SELECT 1 FROM observations WHERE key = ? AND vintage = ? AND value = ?",
+        (observation.key, observation.vintage.isoformat(), observation.value),
+    ).fetchone()
+    if known is not None:  # this exact version is stored already, even if revised since
+        return _Change("unchanged", observation.vintage, False)
+    latest = cursor.execute(
+        "SELECT value, vintage FROM observations WHERE key = ? ORDER BY vintage DESC LIMIT 1",
+        (observation.key,),
+    ).fetchone()
+    if latest is None:
+        return _Change("new", observation.vintage, False)
+    if latest[0] == observation.value:
+        return _Change("unchanged", observation.vintage, False)
+    if observation.vintage.isoformat() > latest[1]:
+        return _Change("revised", observation.vintage, False)
+    vintage = max(revised_on, date.fromisoformat(latest[1]))
+    return _Change("revised", vintage, vintage.isoformat() == latest[1])
+
+
+_INSERT_OBSERVATION = (
+    "INSERT INTO observations (key, series_id, period_start, period_end, aggregation, kind, value, "
+    "unit, qualifier, yoy_pct, mom_pct, source_publisher, source_url, source_file, published_date, "
+    "published_date_estimated, disputed, note, uncertainty, vintage, origin, loaded_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _observation_to_row(observation: Observation, vintage: date, origin: str, loaded_at: str) -> tuple[object, ...]:
+    """The parameters of `_INSERT_OBSERVATION`: one stored version of a figure, dated `vintage`."""
+    return (
+        observation.key,
+        observation.series_id,
+        observation.period.start.isoformat(),
+        observation.period.end.isoformat(),
+        observation.aggregation.value,
+        observation.kind.value,
+        observation.value,
+        observation.unit,
+        observation.qualifier.value,
+        observation.yoy_pct,
+        observation.mom_pct,
+        observation.source.publisher,
+        observation.source.url,
+        observation.source.seed_file,
+        observation.source.published_date.isoformat() if observation.source.published_date else None,
+        int(observation.source.published_date_estimated),
+        int(observation.disputed),
+        observation.note,
+        observation.uncertainty,
+        vintage.isoformat(),
+        origin,
+        loaded_at,
+    )
 
 
 def _row_to_observation(row: sqlite3.Row | tuple[Any, ...]) -> Observation:

@@ -303,3 +303,11 @@ def test_the_nested_backtest_scores_each_origins_mixture_pulled_toward_that_orig
     # each origin reads its own blocks: four whole years by February 2023, four by August 2023 ending later
     first, second = (targets for _, targets in steps)  # type: ignore[union-attr]
     assert first is not None and second is not None and second[0] > first[0]
+
+
+def test_a_replay_whose_selection_names_no_model_the_series_had_that_day_takes_the_default_of_that_day() -> None:
+    early = _five_growing_seasonal_years(published_by=date(2020, 6, 30))  # about 17 months: a sparse series then
+    today = MonthlySelection({"ets_damped": 0.5, "theta": 0.5}, 1.3)  # what the full series chose today
+    replayed = fit_series(SERIES.id, early, prior=Prior(), n_paths=300, seed=5, posterior_draws=20, fixed_weights=today)
+    assert replayed.model.monthly.weights == {"local_linear_trend_borrowed": 1.0}
+    assert replayed.points["month"] and all(p.median > 0 for p in replayed.points["month"][:12])

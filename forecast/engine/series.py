@@ -162,10 +162,14 @@ def _monthly_step(
     data: Figures, rng: np.random.Generator, n_paths: int, horizon_months: int, catalog_at: Callable[[date], Catalog] | None,
     origins: Sequence[date], fixed: MonthlySelection | None, posterior_draws: int,
 ) -> MonthlyStep:
-    """Select (replayed, or by the nested backtest), fit, mix, reconcile and widen the monthly family."""
+    """Select (replayed, or by the nested backtest), fit, mix, reconcile and widen the monthly family.
+
+    A replayed selection that names none of this day's candidates (the series had too few figures then
+    for the models chosen today) is not used: the series takes its default of that day.
+    """
     step = MonthlyStep()
     candidates = monthly_candidates(len(data.figures), data.prior)
-    if fixed is not None:
+    if fixed is not None and set(fixed.weights) & set(candidates):
         step.weights, step.calibration = dict(fixed.weights), Calibration.fixed(float(fixed.scale))
     elif catalog_at is not None and len(candidates) > 1:
         origin_fits = monthly_backtest(data.series_id, data.prior, catalog_at, origins, rng)
@@ -180,6 +184,8 @@ def _monthly_step(
         wanted=lambda name: weights.get(name, 0.0) > 0, draws=posterior_draws,
     )
     step.structural, step.seasonal = fits.structural, fits.seasonal
+    if not fits.paths:
+        raise InsufficientHistory(data.series_id, len(data.figures), len(data.figures) + 1, f"figures for any of {sorted(weights)}")
     mixed = mixture(fits.paths, weights, n_paths, rng)
     lead_fit = fits.lead.fit_
     if not data.sparse and lead_fit is not None:

@@ -24,6 +24,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
@@ -41,7 +42,7 @@ POSTERIOR_DRAWS = 200
 
 
 def _posterior_sd(
-    model: "CumulatorModel", params: np.ndarray, x_row: np.ndarray, decembers: Sequence[int], draws: int
+    model: CumulatorModel, params: np.ndarray, x_row: np.ndarray, decembers: Sequence[int], draws: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Posterior sd of each month and of each December year-to-date total, from simulation-smoother draws."""
     model.update(params)
@@ -54,6 +55,30 @@ def _posterior_sd(
         months.append(x_row @ state[:, 1:])
         totals.append(state[model.c_index, list(decembers)])
     return np.std(months, axis=0), np.std(totals, axis=0)
+
+
+def _smoothed_history(
+    model: CumulatorModel, results: Any, params: np.ndarray, scale: float, draws: int
+) -> tuple[np.ndarray, np.ndarray, dict[int, tuple[float, float]]]:
+    """Smoothed months, their sd, and each complete year's (total, sd), all unscaled (the figures' unit).
+
+    With `draws=0` the sds are NaN (no posterior draws).
+    """
+    smoothed = np.asarray(results.smoothed_state)
+    x_row = model.x_row()
+    months = x_row @ smoothed[:, 1:]
+    decembers = [t for t in range(1, model.nobs) if model.month_of(t) == 12]
+    if draws > 0:
+        # the smoothed covariance loses precision where exact totals cancel large prior variances;
+        # posterior draws from the simulation smoother do not (Durbin and Koopman 2002)
+        months_sd, december_sd = _posterior_sd(model, params, x_row, decembers, draws)
+    else:
+        months_sd, december_sd = np.full(len(months), np.nan), np.full(len(decembers), np.nan)
+    year_totals = {
+        add_months(model.first_month, t - 1).year: (float(smoothed[model.c_index, t] * scale), float(sd * scale))
+        for t, sd in zip(decembers, december_sd, strict=True)
+    }
+    return months * scale, np.asarray(months_sd) * scale, year_totals
 
 
 @dataclass(frozen=True)
@@ -99,6 +124,25 @@ def readings_from(figures: Sequence[Observation], first_month: date, scale: floa
             continue
         readings[(channel, t)] = reading
     return sorted(readings.values(), key=lambda r: (r.t, r.channel)), ignored
+
+
+def _months_spanned(figures: Sequence[Observation], until: date | None) -> tuple[date, date]:
+    """First and last month the model covers, each as its first day.
+
+    From the January of the earliest figure to the month in which the latest
+    figure ends, or the month of `until` if that is later.
+    """
+    first_month = date(min(f.period.start.year for f in figures), 1, 1)
+    last = max(f.period.end for f in figures)
+    if until is not None and until > last:
+        last = until
+    return first_month, date(last.year, last.month, 1)
+
+
+def _typical_month(figures: Sequence[Observation]) -> float:
+    """The median figure per month it covers, in the figures' unit: the model's scale, so its values are O(1)."""
+    per_month = [f.value / max(f.period.months, 1) for f in figures]
+    return float(np.median(per_month)) or 1.0
 
 
 class CumulatorModel(MLEModel):  # type: ignore[misc]  # statsmodels ships no type information
@@ -269,47 +313,15 @@ class MixedFrequencyStateSpace:
         """
         if len(figures) < MIN_FIGURES:
             raise InsufficientHistory(series_id, len(figures), MIN_FIGURES)
-        first_year = min(f.period.start.year for f in figures)
-        first_month = date(first_year, 1, 1)
-        last = max(f.period.end for f in figures)
-        if until is not None and until > last:
-            last = until
-        last_month = date(last.year, last.month, 1)
+        first_month, last_month = _months_spanned(figures, until)
         nobs = month_index(last_month) - month_index(first_month) + 2
-        per_month = [f.value / max(f.period.months, 1) for f in figures]
-        scale = float(np.median(per_month)) or 1.0
+        scale = _typical_month(figures)
         readings, ignored = readings_from(figures, first_month, scale)
         n_months = sum(1 for r in readings if r.channel == MONTH)
         seasonal = self.seasonal if self.seasonal is not None else n_months >= 24
         model = CumulatorModel(readings, nobs, first_month, seasonal)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            if self.fixed_params is not None:
-                params = self._fixed_for(model)
-                results = model.smooth(params)
-                converged = True
-            else:
-                start = start_from(warm, self.name, self._terms(seasonal))
-                fixing = model.fix_params({"sigma2.slope": 1e-12}) if self.drift_only else contextlib.nullcontext()
-                with fixing:
-                    results = model.fit(start_params=start, includes_fixed=True, method="lbfgs", maxiter=300, disp=False)
-                params = np.asarray(results.params)  # a drift's fixed slope variance included
-                converged = bool(results.mle_retvals.get("converged", True)) if results.mle_retvals else True
-        converged = converged and not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-        smoothed = np.asarray(results.smoothed_state)
-        x_row = model.x_row()
-        months = x_row @ smoothed[:, 1:]
-        decembers = [t for t in range(1, nobs) if model.month_of(t) == 12]
-        if draws > 0:
-            # the smoothed covariance loses precision where exact totals cancel large prior variances;
-            # posterior draws from the simulation smoother do not (Durbin and Koopman 2002)
-            months_sd, december_sd = _posterior_sd(model, params, x_row, decembers, draws)
-        else:
-            months_sd, december_sd = np.full(len(months), np.nan), np.full(len(decembers), np.nan)
-        year_totals = {
-            add_months(first_month, t - 1).year: (float(smoothed[model.c_index, t] * scale), float(sd * scale))
-            for t, sd in zip(decembers, december_sd, strict=True)
-        }
+        results, params, converged = self._estimate(model, warm)
+        months, months_sd, year_totals = _smoothed_history(model, results, params, scale, draws)
         self.fit_ = MonthlyFit(
             first_month=first_month,
             last_month=last_month,
@@ -319,8 +331,8 @@ class MixedFrequencyStateSpace:
             param_names=list(model.param_names),
             end_state=np.asarray(results.filtered_state[:, -1]),
             end_cov=np.asarray(results.filtered_state_cov[:, :, -1]),
-            smoothed_months=months * scale,
-            smoothed_sd=np.asarray(months_sd) * scale,
+            smoothed_months=months,
+            smoothed_sd=months_sd,
             smoothed_year_totals=year_totals,
             loglikelihood=float(results.llf),
             converged=converged,
@@ -328,6 +340,28 @@ class MixedFrequencyStateSpace:
             ignored=[f.key for f in ignored],
         )
         return self
+
+    def _estimate(self, model: CumulatorModel, warm: Estimates | None) -> tuple[Any, np.ndarray, bool]:
+        """The smoother's results at the variances: estimated by maximum likelihood, or borrowed as given.
+
+        Returns (statsmodels results, variances, converged); a ConvergenceWarning
+        during the fit counts as not converged.
+        """
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if self.fixed_params is not None:
+                params = self._fixed_for(model)
+                results = model.smooth(params)
+                converged = True
+            else:
+                start = start_from(warm, self.name, self._terms(model.seasonal))
+                fixing = model.fix_params({"sigma2.slope": 1e-12}) if self.drift_only else contextlib.nullcontext()
+                with fixing:
+                    results = model.fit(start_params=start, includes_fixed=True, method="lbfgs", maxiter=300, disp=False)
+                params = np.asarray(results.params)  # a drift's fixed slope variance included
+                converged = bool(results.mle_retvals.get("converged", True)) if results.mle_retvals else True
+        converged = converged and not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        return results, params, converged
 
     def _terms(self, seasonal: bool) -> str:
         """Which variant estimated these parameters: a borrowed variant's were not estimated, so they start nothing."""
