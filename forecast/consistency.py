@@ -217,14 +217,18 @@ def _resolve_derived(bases: Sequence[ImpliedBase], context: _Context) -> list[_C
     """Figures implied by growth rates fill cells nobody reported (or whose figures are all disputed or mixed up).
 
     Where rates imply different bases, the same rules pick a group, and the
-    narrowest figure in it stands for the cell.
+    narrowest figure in it stands for the cell. A base implied by a bound ("over
+    1.1 million, +58%") is only a bound, so it is used only when no rate gives a
+    point figure for the cell.
     """
     by_cell: dict[CellKey, list[Figure]] = defaultdict(list)
     for base in bases:
         by_cell[base.figure.cell].append(base.as_figure())
     cells = []
-    for figures in by_cell.values():
+    for everything in by_cell.values():
+        points = [f for f in everything if f.observation.qualifier is not Qualifier.LOWER_BOUND]
+        figures = points or everything
         best = min(_ranked_groups(figures, context)[0], key=lambda f: f.interval.high - f.interval.low)
-        others = tuple(f for f in figures if f is not best)
+        others = tuple(f for f in everything if f is not best)
         cells.append(_Cell(ResolvedCell(best.observation, tuple(f.observation for f in others)), Candidates(best, others)))
     return cells

@@ -334,3 +334,11 @@ def test_one_page_spelled_twice_counts_once_against_a_rival_figure(real):
     assert "(1 publisher(s) against 1)" in conflict.resolution
     assert conflict.resolution.startswith("rule 5")
     assert by_key(catalog)[conflict.kept_key].value == 392_000
+
+
+def test_a_base_implied_by_a_bound_fills_a_cell_only_when_no_rate_gives_a_point_figure(real):
+    q1_2022 = Period(date(2022, 1, 1), date(2022, 3, 31))
+    used = chosen(real, "china_exports_gac", q1_2022, "ytd")
+    source = by_key(real)[used.derived_from[0]]
+    assert (source.value, source.yoy_pct, source.source.publisher) == (1_070_000, 58.3, "Global Times")
+    assert used.qualifier is Qualifier.APPROX  # not WION's "over 1.1 million" at +58%
