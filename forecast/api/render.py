@@ -96,7 +96,7 @@ def source_dict(observation: Observation) -> dict[str, object]:
 
 def series_list(snapshot: Snapshot) -> list[dict[str, object]]:
     catalog = snapshot.catalog
-    out = []
+    out: list[dict[str, object]] = []
     for series in catalog.series.values():
         last = catalog.last_observation(series.id)
         out.append(
