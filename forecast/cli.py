@@ -311,6 +311,8 @@ def _progress_service() -> type[ForecastService]:
 
 def read_rows(path: Path) -> list[dict[str, object]]:
     """The rows of FILE.csv (header: columns of data/observations.csv) or FILE.json (a list, or {"observations": [...]})."""
+    if not path.is_file():
+        raise DataError(path.name, 0, "file", f"no such file: {path}")
     if path.suffix.lower() == ".json":
         try:
             loaded = json.loads(path.read_text())

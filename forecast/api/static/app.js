@@ -254,8 +254,6 @@ async function latestSource(cardEl) {
 // ---- loading and polling -------------------------------------------------------------------------
 async function refresh() {
   try {
-    const ready = await fetch("/readyz", { cache: "no-store" });
-    if (ready.status === 503) { setStatus("fitting models: the first start takes about two minutes…"); return; }
     const [series, targets] = await Promise.all([get("/v1/series"), get("/v1/targets")]);
     if (series.changed) { state.series = series.body; renderSeries(); }
     if (!state.selected && state.series.length) selectSeries((state.series.find((s) => s.forecast_available) || state.series[0]).id, false);
@@ -263,7 +261,8 @@ async function refresh() {
     if (targets.changed || chartChanged) { state.targets = targets.body; renderTargets(); }
     setStatus(`${state.series.length} series, ${state.targets.length} targets · checked ${new Date().toLocaleTimeString()}`);
   } catch (error) {
-    setStatus(error.status === 401 ? "reads need a key (FORECAST_READ_KEY)" : `error: ${error.message}`, true);
+    if (error.status === 503) setStatus("fitting models: the first start takes about two minutes…");
+    else setStatus(error.status === 401 ? "reads need a key (FORECAST_READ_KEY)" : `error: ${error.message}`, true);
   }
 }
 
