@@ -56,8 +56,18 @@ FORECAST_PATH = f"/v1/series/{SERIES_ID}/forecast?horizon=12&freq=month"
 def uvicorn_flags(port: int) -> list[str]:
     """The same flags for the service and the bare app; only the port differs."""
     return [
-        "--factory", "--host", HOST, "--port", str(port), "--loop", "uvloop",
-        "--http", "httptools", "--no-access-log", "--workers", "1",
+        "--factory",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--workers",
+        "1",
     ]
 
 
@@ -190,10 +200,7 @@ class Server:
         last = "no answer yet"
         while time.perf_counter() < deadline:
             if self.proc.poll() is not None:
-                raise StepError(
-                    f"{self.name} exited with code {self.proc.returncode} before ready: "
-                    f"{self.log_tail()}"
-                )
+                raise StepError(f"{self.name} exited with code {self.proc.returncode} before ready: {self.log_tail()}")
             try:
                 resp = http_request(self.port, "GET", path, timeout=2.0)
             except OSError as exc:
@@ -421,8 +428,9 @@ def fmt(value: float | None, digits: int) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def render_table(cases: dict[str, WrkResult | None], timings: dict[str, float | None],
-                 errors: dict[str, str], notes: dict[str, str]) -> str:
+def render_table(
+    cases: dict[str, WrkResult | None], timings: dict[str, float | None], errors: dict[str, str], notes: dict[str, str]
+) -> str:
     bare = cases.get("bare")
     rows = [("case", "req/s", "p50 ms", "p99 ms", "ratio to bare", "note")]
     for name, res in cases.items():
@@ -430,14 +438,16 @@ def render_table(cases: dict[str, WrkResult | None], timings: dict[str, float | 
         if res is not None and bare is not None and bare.rps > 0:
             ratio = res.rps / bare.rps
         note = f"ERROR: {errors[name]}" if name in errors else notes.get(name, "")
-        rows.append((
-            name,
-            fmt(res.rps if res else None, 1),
-            fmt(res.p50_ms if res else None, 2),
-            fmt(res.p99_ms if res else None, 2),
-            fmt(ratio, 3),
-            note,
-        ))
+        rows.append(
+            (
+                name,
+                fmt(res.rps if res else None, 1),
+                fmt(res.p50_ms if res else None, 2),
+                fmt(res.p99_ms if res else None, 2),
+                fmt(ratio, 3),
+                note,
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = []
     for r in rows:
@@ -463,8 +473,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=1, help="seconds of unmeasured wrk load first (default 1, 0 = none)")
     parser.add_argument("--ready-timeout", type=float, default=300.0, help="seconds to wait for /readyz (default 300)")
     parser.add_argument("--ingest-timeout", type=float, default=120.0, help="seconds to wait for the ETag to change (default 120)")
-    parser.add_argument("--service-app", default=SERVICE_APP,
-                        help=f"uvicorn factory of the service (default {SERVICE_APP}; for testing the bench)")
+    parser.add_argument(
+        "--service-app", default=SERVICE_APP, help=f"uvicorn factory of the service (default {SERVICE_APP}; for testing the bench)"
+    )
     parser.add_argument("--keep-tmp", action="store_true", help="keep the temp dir (database, models, logs)")
     args = parser.parse_args(argv)
     if args.duration < 1 or args.connections < 1 or args.threads < 1 or args.warmup < 0:
@@ -491,12 +502,14 @@ def main(argv: list[str] | None = None) -> int:
     lua_path = tmp / "report.lua"
     lua_path.write_text(WRK_LUA)
     env = dict(os.environ)
-    env.update({
-        "FORECAST_DATABASE_PATH": str(tmp / "forecast.sqlite3"),
-        "FORECAST_MODELS_DIR": str(models_dir),
-        "FORECAST_API_KEY": API_KEY,
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "FORECAST_DATABASE_PATH": str(tmp / "forecast.sqlite3"),
+            "FORECAST_MODELS_DIR": str(models_dir),
+            "FORECAST_API_KEY": API_KEY,
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     service = Server("service", args.service_app, SERVICE_PORT, env, tmp / "service.log")
     bare = Server("bare", "bench.bare_app:create_app", BARE_PORT, dict(os.environ), tmp / "bare.log")
 
@@ -550,9 +563,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"start-up with artifacts ready in {seconds:.2f} s")
             return seconds
 
-        timings["startup_ready_seconds"] = attempt(
-            "startup_ready_seconds", warm_start, requires="cold_start_ready_seconds"
-        )
+        timings["startup_ready_seconds"] = attempt("startup_ready_seconds", warm_start, requires="cold_start_ready_seconds")
 
         # 2. bare baseline, and 3. load: bare first, then the service.
         def bare_case() -> WrkResult:
@@ -610,7 +621,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
     bare_res = cases["bare"]
-    result: dict[str, Any] = {"bench": "http", "date": dt.datetime.now(dt.timezone.utc).date().isoformat()}
+    result: dict[str, Any] = {"bench": "http", "date": dt.datetime.now(dt.UTC).date().isoformat()}
     for name, res in cases.items():
         if res is None:
             result[name] = None

@@ -88,10 +88,21 @@ def cuts(catalog: Catalog, whole_years: int | None = None) -> list[tuple[int, in
                 continue
             years_before = sorted(years_before, key=lambda f: f.period.start)[-whole_years:]
         for month in MONTHS:
-            so_far = [f for f in figures if f.period.start.year == year and f.aggregation in (Aggregation.MONTH, Aggregation.YTD) and f.period.end.month <= month]
+            so_far = [
+                f
+                for f in figures
+                if f.period.start.year == year and f.aggregation in (Aggregation.MONTH, Aggregation.YTD) and f.period.end.month <= month
+            ]
             if not any(f.period.end.month == month for f in so_far):
                 continue
-            implied = [f for f in figures if f.is_derived and f.period.start.year == year - 1 and f.aggregation is not Aggregation.YEAR and f.period.end.month <= month]
+            implied = [
+                f
+                for f in figures
+                if f.is_derived
+                and f.period.start.year == year - 1
+                and f.aggregation is not Aggregation.YEAR
+                and f.period.end.month <= month
+            ]
             cut = years_before + so_far + implied
             if len(cut) < RICH_FIGURES:
                 out.append((year, month, cut, totals[year]))
@@ -120,10 +131,19 @@ def prior_on(service: ForecastService, day: date, known: dict[date, Prior]) -> P
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--prior", choices=["as-of", "today"], default="as-of",
-                        help="borrow from the national series as known on each cut's day (default), or from today's fit")
-    parser.add_argument("--whole-years", type=int, default=None, metavar="K",
-                        help="keep only the last K whole years before each cut's year (a young series: BYD's has 2)")
+    parser.add_argument(
+        "--prior",
+        choices=["as-of", "today"],
+        default="as-of",
+        help="borrow from the national series as known on each cut's day (default), or from today's fit",
+    )
+    parser.add_argument(
+        "--whole-years",
+        type=int,
+        default=None,
+        metavar="K",
+        help="keep only the last K whole years before each cut's year (a young series: BYD's has 2)",
+    )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     workdir = Path(tempfile.mkdtemp(prefix="bench-sparse-"))
@@ -155,7 +175,10 @@ def main(argv: list[str] | None = None) -> int:
             if year + ahead in totals and year + ahead in by_year:
                 scored.append(score(by_year[year + ahead], totals[year + ahead]))
         (low80, high80) = point.intervals[80]
-        print(f"{year:>5} {'1-' + str(month):>6} {point.median:>10,.0f} {actual:>10,.0f} {low80:>11,.0f}-{high80:<11,.0f} {smape:>6.2f}", flush=True)
+        print(
+            f"{year:>5} {'1-' + str(month):>6} {point.median:>10,.0f} {actual:>10,.0f} {low80:>11,.0f}-{high80:<11,.0f} {smape:>6.2f}",
+            flush=True,
+        )
     scores = np.array(rows, dtype=float)
     result = {
         "suite": "sparse-year",
@@ -172,8 +195,12 @@ def main(argv: list[str] | None = None) -> int:
     for ahead, scored in later.items():
         if scored:
             found = np.array(scored, dtype=float)
-            result[f"year_plus_{ahead}"] = {"cuts": len(scored), "smape": round(float(found[:, 0].mean()), 2),
-                                            "coverage_80": round(100 * float(found[:, 1].mean()), 1), "coverage_95": round(100 * float(found[:, 2].mean()), 1)}
+            result[f"year_plus_{ahead}"] = {
+                "cuts": len(scored),
+                "smape": round(float(found[:, 0].mean()), 2),
+                "coverage_80": round(100 * float(found[:, 1].mean()), 1),
+                "coverage_95": round(100 * float(found[:, 2].mean()), 1),
+            }
     print(f"{len(rows)} cuts: sMAPE {result['smape']}, {result['coverage_80']}% / {result['coverage_95']}% inside the 80% / 95% bands")
     for ahead in later:
         if f"year_plus_{ahead}" in result:

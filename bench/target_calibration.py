@@ -67,7 +67,9 @@ def log_score(p: float, outcome: int) -> float:
     return -math.log(p if outcome else 1 - p)
 
 
-def trailing_rule(latest_actual: dict[str, object] | None, history: dict[int, float], deadline: int, comparator: str, threshold: float) -> float:
+def trailing_rule(
+    latest_actual: dict[str, object] | None, history: dict[int, float], deadline: int, comparator: str, threshold: float
+) -> float:
     """1.0 when the latest year grown at its trailing one-year rate meets the threshold by the deadline, else 0.0."""
     from forecast.domain import meets
 
@@ -98,7 +100,11 @@ def collect(first: date) -> tuple[list[Pair], dict[str, int], float]:
         service.load_data_dir()
         started = time.perf_counter()
         snapshot = service.refit()
-        resolved = {tid: o for tid, a in snapshot.assessments.items() if (o := outcome_of(a.status)) is not None and a.deadline_year < date.today().year}
+        resolved = {
+            tid: o
+            for tid, a in snapshot.assessments.items()
+            if (o := outcome_of(a.status)) is not None and a.deadline_year < date.today().year
+        }
         targets = {t.id: t for t in service.targets if t.id in resolved}
         last = date(max((t.deadline_year for t in targets.values()), default=first.year), 9, 30)
         days = month_ends(first, last)
@@ -149,14 +155,26 @@ def main() -> int:
         rows = [p for p in pairs if p.target == tid]
         s = score(rows)
         per_target[tid] = {**s, "outcome": rows[0].outcome, "unassessed": unassessed[tid]}
-        print(f"{tid:<34}{rows[0].outcome:>8}{len(rows):>6}{unassessed[tid]:>11}{s['brier_ours']:>11.3f}{s['brier_coin']:>6.3f}"
-              f"{s['brier_rule']:>6.3f}{s['log_ours']:>9.3f}{s['log_coin']:>6.3f}{s['log_rule']:>6.3f}")
+        print(
+            f"{tid:<34}{rows[0].outcome:>8}{len(rows):>6}{unassessed[tid]:>11}{s['brier_ours']:>11.3f}{s['brier_coin']:>6.3f}"
+            f"{s['brier_rule']:>6.3f}{s['log_ours']:>9.3f}{s['log_coin']:>6.3f}{s['log_rule']:>6.3f}"
+        )
     pooled = score(pairs)
-    print(f"{'pooled':<34}{'':>8}{len(pairs):>6}{sum(unassessed.values()):>11}{pooled['brier_ours']:>11.3f}{pooled['brier_coin']:>6.3f}"
-          f"{pooled['brier_rule']:>6.3f}{pooled['log_ours']:>9.3f}{pooled['log_coin']:>6.3f}{pooled['log_rule']:>6.3f}")
+    print(
+        f"{'pooled':<34}{'':>8}{len(pairs):>6}{sum(unassessed.values()):>11}{pooled['brier_ours']:>11.3f}{pooled['brier_coin']:>6.3f}"
+        f"{pooled['brier_rule']:>6.3f}{pooled['log_ours']:>9.3f}{pooled['log_coin']:>6.3f}{pooled['log_rule']:>6.3f}"
+    )
     print(f"({seconds:.0f} s: a refit and {len({p.as_of for p in pairs})} month-end replays)")
-    print(json.dumps({"pooled": {k: round(v, 4) for k, v in pooled.items()}, "unassessed_pairs": sum(unassessed.values()),
-                      "targets": {t: {k: round(v, 4) for k, v in s.items()} for t, s in per_target.items()}, "first": args.first}))
+    print(
+        json.dumps(
+            {
+                "pooled": {k: round(v, 4) for k, v in pooled.items()},
+                "unassessed_pairs": sum(unassessed.values()),
+                "targets": {t: {k: round(v, 4) for k, v in s.items()} for t, s in per_target.items()},
+                "first": args.first,
+            }
+        )
+    )
     return 0
 
 

@@ -68,8 +68,11 @@ def pulled(forecast: Forecast, targets: np.ndarray | None, weight: float) -> For
             if own > 0 and targets[block] > 0:
                 ratio[12 * block : 12 * (block + 1)] = 1 + weight * (targets[block] / own - 1)
     cut = slice(0, HORIZON)
-    return Forecast(forecast.mean[cut] * ratio[cut], {lv: forecast.lower[lv][cut] * ratio[cut] for lv in LEVELS},
-                    {lv: forecast.upper[lv][cut] * ratio[cut] for lv in LEVELS})
+    return Forecast(
+        forecast.mean[cut] * ratio[cut],
+        {lv: forecast.lower[lv][cut] * ratio[cut] for lv in LEVELS},
+        {lv: forecast.upper[lv][cut] * ratio[cut] for lv in LEVELS},
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,8 +108,19 @@ def main(argv: list[str] | None = None) -> int:
     for weight, s in results.items():
         print(f"{weight:>6}  {s['smape']:6.3f}  {s['mase']:6.3f}  {s['coverage_80']:6.3f}  {s['coverage_95']:6.3f}")
     best = min(results, key=lambda w: results[w]["smape"])
-    print(json.dumps({"bench": "trailing-weight", "date": date.today().isoformat(), "series": len(items), "step": args.step,
-                      "best_weight": float(best), "seconds": round(seconds, 1), "by_weight": results}))
+    print(
+        json.dumps(
+            {
+                "bench": "trailing-weight",
+                "date": date.today().isoformat(),
+                "series": len(items),
+                "step": args.step,
+                "best_weight": float(best),
+                "seconds": round(seconds, 1),
+                "by_weight": results,
+            }
+        )
+    )
     return 0
 
 

@@ -79,7 +79,12 @@ def differences(before: Any, after: Any, where: str = "") -> list[str]:
         if len(before) != len(after):
             return [f"{where}: {len(before)} items, now {len(after)}"]
         return [d for i, (b, a) in enumerate(zip(before, after, strict=True)) for d in differences(b, a, f"{where}[{i}]")]
-    if isinstance(before, (int, float)) and isinstance(after, (int, float)) and not isinstance(before, bool) and not isinstance(after, bool):
+    if (
+        isinstance(before, (int, float))
+        and isinstance(after, (int, float))
+        and not isinstance(before, bool)
+        and not isinstance(after, bool)
+    ):
         if abs(before - after) <= max(RELATIVE * abs(before), ABSOLUTE):
             return []
         return [f"{where}: {before} -> {after}"]
@@ -108,7 +113,16 @@ def main() -> int:
     print(f"{'refit seconds now':<24}{seconds:>8.1f}")
     for line in problems[:40]:
         print("  " + line)
-    print(json.dumps({"bodies": len(before), "differences": len(problems), "refit_seconds_before": round(saved["seconds"], 1), "refit_seconds_now": round(seconds, 1)}))
+    print(
+        json.dumps(
+            {
+                "bodies": len(before),
+                "differences": len(problems),
+                "refit_seconds_before": round(saved["seconds"], 1),
+                "refit_seconds_now": round(seconds, 1),
+            }
+        )
+    )
     return 0 if not problems else 1
 
 

@@ -13,7 +13,7 @@ import os
 import platform
 import tempfile
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -74,7 +74,7 @@ class ArtifactStore:
             **manifest,
             "format": ARTIFACT_FORMAT,
             "libraries": library_versions(),
-            "written_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "sha256": _sha256(path),
         }
         (self.directory / f"{name}.manifest.json").write_text(json.dumps(full_manifest, indent=2, default=str))

@@ -86,13 +86,32 @@ class BacktestRow:
 
     @classmethod
     def from_paths(
-        cls, model: str, origin: str, targets: Sequence[str], actuals: Sequence[float] | np.ndarray, paths: np.ndarray, scale: float, first_horizon: int = 1
+        cls,
+        model: str,
+        origin: str,
+        targets: Sequence[str],
+        actuals: Sequence[float] | np.ndarray,
+        paths: np.ndarray,
+        scale: float,
+        first_horizon: int = 1,
     ) -> list[BacktestRow]:
         """One row per column of `paths` (n_paths, horizons), the percentiles of all columns taken at once."""
         low95, low80, high80, high95 = np.percentile(paths, [2.5, 10, 90, 97.5], axis=0)
         means = paths.mean(axis=0)
         return [
-            cls(model, origin, first_horizon + h, target, float(actual), float(means[h]), float(low80[h]), float(high80[h]), float(low95[h]), float(high95[h]), scale)
+            cls(
+                model,
+                origin,
+                first_horizon + h,
+                target,
+                float(actual),
+                float(means[h]),
+                float(low80[h]),
+                float(high80[h]),
+                float(low95[h]),
+                float(high95[h]),
+                scale,
+            )
             for h, (target, actual) in enumerate(zip(targets, actuals, strict=True))
         ]
 

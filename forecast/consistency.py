@@ -90,9 +90,7 @@ class _Cell:
     candidates: Candidates
 
 
-def review(
-    reported: Sequence[Observation], derived: Sequence[Observation], series: Mapping[str, Series]
-) -> Review:
+def review(reported: Sequence[Observation], derived: Sequence[Observation], series: Mapping[str, Series]) -> Review:
     """Run every check and pick one figure per cell for the fit."""
     levels = [o for o in reported if o.kind is Kind.LEVEL]
     identity = publisher_identities(reported)
@@ -174,7 +172,9 @@ def _resolve_cells(levels: Sequence[Observation], context: _Context) -> tuple[li
         groups = _ranked_groups(usable, context)
         chosen = min(groups[0], key=_precision_order)
         others = tuple(f for f in usable if f is not chosen)
-        cells.append(_Cell(ResolvedCell(chosen.observation, tuple(o for o in group if o is not chosen.observation)), Candidates(chosen, others)))
+        cells.append(
+            _Cell(ResolvedCell(chosen.observation, tuple(o for o in group if o is not chosen.observation)), Candidates(chosen, others))
+        )
         winners = {id(f.observation) for f in groups[0]}
         losers = [o for o in group if id(o) not in winners]
         if losers:

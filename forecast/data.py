@@ -134,9 +134,7 @@ def _check_part(part: Series, series: Mapping[str, Series], row: Row) -> None:
     if total.unit != part.unit:
         raise row.fail("part_of", f"'{part.id}' is in {part.unit} but its total '{total.id}' is in {total.unit}")
     if total.basis is not part.basis:
-        raise row.fail(
-            "part_of", f"'{part.id}' is counted on basis {part.basis.value} but its total '{total.id}' on {total.basis.value}"
-        )
+        raise row.fail("part_of", f"'{part.id}' is counted on basis {part.basis.value} but its total '{total.id}' on {total.basis.value}")
     chain = [part.id]
     while total is not None:
         if total.id in chain:
@@ -338,9 +336,7 @@ def derive_base_observations(observations: Iterable[Observation]) -> list[Observ
             if rate is None:
                 continue
             value = base_from_growth(observation.value, rate)
-            qualifier = (
-                Qualifier.LOWER_BOUND if observation.qualifier is Qualifier.LOWER_BOUND else Qualifier.APPROX
-            )
+            qualifier = Qualifier.LOWER_BOUND if observation.qualifier is Qualifier.LOWER_BOUND else Qualifier.APPROX
             derived.append(
                 Observation(
                     series_id=observation.series_id,

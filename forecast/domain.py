@@ -111,9 +111,7 @@ def aggregation_fits_period(aggregation: Aggregation, period: Period) -> str | N
         return "a month must run from the 1st to the last day of one month"
     if aggregation is Aggregation.YTD and not (start.month == 1 and start.day == 1 and start.year == end.year):
         return "a year-to-date figure must start on 1 January of its year"
-    if aggregation is Aggregation.QUARTER and not (
-        month_aligned and period.months == 3 and start.month in (1, 4, 7, 10)
-    ):
+    if aggregation is Aggregation.QUARTER and not (month_aligned and period.months == 3 and start.month in (1, 4, 7, 10)):
         return "a quarter must cover one calendar quarter"
     if aggregation is Aggregation.HALF and not (month_aligned and period.months == 6 and start.month in (1, 7)):
         return "a half must cover January-June or July-December"
@@ -289,9 +287,7 @@ def measurement_sd(value: float, qualifier: Qualifier) -> float:
 
 def agree_within_rounding(a: Observation, b: Observation) -> bool:
     """Whether two figures for the same cell can both be true."""
-    tolerance = (rounding_unit(a.value) + rounding_unit(b.value)) / 2 + 2 * (a.uncertainty + b.uncertainty) * (
-        a.is_derived or b.is_derived
-    )
+    tolerance = (rounding_unit(a.value) + rounding_unit(b.value)) / 2 + 2 * (a.uncertainty + b.uncertainty) * (a.is_derived or b.is_derived)
     if a.qualifier is Qualifier.APPROX or b.qualifier is Qualifier.APPROX:
         tolerance = max(tolerance, 0.01 * max(abs(a.value), abs(b.value)))
     for low, high in ((a, b), (b, a)):

@@ -67,9 +67,7 @@ class InsufficientHistory(ForecastError):
         self.series_id = series_id
         self.have = have
         self.need = need
-        super().__init__(
-            f"series '{series_id}' has {have} {what}; at least {need} are needed to fit a model"
-        )
+        super().__init__(f"series '{series_id}' has {have} {what}; at least {need} are needed to fit a model")
 
 
 class NotReady(ForecastError):

@@ -43,8 +43,7 @@ class ImpliedBase:
 
     def describe(self) -> str:
         return (
-            f"{self.source.value:,.0f} for {self.source.period} at {self.rate:+g}% ({self.source.source.publisher}) "
-            f"implies {self.interval}"
+            f"{self.source.value:,.0f} for {self.source.period} at {self.rate:+g}% ({self.source.source.publisher}) implies {self.interval}"
         )
 
 
@@ -115,7 +114,9 @@ def basis_mixups(
     return conflicts
 
 
-def _sibling_match(observation: Observation, by_cell: Mapping[SameCell, list[Observation]], series: Mapping[str, Series]) -> Observation | None:
+def _sibling_match(
+    observation: Observation, by_cell: Mapping[SameCell, list[Observation]], series: Mapping[str, Series]
+) -> Observation | None:
     """An exact figure for the same period in a series with the same entity, measure and segment, within rounding."""
     meta = series[observation.series_id]
     for other in series.values():

@@ -75,7 +75,14 @@ class RefitQueue:
             quick = self._refit(affected)
             update("running", {"phase": "affected series refitted", "seconds": round(time.perf_counter() - started, 3), "version": quick})
             full = self._refit(None)
-            update("done", {"phase": "all series, replays and artifacts refreshed", "version": full, "seconds_total": round(time.perf_counter() - started, 3)})
+            update(
+                "done",
+                {
+                    "phase": "all series, replays and artifacts refreshed",
+                    "version": full,
+                    "seconds_total": round(time.perf_counter() - started, 3),
+                },
+            )
         except Exception as error:  # noqa: BLE001 - a failed refit is reported on its jobs; the previous forecasts keep serving
             log.exception("refit failed")
             update("failed", {"error": f"{type(error).__name__}: {error}"})

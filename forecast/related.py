@@ -24,7 +24,6 @@ from forecast.estimators.curves import AnnualCurve, BorrowedDampedGrowth, Consta
 from forecast.targets import simulate_share
 
 
-
 def _next_year(history: Mapping[int, float], damping: float | None) -> float:
     """One year ahead from the last total: the mean of constant and damped growth, as for sparse series."""
     years = np.array(sorted(history), dtype=float)
@@ -83,7 +82,13 @@ def apply_comparison(part: SeriesForecast, total: SeriesForecast, pooled_sd: flo
     projected = [i for i, y in enumerate(year_list) if y not in carried]
     kept += points_from_paths([(date(year_list[i], 1, 1), date(year_list[i], 12, 31), 0.0) for i in projected], paths[:, projected])
     name = f"{part.model.name}; years after {carried[-1] if carried else 'the last reported'}: share of {total.series_id} x its paths"
-    return replace(part, model=part.model.with_related(comparison, name), annual_years=years, annual_paths=paths, points={**part.points, "year": sorted(kept, key=lambda p: p.period_start)})
+    return replace(
+        part,
+        model=part.model.with_related(comparison, name),
+        annual_years=years,
+        annual_paths=paths,
+        points={**part.points, "year": sorted(kept, key=lambda p: p.period_start)},
+    )
 
 
 def _last_monthly_year(forecast: SeriesForecast) -> int:

@@ -128,9 +128,7 @@ class Row:
             raise self.fail(field, f"'{raw}' is not one of: {allowed}") from None
 
 
-def read_csv_rows(
-    text: str, source: str, columns: tuple[str, ...], optional: frozenset[str] = frozenset()
-) -> list[Row]:
+def read_csv_rows(text: str, source: str, columns: tuple[str, ...], optional: frozenset[str] = frozenset()) -> list[Row]:
     """Every line of CSV `text` after the header; the header must hold `columns` (less any `optional`) and no others."""
     reader = csv.DictReader(io.StringIO(text))
     header = tuple(reader.fieldnames or ())

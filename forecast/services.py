@@ -13,7 +13,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from forecast.artifacts import ArtifactStore
 from forecast.backtest import spread_origins
@@ -145,7 +145,9 @@ class ForecastService:
     def _close_interrupted(self, job_ids: Sequence[str], snapshot: Snapshot) -> None:
         for job_id in job_ids:
             job = self.store.job(job_id)
-            self.store.update_job(job_id, "done", {**(job.detail if job else {}), "phase": "rerun at start-up", "version": snapshot.version})
+            self.store.update_job(
+                job_id, "done", {**(job.detail if job else {}), "phase": "rerun at start-up", "version": snapshot.version}
+            )
 
     def _artifact_name(self) -> str:
         return "forecasts"
@@ -158,7 +160,11 @@ class ForecastService:
             previous = self._snapshot
             forecasts, failures, prior = self._fit_all(catalog, only, previous)
             forecasts = self._use_related(catalog, forecasts, prior)
-            replays = dict(previous.replays) if previous is not None and only is not None else self.replay(catalog, forecasts, self.replay_dates(catalog))
+            replays = (
+                dict(previous.replays)
+                if previous is not None and only is not None
+                else self.replay(catalog, forecasts, self.replay_dates(catalog))
+            )
             assessments = self.assess_all(forecasts, replays, prior)
             fingerprint = self.store.fingerprint()
             snapshot = Snapshot(
@@ -170,7 +176,7 @@ class ForecastService:
                 assessments=assessments,
                 replays=replays,
                 prior=prior,
-                created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                created_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 seconds=time.perf_counter() - started,
             )
             if only is None:
@@ -243,7 +249,9 @@ class ForecastService:
         """Parts of a total (NEV within all exports): record whether the share route backtests better, use it if so."""
         for part, total in catalog.parts().items():
             if part in forecasts and total in forecasts and forecasts[part].model.related is None:
-                forecasts[part] = apply_comparison(forecasts[part], forecasts[total], prior.annual_sd, prior.damping, self.settings.random_seed)
+                forecasts[part] = apply_comparison(
+                    forecasts[part], forecasts[total], prior.annual_sd, prior.damping, self.settings.random_seed
+                )
         return forecasts
 
     @staticmethod
@@ -274,7 +282,9 @@ class ForecastService:
         lender = self.catalog().prior_lender()
         return self.prior_from(replayed[lender]) if lender is not None and lender in replayed else Prior()
 
-    def replay(self, catalog: Catalog, forecasts: Mapping[str, SeriesForecast], days: Sequence[date]) -> dict[date, dict[str, SeriesForecast]]:
+    def replay(
+        self, catalog: Catalog, forecasts: Mapping[str, SeriesForecast], days: Sequence[date]
+    ) -> dict[date, dict[str, SeriesForecast]]:
         """Refit each series as of each of `days`, with the current fit's monthly weights and scale (no monthly backtests).
 
         As in a fresh fit, the lender comes first, with the default prior; the series after it
@@ -293,8 +303,13 @@ class ForecastService:
                 weights = MonthlySelection(dict(monthly.weights), monthly.calibration.scale)
                 try:
                     replays[day][series_id] = fit_series(
-                        series_id, known, prior=prior, n_paths=ASOF_PATHS, seed=self.settings.random_seed,
-                        horizon_months=self.settings.horizon_months, fixed_weights=weights,
+                        series_id,
+                        known,
+                        prior=prior,
+                        n_paths=ASOF_PATHS,
+                        seed=self.settings.random_seed,
+                        horizon_months=self.settings.horizon_months,
+                        fixed_weights=weights,
                         posterior_draws=ASOF_POSTERIOR_DRAWS,
                     )
                 except InsufficientHistory:
@@ -330,8 +345,14 @@ class ForecastService:
         if target.series_id and numerator is None:
             why = (snapshot.failures.get(target.series_id) if snapshot else None) or f"series '{target.series_id}' could not be projected"
         return assess(
-            target, numerator, denominator, pooled_sd=prior.annual_sd, damping=prior.damping,
-            seed=self.settings.random_seed, why_not=why, today=today or date.today(),
+            target,
+            numerator,
+            denominator,
+            pooled_sd=prior.annual_sd,
+            damping=prior.damping,
+            seed=self.settings.random_seed,
+            why_not=why,
+            today=today or date.today(),
         )
 
     # reads --------------------------------------------------------------------------
@@ -360,7 +381,10 @@ class ForecastService:
                 replay = snapshot.replays[days[-1]]
                 if series_id not in replay:
                     known = len(self.catalog(days[-1]).fit_figures(series_id))
-                    raise InvalidParameter("as_of", f"'{series_id}' had no forecast on {days[-1]}, the replay for {as_of}: {known} level figures were known then")
+                    raise InvalidParameter(
+                        "as_of",
+                        f"'{series_id}' had no forecast on {days[-1]}, the replay for {as_of}: {known} level figures were known then",
+                    )
                 return replay[series_id]
         if series_id not in snapshot.forecasts:
             raise InsufficientHistory(series_id, len(snapshot.catalog.fit_figures(series_id)), 2, "level figures")
@@ -373,7 +397,9 @@ class ForecastService:
         observations = observations_from_rows(rows, self.store.series(), source="request", loaded_on=date.today())
         result = self.store.add_observations(observations, origin="ingest", revised_on=date.today())
         affected = sorted({o.series_id for o in observations})
-        job = self.store.create_job("refit", {"series": affected, "new": result.new, "unchanged": result.unchanged, "revised": result.revised})
+        job = self.store.create_job(
+            "refit", {"series": affected, "new": result.new, "unchanged": result.unchanged, "revised": result.revised}
+        )
         if result.new == 0 and result.revised == 0:
             self.store.update_job(job.id, "done", {**job.detail, "note": "nothing new: no refit needed"})
         else:

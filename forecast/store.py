@@ -124,7 +124,10 @@ class Store:
                 "entity=excluded.entity, measure=excluded.measure, basis=excluded.basis, "
                 "segment=excluded.segment, unit=excluded.unit, description=excluded.description, "
                 "lends_prior=excluded.lends_prior, part_of=excluded.part_of",
-                [(s.id, s.entity, s.measure, s.basis.value, s.segment, s.unit, s.description, int(s.lends_prior), s.part_of) for s in series],
+                [
+                    (s.id, s.entity, s.measure, s.basis.value, s.segment, s.unit, s.description, int(s.lends_prior), s.part_of)
+                    for s in series
+                ],
             )
 
     def series(self) -> dict[str, Series]:
@@ -149,9 +152,7 @@ class Store:
                 if change.outcome == "unchanged":
                     continue
                 if change.overwrites:
-                    cursor.execute(
-                        "DELETE FROM observations WHERE key = ? AND vintage = ?", (observation.key, change.vintage.isoformat())
-                    )
+                    cursor.execute("DELETE FROM observations WHERE key = ? AND vintage = ?", (observation.key, change.vintage.isoformat()))
                 cursor.execute(_INSERT_OBSERVATION, _observation_to_row(observation, change.vintage, origin, loaded_at))
         return AddResult(counts["new"], counts["unchanged"], counts["revised"])
 
@@ -183,9 +184,7 @@ class Store:
     def fingerprint(self) -> str:
         """Changes whenever any stored figure or version changes."""
         with self._lock:
-            row = self._connection.execute(
-                "SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(SUM(value), 0) FROM observations"
-            ).fetchone()
+            row = self._connection.execute("SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(SUM(value), 0) FROM observations").fetchone()
         return f"{row[0]}-{row[1]}-{row[2]:.6g}"
 
     # artifacts --------------------------------------------------------------
@@ -225,8 +224,10 @@ class Store:
         with self._transaction() as cursor:
             rows = cursor.execute("SELECT id, detail FROM jobs WHERE status IN ('queued', 'running')").fetchall()
             for job_id, detail in rows:
-                cursor.execute("UPDATE jobs SET status = 'interrupted', detail = ? WHERE id = ?",
-                               (json.dumps({**json.loads(detail), "interrupted": note}, default=str), job_id))
+                cursor.execute(
+                    "UPDATE jobs SET status = 'interrupted', detail = ? WHERE id = ?",
+                    (json.dumps({**json.loads(detail), "interrupted": note}, default=str), job_id),
+                )
         return [job_id for job_id, _ in rows]
 
     def job(self, job_id: str) -> Job | None:
@@ -311,8 +312,29 @@ def _observation_to_row(observation: Observation, vintage: date, origin: str, lo
 
 def _row_to_observation(row: sqlite3.Row | tuple[Any, ...]) -> Observation:
     (
-        _id, _key, series_id, start, end, aggregation, kind, value, unit, qualifier, yoy, mom,
-        publisher, url, seed_file, published, estimated, disputed, note, uncertainty, vintage, _origin, _loaded,
+        _id,
+        _key,
+        series_id,
+        start,
+        end,
+        aggregation,
+        kind,
+        value,
+        unit,
+        qualifier,
+        yoy,
+        mom,
+        publisher,
+        url,
+        seed_file,
+        published,
+        estimated,
+        disputed,
+        note,
+        uncertainty,
+        vintage,
+        _origin,
+        _loaded,
     ) = row
     return Observation(
         series_id=series_id,

@@ -221,7 +221,13 @@ def _not_assessed(target: Target) -> Assessment:
 
 
 def _share_measured(
-    target: Target, forecast: SeriesForecast, denominator: SeriesForecast, base: Assessment, pooled_sd: float, damping: float | None, rng: np.random.Generator
+    target: Target,
+    forecast: SeriesForecast,
+    denominator: SeriesForecast,
+    base: Assessment,
+    pooled_sd: float,
+    damping: float | None,
+    rng: np.random.Generator,
 ) -> Measured | None:
     """The share's paths (numerator / denominator, from the share's own growth curve), None when it cannot be projected."""
     numerator_history = {y: v for y, (v, _) in forecast.annual_history.items()}
@@ -242,7 +248,11 @@ def _share_measured(
         separate = forecast.annual_paths[:, list(forecast.annual_years).index(target.deadline_year)]
         joint_den = denominator.annual_paths[:, list(years).index(target.deadline_year)]
         base.what_if["ratio_of_separate_medians"] = ratio_of_medians(separate, joint_den)
-    at_deadline = summarise_draws(numerator_paths[:, list(years).index(target.deadline_year)], (80, 95)) if target.deadline_year in list(years) else None
+    at_deadline = (
+        summarise_draws(numerator_paths[:, list(years).index(target.deadline_year)], (80, 95))
+        if target.deadline_year in list(years)
+        else None
+    )
     base.what_if["numerator_projection_at_deadline"] = at_deadline
     origin = "reported" if all(o == "reported" for y, (v, o) in forecast.annual_history.items() if y == latest_year) else "estimated"
     return Measured(years, paths, latest_year, history[latest_year], origin)
@@ -267,7 +277,9 @@ def _decided(base: Assessment, target: Target, forecast: SeriesForecast, measure
     own_years = forecast.annual_history if not target.denominator_series_id else {}
     actual, origin = own_years.get(target.deadline_year, (measured.latest_value, "")) if own_years else (measured.latest_value, "")
     if origin == "estimated":
-        base.assumptions.append(f"the {target.deadline_year} total is estimated from the figures reported for part of it; no figure for the whole year is in the data")
+        base.assumptions.append(
+            f"the {target.deadline_year} total is estimated from the figures reported for part of it; no figure for the whole year is in the data"
+        )
     met = meets(actual, target.comparator, target.threshold)
     base.status = "achieved" if met else "missed"
     base.probability = 1.0 if met else 0.0
@@ -309,7 +321,8 @@ def _what_if(target: Target, column: np.ndarray, latest_year: int, latest_value:
         "required_annual_growth_from_latest": required,
         "year_met_if_growth": {
             f"{g:.0%}": (latest_year + math.ceil(years_to_reach(latest_value, target.threshold, g)))
-            if math.isfinite(years_to_reach(latest_value, target.threshold, g)) else None
+            if math.isfinite(years_to_reach(latest_value, target.threshold, g))
+            else None
             for g in WHAT_IF_GROWTH
         },
         "probability_if_growth_capped": {
@@ -327,8 +340,11 @@ def replay_days_since(target: Target, days: Iterable[date]) -> list[date]:
 def history_entry(day: date, earlier: Assessment) -> dict[str, object]:
     """One point of a target's history: how it was assessed as of `day`."""
     return {
-        "as_of": day.isoformat(), "probability": earlier.probability, "status": earlier.status,
-        "projection_median": (earlier.projection or {}).get("median"), "latest_actual": earlier.latest_actual,
+        "as_of": day.isoformat(),
+        "probability": earlier.probability,
+        "status": earlier.status,
+        "projection_median": (earlier.projection or {}).get("median"),
+        "latest_actual": earlier.latest_actual,
     }
 
 
@@ -336,7 +352,8 @@ def link_revisions(assessment: Assessment, target: Target, targets: Sequence[Tar
     """Record the target this one supersedes, and the one that supersedes it (whose status then says so)."""
     assessment.revisions = [
         {"id": t.id, "threshold": t.threshold, "deadline_year": t.deadline_year, "stated_on": t.stated_on, "relation": "supersedes"}
-        for t in targets if t.id == target.supersedes
+        for t in targets
+        if t.id == target.supersedes
     ]
     successors = [t.id for t in targets if t.supersedes == target.id]
     if successors:

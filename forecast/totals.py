@@ -131,6 +131,7 @@ def _chosen_key(trial: _Trial) -> str | None:
     """The figure used for the cell whose alternative was tested (None when the chosen ones were tested)."""
     return trial.replaced.observation.key if trial.replaced is not None else None
 
+
 def _keys(trial: _Trial) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*(f.row_key for f in trial.tested), *(f.row_key for f in trial.figures)]))
 

@@ -27,13 +27,19 @@ def settings_in(workdir: Path) -> Settings:
     """Settings for a service on data/ with its own database and models folder in `workdir`: the write key
     API_KEY, and fewer simulated paths (300) and backtest origins (4) than in production, for speed."""
     return Settings(
-        data_dir=DATA_DIR, models_dir=workdir / "models", database_path=workdir / "forecast.sqlite3",
-        api_key=API_KEY, simulation_paths=300, backtest_origins=4,
+        data_dir=DATA_DIR,
+        models_dir=workdir / "models",
+        database_path=workdir / "forecast.sqlite3",
+        api_key=API_KEY,
+        simulation_paths=300,
+        backtest_origins=4,
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: refits the real data (a minute or more); still part of `make test`, deselect with -m 'not slow'")
+    config.addinivalue_line(
+        "markers", "slow: refits the real data (a minute or more); still part of `make test`, deselect with -m 'not slow'"
+    )
 
 
 @pytest.fixture(scope="session")

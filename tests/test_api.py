@@ -60,9 +60,24 @@ AUTH = {"Authorization": f"Bearer {KEY}"}
 CAAM = "china_exports_caam"
 CAAM_FORECAST = f"/v1/series/{CAAM}/forecast"
 TARGET_FIELDS = {
-    "id", "description", "deadline_year", "comparator", "threshold", "unit", "latest_actual", "projection",
-    "probability", "required_cagr", "projected_cagr", "attainment_year", "gap", "status", "history", "revisions",
-    "assumptions", "what_if",
+    "id",
+    "description",
+    "deadline_year",
+    "comparator",
+    "threshold",
+    "unit",
+    "latest_actual",
+    "projection",
+    "probability",
+    "required_cagr",
+    "projected_cagr",
+    "attainment_year",
+    "gap",
+    "status",
+    "history",
+    "revisions",
+    "assumptions",
+    "what_if",
 }
 STATUSES = {"on_track", "at_risk", "off_track", "achieved", "missed", "not_assessed"}
 
@@ -102,11 +117,18 @@ def next_caam_month(value_factor: float = 1.03, note: str = "synthetic figure se
     start = next_month(day(last["period_start"]))
     row: dict[str, object] = dict(last)
     row.update(
-        period_start=start.isoformat(), period_end=month_end(start).isoformat(),
-        value=round(float(last["value"]) * value_factor), yoy_pct=None, mom_pct=None,
-        source_publisher="API test fixture", source_url=f"https://example.test/caam/{start:%Y-%m}", source_file="",
-        published_date=(month_end(start) + timedelta(days=10)).isoformat(), published_date_estimated=False,
-        disputed=False, note=note,
+        period_start=start.isoformat(),
+        period_end=month_end(start).isoformat(),
+        value=round(float(last["value"]) * value_factor),
+        yoy_pct=None,
+        mom_pct=None,
+        source_publisher="API test fixture",
+        source_url=f"https://example.test/caam/{start:%Y-%m}",
+        source_file="",
+        published_date=(month_end(start) + timedelta(days=10)).isoformat(),
+        published_date_estimated=False,
+        disputed=False,
+        note=note,
     )
     assert set(row) == set(OBSERVATION_COLUMNS)
     return row
@@ -173,7 +195,9 @@ def new_service() -> Iterator[Callable[[Settings], ForecastService]]:
 
 @pytest.fixture
 def unfitted(
-    tmp_path: Path, make_settings: Callable[[Path], Settings], new_service: Callable[[Settings], ForecastService],
+    tmp_path: Path,
+    make_settings: Callable[[Path], Settings],
+    new_service: Callable[[Settings], ForecastService],
 ) -> Iterator[tuple[ForecastService, TestClient]]:
     """data/ stored in an empty database, nothing fitted: enough for validation and readiness."""
     service = new_service(make_settings(tmp_path))
@@ -257,8 +281,22 @@ def test_observations_carry_provenance_and_conflict_flags(fitted: Fitted) -> Non
     assert len(reported) == len(data_rows(CAAM))
     assert [row["period_end"] for row in rows] == sorted(row["period_end"] for row in rows)
     for row in rows:
-        assert {"period_start", "period_end", "aggregation", "kind", "value", "unit", "qualifier", "vintage",
-                "derived", "derived_from", "disputed", "conflicts", "used_in_fit", "source"} <= set(row)
+        assert {
+            "period_start",
+            "period_end",
+            "aggregation",
+            "kind",
+            "value",
+            "unit",
+            "qualifier",
+            "vintage",
+            "derived",
+            "derived_from",
+            "disputed",
+            "conflicts",
+            "used_in_fit",
+            "source",
+        } <= set(row)
         source = row["source"]
         assert source["publisher"], row
         assert source["url"] or source["seed_file"], row
@@ -335,7 +373,7 @@ def test_monthly_points_start_the_month_after_the_last_reported_one(fitted: Fitt
     assert day(body["last_reported_period_end"]) == last_reported
     first = body["points"][0]
     assert day(first["period_start"]) == last_reported + timedelta(days=1)
-    for earlier, later in zip(body["points"], body["points"][1:]):
+    for earlier, later in zip(body["points"], body["points"][1:], strict=False):
         assert day(later["period_start"]) == day(earlier["period_end"]) + timedelta(days=1)  # consecutive months
 
 
@@ -352,8 +390,11 @@ def test_a_partly_reported_quarter_and_year_add_the_reported_months_to_the_forec
     assert year["period_start"] == f"{first_open.year}-01-01" and year["period_end"] == f"{first_open.year}-12-31"
     assert year["reported_share"] == pytest.approx((first_open.month - 1) / 12, abs=1e-6)
     forecast_months = sum(p["mean"] for p in months["points"] if day(p["period_start"]).year == first_open.year)
-    ytd = [row for row in client.get(f"/v1/series/{CAAM}/observations").json()["observations"]
-           if row["aggregation"] == "ytd" and day(row["period_end"]) == last_reported and not row["derived"]]
+    ytd = [
+        row
+        for row in client.get(f"/v1/series/{CAAM}/observations").json()["observations"]
+        if row["aggregation"] == "ytd" and day(row["period_end"]) == last_reported and not row["derived"]
+    ]
     assert ytd, "the data reports the year to date at the last reported month"
     assert year["mean"] == pytest.approx(ytd[0]["value"] + forecast_months, rel=0.01)
     for quarter in quarters["points"]:
@@ -366,7 +407,9 @@ def test_year_totals_are_larger_than_any_month(fitted: Fitted) -> None:
     months = fitted.client.get(CAAM_FORECAST, params={"freq": "month", "horizon": 18}).json()["points"]
     years = fitted.client.get(CAAM_FORECAST, params={"freq": "year", "horizon": 3}).json()["points"]
     largest_month = max(p["mean"] for p in months)
-    assert [day(p["period_start"]).year for p in years] == list(range(day(years[0]["period_start"]).year, day(years[0]["period_start"]).year + 3))
+    assert [day(p["period_start"]).year for p in years] == list(
+        range(day(years[0]["period_start"]).year, day(years[0]["period_start"]).year + 3)
+    )
     for year in years:
         assert year["mean"] > 4 * largest_month, year
         assert bounds(year)[80][0] > largest_month, year
@@ -489,12 +532,15 @@ def test_the_share_target_divides_by_the_customs_count(fitted: Fitted) -> None:
 # errors ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path,error", [
-    ("/v1/series/mars_exports/observations", "UnknownSeries"),
-    ("/v1/series/mars_exports/forecast", "UnknownSeries"),
-    ("/v1/series/mars_exports/forecast?freq=year&horizon=3&as_of=2025-01-31", "UnknownSeries"),
-    ("/v1/targets/mars_share_2030", "UnknownTarget"),
-])
+@pytest.mark.parametrize(
+    "path,error",
+    [
+        ("/v1/series/mars_exports/observations", "UnknownSeries"),
+        ("/v1/series/mars_exports/forecast", "UnknownSeries"),
+        ("/v1/series/mars_exports/forecast?freq=year&horizon=3&as_of=2025-01-31", "UnknownSeries"),
+        ("/v1/targets/mars_share_2030", "UnknownTarget"),
+    ],
+)
 def test_unknown_ids_are_404_with_a_named_error(fitted: Fitted, path: str, error: str) -> None:
     response = fitted.client.get(path)
     assert response.status_code == 404
@@ -540,14 +586,22 @@ def test_a_bad_as_of_on_observations_is_422(fitted: Fitted) -> None:
     assert response.status_code == 422 and "as_of" in response.text
 
 
-@pytest.mark.parametrize("method,path,headers,status", [
-    *[("GET", f"{CAAM_FORECAST}?{query}", {}, 422) for query in ("horizon=0", "freq=week", "levels=70", "as_of=notadate")],
-    ("POST", "/v1/observations", {}, 401),
-    ("POST", "/v1/observations", {"Authorization": "Bearer wrong-key-0123456789"}, 401),
-    ("GET", "/v1/jobs/no-such-job", {}, 404),
-], ids=["horizon=0", "freq=week", "levels=70", "as_of=notadate", "no-key", "wrong-key", "unknown-job"])
+@pytest.mark.parametrize(
+    "method,path,headers,status",
+    [
+        *[("GET", f"{CAAM_FORECAST}?{query}", {}, 422) for query in ("horizon=0", "freq=week", "levels=70", "as_of=notadate")],
+        ("POST", "/v1/observations", {}, 401),
+        ("POST", "/v1/observations", {"Authorization": "Bearer wrong-key-0123456789"}, 401),
+        ("GET", "/v1/jobs/no-such-job", {}, 404),
+    ],
+    ids=["horizon=0", "freq=week", "levels=70", "as_of=notadate", "no-key", "wrong-key", "unknown-job"],
+)
 def test_every_error_has_the_documented_error_and_message(
-    fitted: Fitted, method: str, path: str, headers: dict[str, str], status: int,
+    fitted: Fitted,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    status: int,
 ) -> None:
     """Regression (HEAD 49b8175): README promises {error, message, ...}; parameter 422s, 401s and 404s had FastAPI's {detail}."""
     # an empty batch: even if the key check let it through, nothing could be stored in the module's database
@@ -596,13 +650,18 @@ def test_every_operation_declares_a_schema_for_its_body_and_for_each_error(fitte
         for status, response in operation["responses"].items():
             if status != success:
                 expected = "ReadyOut" if path == "/readyz" else "ErrorOut"
-                assert response["content"]["application/json"]["schema"] == {"$ref": f"#/components/schemas/{expected}"}, (method, path, status)
+                assert response["content"]["application/json"]["schema"] == {"$ref": f"#/components/schemas/{expected}"}, (
+                    method,
+                    path,
+                    status,
+                )
     assert "HTTPValidationError" not in schemas  # FastAPI's own 422 shape is never served: errors.invalid_request answers
     assert {"text/csv", "application/json"} == set(operations["get", "/v1/series/{series_id}/forecast"]["responses"]["200"]["content"])
 
 
 def test_served_bodies_are_the_shapes_their_schemas_declare(
-    fitted: Fitted, unfitted: tuple[ForecastService, TestClient],
+    fitted: Fitted,
+    unfitted: tuple[ForecastService, TestClient],
 ) -> None:
     """Routes serve stored bytes, which FastAPI does not check against response_model: this checks real bodies.
     The ...Out schemas forbid undeclared fields, so a field added to a body without its schema fails here."""
@@ -700,8 +759,8 @@ def test_forecast_as_csv_has_a_header_and_one_line_per_point(fitted: Fitted) -> 
         assert header[:6] == ["series_id", "unit", "freq", "period_start", "period_end", "mean"]
         assert {"lower_80", "upper_80", "lower_95", "upper_95"} <= set(header)
         assert len(records) == len(as_json["points"]) == 7
-        for record, point in zip(records, as_json["points"]):
-            row = dict(zip(header, record))
+        for record, point in zip(records, as_json["points"], strict=True):
+            row = dict(zip(header, record, strict=False))
             assert (row["series_id"], row["period_start"]) == (CAAM, point["period_start"])
             assert float(row["mean"]) == pytest.approx(point["mean"], abs=0.06)
             assert float(row["upper_95"]) == pytest.approx(bounds(point)[95][1], abs=0.06)
@@ -715,16 +774,21 @@ def test_observations_as_csv_have_a_header_and_one_line_per_figure(fitted: Fitte
     assert {"period_start", "period_end", "value", "publisher", "url", "seed_file", "vintage", "conflicts"} <= set(header)
     assert len(records) == as_json["count"]
     assert all(len(record) == len(header) for record in records)
-    seeds = {dict(zip(header, r))["seed_file"] for r in records} - {""}
+    seeds = {dict(zip(header, r, strict=False))["seed_file"] for r in records} - {""}
     assert seeds == {row["source"]["seed_file"] for row in as_json["observations"] if row["source"]["seed_file"]}
 
 
 # ingest: rejected batches ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-key-0123456789"}, {"Authorization": f"Bearer {KEY[:-1]}"}],
-                         ids=["no-key", "wrong-key", "truncated-key"])
-def test_ingest_without_the_write_key_is_401_and_stores_nothing(unfitted: tuple[ForecastService, TestClient], headers: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer wrong-key-0123456789"}, {"Authorization": f"Bearer {KEY[:-1]}"}],
+    ids=["no-key", "wrong-key", "truncated-key"],
+)
+def test_ingest_without_the_write_key_is_401_and_stores_nothing(
+    unfitted: tuple[ForecastService, TestClient], headers: dict[str, str]
+) -> None:
     service, client = unfitted
     before = stored(service)
     response = client.post("/v1/observations", json={"observations": [next_caam_month()]}, headers=headers)
@@ -732,13 +796,18 @@ def test_ingest_without_the_write_key_is_401_and_stores_nothing(unfitted: tuple[
     assert stored(service) == before
 
 
-@pytest.mark.parametrize("change,field", [
-    ({"value": -5}, "observations[0].value"),
-    ({"series_id": "mars_exports"}, "observations[0].series_id"),
-    ({"period_start": "2025-06-30", "period_end": "2025-06-01"}, "observations[0].period_end"),
-    ({"published_date": "2025-06-15"}, "observations[0].published_date"),  # before the month it reports ends
-])
-def test_a_bad_row_is_422_naming_the_field_and_nothing_is_stored(unfitted: tuple[ForecastService, TestClient], change: dict, field: str) -> None:
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        ({"value": -5}, "observations[0].value"),
+        ({"series_id": "mars_exports"}, "observations[0].series_id"),
+        ({"period_start": "2025-06-30", "period_end": "2025-06-01"}, "observations[0].period_end"),
+        ({"published_date": "2025-06-15"}, "observations[0].published_date"),  # before the month it reports ends
+    ],
+)
+def test_a_bad_row_is_422_naming_the_field_and_nothing_is_stored(
+    unfitted: tuple[ForecastService, TestClient], change: dict, field: str
+) -> None:
     service, client = unfitted
     before = stored(service)
     response = client.post("/v1/observations", json={"observations": [{**next_caam_month(), **change}]}, headers=AUTH)
@@ -753,8 +822,11 @@ def test_a_batch_with_one_bad_row_stores_none_of_it(unfitted: tuple[ForecastServ
     service, client = unfitted
     before = stored(service)
     good = next_caam_month()
-    response = client.post("/v1/observations", json={"observations": [good, {**good, "period_start": "2025-07-01",
-                                                                             "period_end": "2025-07-31", "value": -1}]}, headers=AUTH)
+    response = client.post(
+        "/v1/observations",
+        json={"observations": [good, {**good, "period_start": "2025-07-01", "period_end": "2025-07-31", "value": -1}]},
+        headers=AUTH,
+    )
     assert response.status_code == 422
     assert response.json()["field"] == "observations[1].value"
     assert stored(service) == before
@@ -910,7 +982,10 @@ def test_the_fit_writes_the_model_and_its_manifest(fitted: Fitted) -> None:
 
 
 def test_a_fresh_service_loads_the_stored_model_instead_of_refitting(
-    fitted: Fitted, tmp_path: Path, new_service: Callable[[Settings], ForecastService], monkeypatch: pytest.MonkeyPatch,
+    fitted: Fitted,
+    tmp_path: Path,
+    new_service: Callable[[Settings], ForecastService],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def no_refit(self: ForecastService, only: object = None) -> None:
         raise AssertionError("refit called although a valid stored model exists")
@@ -928,7 +1003,10 @@ def test_a_fresh_service_loads_the_stored_model_instead_of_refitting(
 
 
 def test_an_app_started_with_fit_on_start_becomes_ready_from_the_stored_model(
-    fitted: Fitted, tmp_path: Path, new_service: Callable[[Settings], ForecastService], monkeypatch: pytest.MonkeyPatch,
+    fitted: Fitted,
+    tmp_path: Path,
+    new_service: Callable[[Settings], ForecastService],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[object] = []
     monkeypatch.setattr(ForecastService, "refit", lambda self, only=None: calls.append(only))
@@ -947,7 +1025,10 @@ class RefitCalled(Exception):
 
 
 def test_a_model_file_with_bytes_appended_is_refitted_not_loaded(
-    fitted: Fitted, tmp_path: Path, new_service: Callable[[Settings], ForecastService], monkeypatch: pytest.MonkeyPatch,
+    fitted: Fitted,
+    tmp_path: Path,
+    new_service: Callable[[Settings], ForecastService],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings = copy_fitted(fitted.settings, tmp_path)
     with (settings.models_dir / "forecasts.joblib").open("ab") as handle:
@@ -965,7 +1046,10 @@ def test_a_model_file_with_bytes_appended_is_refitted_not_loaded(
 
 @pytest.mark.slow
 def test_a_model_file_with_bytes_flipped_is_refitted_and_the_service_still_serves(
-    fitted: Fitted, tmp_path: Path, new_service: Callable[[Settings], ForecastService], monkeypatch: pytest.MonkeyPatch,
+    fitted: Fitted,
+    tmp_path: Path,
+    new_service: Callable[[Settings], ForecastService],
+    monkeypatch: pytest.MonkeyPatch,
     few_replays: None,
 ) -> None:
     settings = copy_fitted(fitted.settings, tmp_path)
@@ -999,7 +1083,9 @@ def test_a_model_file_with_bytes_flipped_is_refitted_and_the_service_still_serve
 
 
 def test_an_app_built_around_a_started_service_serves_it(
-    fitted: Fitted, tmp_path: Path, new_service: Callable[[Settings], ForecastService],
+    fitted: Fitted,
+    tmp_path: Path,
+    new_service: Callable[[Settings], ForecastService],
 ) -> None:
     """Regression (HEAD 49b8175): /readyz said ready but every read answered 503, the app only hearing of later swaps."""
     service = new_service(copy_fitted(fitted.settings, tmp_path))

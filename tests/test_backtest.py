@@ -30,8 +30,11 @@ def test_annual_backtest_cutoffs_match_a_hand_count() -> None:
     rows = annual_backtest(years, np.array([1, 2, 3, 4, 5.0]), [ConstantGrowth()], fallback_sd=0.1, max_horizon=3)
     # origin 2020 (2 years known): 2021, 2022, 2023; origin 2021: 2022, 2023; origin 2022: 2023
     assert [(r.origin, r.horizon, r.target) for r in rows] == [
-        ("2020", 1, "year 2021"), ("2020", 2, "year 2022"), ("2020", 3, "year 2023"),
-        ("2021", 1, "year 2022"), ("2021", 2, "year 2023"),
+        ("2020", 1, "year 2021"),
+        ("2020", 2, "year 2022"),
+        ("2020", 3, "year 2023"),
+        ("2021", 1, "year 2022"),
+        ("2021", 2, "year 2023"),
         ("2022", 1, "year 2023"),
     ]
     assert abs(rows[0].mean - 4.0) < 1e-9  # 2 x growth of 2 from the anchor 2
@@ -91,10 +94,12 @@ def test_a_collections_skill_outweighs_one_noisy_origin_but_not_many() -> None:
     # on this series "lucky" beat "steady" at its one origin, by a little
     rows = [row(100, 96, 5, "lucky"), row(100, 95, 5, "steady"), row(100, 80, 5, "poor")]
     summary = summarise(rows)
-    skill = model_skill([
-        {"lucky": {"smape": 30.0, "n": 18}, "steady": {"smape": 10.0, "n": 18}, "poor": {"smape": 20.0, "n": 18}},
-        {"lucky": {"smape": 12.0, "n": 18}, "steady": {"smape": 4.0, "n": 18}, "poor": {"smape": 8.0, "n": 18}},
-    ])
+    skill = model_skill(
+        [
+            {"lucky": {"smape": 30.0, "n": 18}, "steady": {"smape": 10.0, "n": 18}, "poor": {"smape": 20.0, "n": 18}},
+            {"lucky": {"smape": 12.0, "n": 18}, "steady": {"smape": 4.0, "n": 18}, "poor": {"smape": 8.0, "n": 18}},
+        ]
+    )
     assert abs(skill["lucky"] - 1.5) < 1e-12 and abs(skill["steady"] - 0.5) < 1e-12  # relative to each series' mean
     assert pooled_best_weights(summary, origins=1, skill=skill, best=1) == {"steady": 1.0}
     assert pooled_best_weights(summary, origins=1, best=1) == {"lucky": 1.0}  # no skill: its own backtest decides
@@ -138,8 +143,7 @@ def test_a_series_alone_weighs_every_model_equally_and_calibrates_their_mixture_
 
 
 def test_a_growth_rate_read_from_few_years_widens_projections_as_far_as_the_curve_carries_it() -> None:
-    from forecast.backtest import growth_spread
-    from forecast.backtest import Calibration
+    from forecast.backtest import Calibration, growth_spread
     from forecast.engine.annual import AnnualFit, annual_paths
     from forecast.estimators.curves import BorrowedDampedGrowth, growth_persistence
 
@@ -150,7 +154,9 @@ def test_a_growth_rate_read_from_few_years_widens_projections_as_far_as_the_curv
     damped = BorrowedDampedGrowth(0.5).fit(two, np.array([100.0, 250.0]))
     ahead = np.arange(2026.0, 2036.0)
     np.testing.assert_allclose(growth_persistence(constant, 2025, ahead), np.arange(1, 11))
-    assert growth_persistence(damped, 2025, ahead)[-1] < 1 / (1 - 0.5) + 1e-9  # 1 + 1/2 + 1/4 ...: an error in a slowing growth stops compounding
+    assert (
+        growth_persistence(damped, 2025, ahead)[-1] < 1 / (1 - 0.5) + 1e-9
+    )  # 1 + 1/2 + 1/4 ...: an error in a slowing growth stops compounding
 
     def log_sd(curve: object, n_years: int, last_year: int) -> float:
         history = np.arange(2026.0 - n_years, 2026.0)  # only how many years were read matters here
@@ -159,9 +165,13 @@ def test_a_growth_rate_read_from_few_years_widens_projections_as_far_as_the_curv
         return float(np.std(np.log(paths[:, -1])))
 
     # two years against twenty-two, four years out: the ratio of growth_spread, within simulation noise
-    assert log_sd(constant, 2, 2029) / log_sd(constant, 22, 2029) == pytest.approx(growth_spread(4, 4, 2) / growth_spread(4, 4, 22), rel=0.05)
+    assert log_sd(constant, 2, 2029) / log_sd(constant, 22, 2029) == pytest.approx(
+        growth_spread(4, 4, 2) / growth_spread(4, 4, 22), rel=0.05
+    )
     assert log_sd(damped, 2, 2035) < 1.2 * 0.1 * growth_spread(10, 2.0, 2)  # ten years out, damped: bounded, not 10x the growth error
-    rows = annual_backtest(np.arange(2020.0, 2024.0), np.array([100.0, 110, 121, 133.1]), [ConstantGrowth()], fallback_sd=0.1, max_horizon=2)
+    rows = annual_backtest(
+        np.arange(2020.0, 2024.0), np.array([100.0, 110, 121, 133.1]), [ConstantGrowth()], fallback_sd=0.1, max_horizon=2
+    )
     one_ahead, two_ahead = (next(r for r in rows if r.origin == "2021" and r.horizon == h) for h in (1, 2))  # fitted on 2020-2021
     width = np.log(two_ahead.upper_80 / two_ahead.mean) / np.log(one_ahead.upper_80 / one_ahead.mean)
     assert width == pytest.approx(growth_spread(2, 2, 2) / growth_spread(1, 1, 2))  # not sqrt(2): the growth rate is from two years

@@ -28,12 +28,31 @@ china_exports_caam,China,vehicle exports,caam,all vehicles,vehicles,CAAM count
 """
 
 
-def caam(start: str, end: str, aggregation: str, value: str, qualifier: str = "exact", publisher: str = "MENAFN",
-         url: str = "https://menafn.com/1108878481", seed: str = "", published: str = "2024-11-12") -> dict[str, str]:
+def caam(
+    start: str,
+    end: str,
+    aggregation: str,
+    value: str,
+    qualifier: str = "exact",
+    publisher: str = "MENAFN",
+    url: str = "https://menafn.com/1108878481",
+    seed: str = "",
+    published: str = "2024-11-12",
+) -> dict[str, str]:
     return {
-        "series_id": "china_exports_caam", "period_start": start, "period_end": end, "aggregation": aggregation,
-        "kind": "level", "value": value, "unit": "vehicles", "qualifier": qualifier, "source_publisher": publisher,
-        "source_url": url, "source_file": seed, "published_date": published, "disputed": "false",
+        "series_id": "china_exports_caam",
+        "period_start": start,
+        "period_end": end,
+        "aggregation": aggregation,
+        "kind": "level",
+        "value": value,
+        "unit": "vehicles",
+        "qualifier": qualifier,
+        "source_publisher": publisher,
+        "source_url": url,
+        "source_file": seed,
+        "published_date": published,
+        "disputed": "false",
     }
 
 
@@ -62,7 +81,8 @@ def by_key(catalog: Catalog):
 
 def chosen(catalog: Catalog, series_id: str, period: Period, aggregation: str):
     (cell,) = [
-        c for c in catalog.review.cells
+        c
+        for c in catalog.review.cells
         if c.chosen.series_id == series_id and c.chosen.period == period and c.chosen.aggregation.value == aggregation
     ]
     return cell.chosen
@@ -83,8 +103,7 @@ def test_the_seed_000_customs_figure_of_4_91_million_is_flagged_as_a_basis_mixup
 
 def test_customs_2023_keeps_the_5_22_million_customs_count_over_the_seed_000_figure(real):
     (disagreement,) = [
-        c for c in real.review.conflicts
-        if c.check == "disagreement" and c.series_id == "china_exports_gac" and c.period == YEAR_2023
+        c for c in real.review.conflicts if c.check == "disagreement" and c.series_id == "china_exports_gac" and c.period == YEAR_2023
     ]
     kept = by_key(real)[disagreement.kept_key]
     assert round(kept.value, -4) == 5_220_000
@@ -106,8 +125,16 @@ def test_the_seed_000_row_is_not_the_figure_used_for_customs_2023(real):
 
 def test_4_7_million_for_january_to_september_in_the_caam_series_does_not_add_up_with_october():
     catalog = catalog_of(
-        caam("2024-01-01", "2024-09-30", "ytd", "4700000", publisher="China Daily (seed article)", url="",
-             seed=SEED_000, published="2024-11-28"),
+        caam(
+            "2024-01-01",
+            "2024-09-30",
+            "ytd",
+            "4700000",
+            publisher="China Daily (seed article)",
+            url="",
+            seed=SEED_000,
+            published="2024-11-28",
+        ),
         caam("2024-01-01", "2024-10-31", "ytd", "4860000", qualifier="approx"),
         caam("2024-10-01", "2024-10-31", "month", "542000"),
     )
@@ -163,8 +190,7 @@ def test_year_to_date_totals_that_rise_and_add_up_raise_nothing():
 
 def test_a_disputed_figure_loses_caam_q1_2023_keeps_994000_over_1_07_million(real):
     (conflict,) = [
-        c for c in real.review.conflicts
-        if c.check == "disagreement" and c.series_id == "china_exports_caam" and c.period == Q1_2023
+        c for c in real.review.conflicts if c.check == "disagreement" and c.series_id == "china_exports_caam" and c.period == Q1_2023
     ]
     figures = by_key(real)
     assert figures[conflict.kept_key].value == 994_000
@@ -191,10 +217,7 @@ MAY_2025 = Period(date(2025, 5, 1), date(2025, 5, 31))
 
 
 def rows(catalog: Catalog, series_id: str, period: Period, value: float | None = None):
-    return [
-        o for o in catalog.reported
-        if o.series_id == series_id and o.period == period and (value is None or o.value == value)
-    ]
+    return [o for o in catalog.reported if o.series_id == series_id and o.period == period and (value is None or o.value == value)]
 
 
 def conflicts(catalog: Catalog, check: str, series_id: str, period: Period):
@@ -326,7 +349,9 @@ def test_one_page_spelled_twice_counts_once_against_a_rival_figure(real):
     pair = rows(real, "china_exports_caam", Period(date(2019, 1, 1), date(2019, 5, 31)))
     assert {o.source.publisher for o in pair} == {"carzxzc.com (China Daily repost)", "carzxzc.com (Xinhua-style report)"}
     rival = dataclass_replace(
-        pair[0], value=400_000.0, source=Source("Rival Wire", url="https://rival.example/1", published_date=date(2019, 6, 1)),
+        pair[0],
+        value=400_000.0,
+        source=Source("Rival Wire", url="https://rival.example/1", published_date=date(2019, 6, 1)),
         vintage=date(2019, 6, 1),
     )
     catalog = Catalog.build(real.series, [*pair, rival])

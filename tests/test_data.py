@@ -113,9 +113,7 @@ def test_every_seed_article_from_000_to_004_is_cited(real):
     _, observations, _ = real
     cited = {o.source.seed_file[:3] for o in observations if o.source.seed_file}
     assert {"000", "001", "002", "003", "004"} <= cited
-    assert {o.source.reference for o in observations if o.source.seed_file[:3] == "000"} == {
-        "seed:000_46fb8e2fee177be0.txt"
-    }
+    assert {o.source.reference for o in observations if o.source.seed_file[:3] == "000"} == {"seed:000_46fb8e2fee177be0.txt"}
 
 
 def test_a_bad_row_appended_to_the_real_file_is_named_by_its_line_and_nothing_is_returned(tmp_path):
@@ -252,11 +250,7 @@ def test_an_undated_figure_sent_in_later_takes_the_day_it_was_loaded(series):
 
 def test_an_undated_caam_month_in_the_real_data_is_marked_estimated(real):
     _, observations, _ = real
-    (march,) = [
-        o
-        for o in observations
-        if o.series_id == "china_exports_caam" and o.period == Period(date(2025, 3, 1), date(2025, 3, 31))
-    ]
+    (march,) = [o for o in observations if o.series_id == "china_exports_caam" and o.period == Period(date(2025, 3, 1), date(2025, 3, 31))]
     assert march.vintage == date(2025, 4, 12)
     assert march.source.published_date_estimated is True
 
@@ -265,8 +259,9 @@ def test_an_undated_caam_month_in_the_real_data_is_marked_estimated(real):
 
 
 def test_551000_at_plus_14_5_percent_year_on_year_implies_481223_a_year_earlier(series):
-    may = row(period_start="2025-05-01", period_end="2025-05-31", value="551000", yoy_pct="14.5", mom_pct="6.6",
-              published_date="2025-06-12")
+    may = row(
+        period_start="2025-05-01", period_end="2025-05-31", value="551000", yoy_pct="14.5", mom_pct="6.6", published_date="2025-06-12"
+    )
     (source,) = parse_observations(observations_csv(may), series)
     derived = {o.period: o for o in derive_base_observations([source])}
     year_earlier = derived[Period(date(2024, 5, 1), date(2024, 5, 31))]
@@ -280,8 +275,7 @@ def test_551000_at_plus_14_5_percent_year_on_year_implies_481223_a_year_earlier(
 
 
 def test_551000_at_plus_6_6_percent_month_on_month_implies_516886_the_month_before(series):
-    may = row(period_start="2025-05-01", period_end="2025-05-31", value="551000", yoy_pct="", mom_pct="6.6",
-              published_date="2025-06-12")
+    may = row(period_start="2025-05-01", period_end="2025-05-31", value="551000", yoy_pct="", mom_pct="6.6", published_date="2025-06-12")
     (source,) = parse_observations(observations_csv(may), series)
     (previous,) = derive_base_observations([source])
     assert previous.period == Period(date(2025, 4, 1), date(2025, 4, 30))
@@ -301,15 +295,9 @@ def test_a_derived_figure_is_not_derived_from_again(series):
 def test_caam_april_2025_as_reported_agrees_with_the_figure_may_implies(real):
     _, observations, _ = real
     april = Period(date(2025, 4, 1), date(2025, 4, 30))
-    (reported,) = [
-        o for o in observations if o.series_id == "china_exports_caam" and o.period == april and o.kind is Kind.LEVEL
-    ]
+    (reported,) = [o for o in observations if o.series_id == "china_exports_caam" and o.period == april and o.kind is Kind.LEVEL]
     assert reported.value == 517000
-    seed_may = [
-        o
-        for o in observations
-        if o.series_id == "china_exports_caam" and o.period.start == date(2025, 5, 1) and o.mom_pct == 6.6
-    ]
+    seed_may = [o for o in observations if o.series_id == "china_exports_caam" and o.period.start == date(2025, 5, 1) and o.mom_pct == 6.6]
     assert [o.source.seed_file[:3] for o in seed_may] == ["002"]
     (implied,) = [o for o in derive_base_observations(observations) if o.derived_from == (seed_may[0].key,) and o.period == april]
     assert implied.value == pytest.approx(516885.6, abs=0.05)

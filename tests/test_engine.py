@@ -8,9 +8,9 @@ from datetime import date
 import numpy as np
 import pytest
 
+from forecast.backtest import SCALE_BOUNDS
 from forecast.catalog import Catalog
 from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source, month_end, month_index, rounding_unit
-from forecast.backtest import SCALE_BOUNDS
 from forecast.engine.borrowing import Prior
 from forecast.engine.monthly_backtest import borrowed_calibration
 from forecast.engine.projection import SeriesForecast, reported_months
@@ -25,8 +25,18 @@ SERIES = Series("maker_exports", "Maker", "vehicle exports", Basis.COMPANY, "all
 
 
 def _figure(start: date, end: date, aggregation: Aggregation, value: float) -> Observation:
-    return Observation(SERIES.id, Period(start, end), aggregation, Kind.LEVEL, value, "vehicles", Qualifier.EXACT, SOURCE, end,
-                       uncertainty=rounding_unit(value) / np.sqrt(12))
+    return Observation(
+        SERIES.id,
+        Period(start, end),
+        aggregation,
+        Kind.LEVEL,
+        value,
+        "vehicles",
+        Qualifier.EXACT,
+        SOURCE,
+        end,
+        uncertainty=rounding_unit(value) / np.sqrt(12),
+    )
 
 
 def _doubling_years_then_a_flat_start() -> Catalog:
@@ -68,9 +78,17 @@ def test_borrowed_calibration_widens_a_too_sure_year_to_the_pooled_spread_within
 def test_a_replayed_sparse_fit_is_widened_once() -> None:
     catalog = _doubling_years_then_a_flat_start()
     fresh = fit_series(SERIES.id, catalog, prior=Prior(annual_sd=0.3), n_paths=2000, seed=3)
-    replayed = fit_series(SERIES.id, catalog, prior=Prior(annual_sd=0.3), n_paths=2000, seed=3, fixed_weights=MonthlySelection(
-        fresh.model.monthly.weights, fresh.model.monthly.calibration.scale,
-    ))
+    replayed = fit_series(
+        SERIES.id,
+        catalog,
+        prior=Prior(annual_sd=0.3),
+        n_paths=2000,
+        seed=3,
+        fixed_weights=MonthlySelection(
+            fresh.model.monthly.weights,
+            fresh.model.monthly.calibration.scale,
+        ),
+    )
     assert replayed.model.monthly.calibration.scale == pytest.approx(fresh.model.monthly.calibration.scale, rel=0.05)
 
     def band(forecast: SeriesForecast) -> float:
@@ -135,7 +153,13 @@ def test_a_year_of_reported_months_stays_their_sum_and_a_bound_keeps_its_half_st
     figures = [_figure(date(2024, m + 1, 1), month_end(2024, m + 1), Aggregation.MONTH, round(v)) for m, v in enumerate(months)]
     figures += [_figure(date(year, 1, 1), date(year, 12, 31), Aggregation.YEAR, 400_000) for year in (2021, 2022)]
     bound = replace(_figure(date(2023, 1, 1), date(2023, 12, 31), Aggregation.YEAR, 500_000), qualifier=Qualifier.LOWER_BOUND)
-    forecast = fit_series(SERIES.id, Catalog.build({SERIES.id: SERIES}, [*figures, bound]), prior=Prior(annual_sd=0.1, seasonal_factors=SEASON_OF_TEST), n_paths=500, seed=1)
+    forecast = fit_series(
+        SERIES.id,
+        Catalog.build({SERIES.id: SERIES}, [*figures, bound]),
+        prior=Prior(annual_sd=0.1, seasonal_factors=SEASON_OF_TEST),
+        n_paths=500,
+        seed=1,
+    )
     total, origin = forecast.annual_history[2024]
     assert origin == "estimated" and total == pytest.approx(sum(round(v) for v in months), rel=0.005)
     read = deseasonalised([bound], SEASON_OF_TEST)[0]  # "over 500,000" lies half a rounding step above
@@ -146,8 +170,11 @@ def test_seasonal_factors_come_from_the_last_complete_years_ofreported_months() 
     t = np.arange(60)
     pattern = 1 + 0.3 * np.sin(2 * np.pi * t / 12)
     months = 10_000 * np.where(t // 12 == 3, 1.0, pattern)  # 2023 is flat, and lacks its June
-    figures = [_figure(date(2020 + i // 12, i % 12 + 1, 1), month_end(2020 + i // 12, i % 12 + 1), Aggregation.MONTH, float(v))
-               for i, v in enumerate(months) if i != 12 * 3 + 5]
+    figures = [
+        _figure(date(2020 + i // 12, i % 12 + 1, 1), month_end(2020 + i // 12, i % 12 + 1), Aggregation.MONTH, float(v))
+        for i, v in enumerate(months)
+        if i != 12 * 3 + 5
+    ]
     fit = MixedFrequencyStateSpace().fit(figures, SERIES.id).fit_
     assert fit is not None
     reported = reported_months(figures)
@@ -296,8 +323,16 @@ def test_the_nested_backtest_scores_each_origins_mixture_pulled_toward_that_orig
 
     monkeypatch.setattr(engine, "weigh_and_calibrate", spy)
     origins = [date(2023, 2, 28), date(2023, 8, 31)]
-    fit_series(SERIES.id, _five_growing_seasonal_years(), prior=Prior(), n_paths=300, seed=5, posterior_draws=50,
-               catalog_at=_five_growing_seasonal_years, origins=origins)
+    fit_series(
+        SERIES.id,
+        _five_growing_seasonal_years(),
+        prior=Prior(),
+        n_paths=300,
+        seed=5,
+        posterior_draws=50,
+        catalog_at=_five_growing_seasonal_years,
+        origins=origins,
+    )
     steps = seen["steps"]
     assert [origin for origin, _ in steps] == origins  # type: ignore[union-attr]
     # each origin reads its own blocks: four whole years by February 2023, four by August 2023 ending later

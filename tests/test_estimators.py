@@ -15,8 +15,18 @@ SOURCE = Source("synthetic", "https://example.invalid")
 
 
 def figure(start: date, end: date, aggregation: Aggregation, value: float) -> Observation:
-    return Observation("s", Period(start, end), aggregation, Kind.LEVEL, value, "vehicles", Qualifier.EXACT, SOURCE, end,
-                       uncertainty=rounding_unit(value) / np.sqrt(12))
+    return Observation(
+        "s",
+        Period(start, end),
+        aggregation,
+        Kind.LEVEL,
+        value,
+        "vehicles",
+        Qualifier.EXACT,
+        SOURCE,
+        end,
+        uncertainty=rounding_unit(value) / np.sqrt(12),
+    )
 
 
 def synthetic_months(years: int = 8, seed: int = 1) -> np.ndarray:
@@ -125,7 +135,9 @@ def test_the_saturating_curves_exact_log_derivatives_match_finite_differences() 
         for j in range(3):
             step = np.zeros(3)
             step[j] = 1e-6 * abs(params[j])
-            numeric = (curve._log_function(t, *(np.array(params) + step)) - curve._log_function(t, *(np.array(params) - step))) / (2 * step[j])
+            numeric = (curve._log_function(t, *(np.array(params) + step)) - curve._log_function(t, *(np.array(params) - step))) / (
+                2 * step[j]
+            )
             np.testing.assert_allclose(exact[:, j], numeric, rtol=1e-5, atol=1e-9)
 
 

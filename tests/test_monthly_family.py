@@ -43,8 +43,18 @@ class Constant:
 def test_a_fake_seasonal_member_is_fitted_simulated_and_cumulated_from_the_totals_so_far() -> None:
     values = np.arange(1.0, 31.0)  # January 2000 to June 2002, exact months
     array = MonthlyArray.of(values, in_logs=False)
-    fits = fit_monthly(array.figures(30), "array", Prior(), 8, 5, np.random.default_rng(0), wanted=lambda name: name == "flat",
-                       logs=False, plain=True, family=lambda: [Flat()])
+    fits = fit_monthly(
+        array.figures(30),
+        "array",
+        Prior(),
+        8,
+        5,
+        np.random.default_rng(0),
+        wanted=lambda name: name == "flat",
+        logs=False,
+        plain=True,
+        family=lambda: [Flat()],
+    )
     assert set(fits.paths) == {"flat"} and set(fits.seasonal) == {"flat"}
     paths = fits.paths["flat"]
     np.testing.assert_array_equal(paths["month"], 30.0)

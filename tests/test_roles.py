@@ -147,7 +147,9 @@ def test_the_lender_comes_first_then_its_parts_then_the_rest_by_name() -> None:
 def test_the_order_of_some_ids_keeps_only_those_and_a_part_leads_when_its_lender_is_absent() -> None:
     catalog = catalog_of(MAKER + ",false,", PART + ",false,china_exports_caam", CUSTOMS + ",false,", TOTAL + ",true,")
     assert catalog.fitting_order(["china_exports_gac", "byd_overseas_sales", "china_nev_exports_caam"]) == [
-        "china_nev_exports_caam", "byd_overseas_sales", "china_exports_gac",
+        "china_nev_exports_caam",
+        "byd_overseas_sales",
+        "china_exports_gac",
     ]
     assert catalog.fitting_order([]) == []
 

@@ -10,15 +10,15 @@ import pytest
 
 import forecast.estimators.seasonal as seasonal_module
 import forecast.estimators.statespace as statespace_module
+from forecast.domain import Aggregation
 from forecast.engine.arrays import ArrayBacktest, MonthlyArray, forecast_monthly_array, monthly_array_backtest
 from forecast.engine.borrowing import Prior
 from forecast.engine.monthly import fit_monthly, monthly_candidates
-from forecast.estimators.paths import cumulate
-from forecast.estimators.estimates import Estimates, start_from
-from forecast.estimators.statespace import MixedFrequencyStateSpace
 from forecast.errors import InsufficientHistory
+from forecast.estimators.estimates import Estimates, start_from
+from forecast.estimators.paths import cumulate
 from forecast.estimators.seasonal import DampedTrendETS, SeasonalARIMA, SeasonalTheta, _simulate_ahead, seasonal_family
-from forecast.domain import Aggregation
+from forecast.estimators.statespace import MixedFrequencyStateSpace
 from tests.test_estimators import figure, mixed_figures, synthetic_months
 
 FAMILY = [DampedTrendETS, SeasonalARIMA, SeasonalTheta]
@@ -111,11 +111,15 @@ def test_only_the_wanted_models_are_simulated_but_the_lead_is_always_fitted() ->
 def test_a_plain_arrays_months_are_read_as_they_are_and_its_lead_is_fitted_only_if_chosen() -> None:
     values = log_seasonal(60)
     array = MonthlyArray.of(values, in_logs=False)
-    only_theta = fit_monthly(array.figures(60), "a", Prior(), 6, 100, np.random.default_rng(0), wanted=lambda name: name == "theta", logs=False, plain=True)
+    only_theta = fit_monthly(
+        array.figures(60), "a", Prior(), 6, 100, np.random.default_rng(0), wanted=lambda name: name == "theta", logs=False, plain=True
+    )
     assert only_theta.structural == {}
     assert only_theta.seasonal["theta"].parameters == SeasonalTheta().fit(values).parameters
     # a reported series' months go through the structural model (bounds, approximate figures, smoothed years)
-    reported = fit_monthly(array.figures(60), "a", Prior(), 6, 100, np.random.default_rng(0), wanted=lambda name: name == "theta", logs=False)
+    reported = fit_monthly(
+        array.figures(60), "a", Prior(), 6, 100, np.random.default_rng(0), wanted=lambda name: name == "theta", logs=False
+    )
     assert set(reported.structural) == {"local_linear_trend"}
     assert reported.seasonal["theta"].parameters != only_theta.seasonal["theta"].parameters
     # a gap needs the lead's smoothing even for an array

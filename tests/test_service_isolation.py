@@ -23,17 +23,30 @@ def _made_up_data(folder: Path) -> Path:
     """Three yearly series, 2012-2024, growing 8% a year from different levels (test figures)."""
     folder.mkdir()
     lines = ["id,entity,measure,basis,segment,unit,description,lends_prior,part_of"]
-    lines += [f"{sid},{sid.split('_')[0]},vehicle exports,company,all vehicles,vehicles,made-up test series,{'true' if i == 0 else 'false'},"
-              for i, sid in enumerate(SERIES)]
+    lines += [
+        f"{sid},{sid.split('_')[0]},vehicle exports,company,all vehicles,vehicles,made-up test series,{'true' if i == 0 else 'false'},"
+        for i, sid in enumerate(SERIES)
+    ]
     (folder / "series.csv").write_text("\n".join(lines) + "\n")
     rows = [",".join(OBSERVATION_COLUMNS)]
     for i, sid in enumerate(SERIES):
         for year in range(2012, 2025):
             value = round(100_000 * (i + 1) * 1.08 ** (year - 2012))
-            row = {"series_id": sid, "period_start": f"{year}-01-01", "period_end": f"{year}-12-31", "aggregation": "year",
-                   "kind": "level", "value": str(value), "unit": "vehicles", "qualifier": "exact", "source_publisher": "test fixture",
-                   "source_url": f"https://example.test/{sid}/{year}", "published_date": f"{year + 1}-01-20",
-                   "published_date_estimated": "false", "disputed": "false"}
+            row = {
+                "series_id": sid,
+                "period_start": f"{year}-01-01",
+                "period_end": f"{year}-12-31",
+                "aggregation": "year",
+                "kind": "level",
+                "value": str(value),
+                "unit": "vehicles",
+                "qualifier": "exact",
+                "source_publisher": "test fixture",
+                "source_url": f"https://example.test/{sid}/{year}",
+                "published_date": f"{year + 1}-01-20",
+                "published_date_estimated": "false",
+                "disputed": "false",
+            }
             rows.append(",".join(row.get(column, "") for column in OBSERVATION_COLUMNS))
     (folder / "observations.csv").write_text("\n".join(rows) + "\n")
     target_header = (Path(__file__).resolve().parent.parent / "data" / "targets.csv").read_text().splitlines()[0]
@@ -43,14 +56,22 @@ def _made_up_data(folder: Path) -> Path:
 
 @pytest.fixture
 def service(tmp_path: Path) -> ForecastService:
-    settings = Settings(data_dir=_made_up_data(tmp_path / "data"), models_dir=tmp_path / "models",
-                        database_path=tmp_path / "db.sqlite3", simulation_paths=200, backtest_origins=2, _env_file=None)
+    settings = Settings(
+        data_dir=_made_up_data(tmp_path / "data"),
+        models_dir=tmp_path / "models",
+        database_path=tmp_path / "db.sqlite3",
+        simulation_paths=200,
+        backtest_origins=2,
+        _env_file=None,
+    )
     made = ForecastService(settings, Store(settings.database_path))
     made.load_data_dir()
     return made
 
 
-def test_a_series_whose_fit_raises_is_a_failure_and_every_other_series_is_still_projected(service: ForecastService, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_series_whose_fit_raises_is_a_failure_and_every_other_series_is_still_projected(
+    service: ForecastService, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real_fit = services.fit_series
 
     def breaks_on_maker_a(series_id: str, *args: object, **kwargs: object) -> object:
@@ -84,9 +105,21 @@ def test_a_restart_on_changed_data_serves_the_last_good_models_at_once_then_refi
 
     first = service.refit()  # fitted and stored
     row = {column: "" for column in OBSERVATION_COLUMNS}
-    row.update({"series_id": "maker_b_exports", "period_start": "2025-01-01", "period_end": "2025-12-31", "aggregation": "year",
-                "kind": "level", "value": "900000", "unit": "vehicles", "qualifier": "exact", "source_publisher": "test fixture",
-                "source_url": "https://example.test/maker_b/2025", "published_date": "2026-01-20"})
+    row.update(
+        {
+            "series_id": "maker_b_exports",
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
+            "aggregation": "year",
+            "kind": "level",
+            "value": "900000",
+            "unit": "vehicles",
+            "qualifier": "exact",
+            "source_publisher": "test fixture",
+            "source_url": "https://example.test/maker_b/2025",
+            "published_date": "2026-01-20",
+        }
+    )
     service.store.add_observations(observations_from_rows([row], service.store.series()), origin="ingest", revised_on=date.today())
     job = service.store.create_job("refit", {"series": ["maker_b_exports"]})
     service.store.update_job(job.id, "running", job.detail)  # the process stops here

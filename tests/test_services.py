@@ -105,8 +105,13 @@ def test_each_history_entry_is_the_assessment_from_the_figures_known_then(fitted
             assert not later & set(replayed.source_keys), f"{series_id} as of {day} used figures published later"
         prior = service.prior_as_of(known)
         again = assess(
-            target, known[target.series_id], known[target.denominator_series_id], pooled_sd=prior.annual_sd,
-            damping=prior.damping, seed=service.settings.random_seed, today=day,
+            target,
+            known[target.series_id],
+            known[target.denominator_series_id],
+            pooled_sd=prior.annual_sd,
+            damping=prior.damping,
+            seed=service.settings.random_seed,
+            today=day,
         )
         assert (again.status, again.probability) == (entry["status"], entry["probability"])
     # the figures changed over the replayed months, so the answers did too
@@ -191,7 +196,9 @@ def test_nev_yearly_projection_runs_on_from_the_years_its_monthly_model_carries(
     assert all(0.85 < later / earlier < 2.0 for earlier, later in zip(medians, medians[1:], strict=False))
 
 
-def test_the_national_series_months_follow_its_curves_after_the_year_its_monthly_model_carries(fitted: tuple[ForecastService, Snapshot]) -> None:
+def test_the_national_series_months_follow_its_curves_after_the_year_its_monthly_model_carries(
+    fitted: tuple[ForecastService, Snapshot],
+) -> None:
     _, snapshot = fitted
     caam = snapshot.forecasts["china_exports_caam"]
     bridge = caam.model.annual.monthly_model_carries_year

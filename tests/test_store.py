@@ -68,11 +68,13 @@ def test_series_roles_round_trip_through_the_store(store):
 def test_a_store_written_before_the_series_roles_gains_them_empty(tmp_path):
     path = tmp_path / "old.sqlite3"
     old = sqlite3.connect(path)
-    old.executescript("CREATE TABLE series (id TEXT PRIMARY KEY, entity TEXT NOT NULL, measure TEXT NOT NULL, basis TEXT NOT NULL, "
-                      "segment TEXT NOT NULL, unit TEXT NOT NULL, description TEXT NOT NULL DEFAULT '');"
-                      "INSERT INTO series VALUES ('china_exports_caam', 'China', 'vehicle exports', 'caam', 'all vehicles', 'vehicles', '');"
-                      "CREATE TABLE observations (id INTEGER PRIMARY KEY); CREATE TABLE jobs (id TEXT PRIMARY KEY);"
-                      "CREATE TABLE artifacts (name TEXT PRIMARY KEY); PRAGMA user_version = 2;")
+    old.executescript(
+        "CREATE TABLE series (id TEXT PRIMARY KEY, entity TEXT NOT NULL, measure TEXT NOT NULL, basis TEXT NOT NULL, "
+        "segment TEXT NOT NULL, unit TEXT NOT NULL, description TEXT NOT NULL DEFAULT '');"
+        "INSERT INTO series VALUES ('china_exports_caam', 'China', 'vehicle exports', 'caam', 'all vehicles', 'vehicles', '');"
+        "CREATE TABLE observations (id INTEGER PRIMARY KEY); CREATE TABLE jobs (id TEXT PRIMARY KEY);"
+        "CREATE TABLE artifacts (name TEXT PRIMARY KEY); PRAGMA user_version = 2;"
+    )
     old.close()
     store = Store(path)
     assert store.series()[CAAM.id] == CAAM  # no role until data/ is loaded again
@@ -147,9 +149,13 @@ def test_a_batch_failing_midway_leaves_nothing_stored(caam_store):
 
 
 def test_a_batch_with_a_bad_row_never_reaches_the_store(caam_store):
-    text = ",".join(OBSERVATION_COLUMNS) + "\n" + (
-        "china_exports_caam,2024-10-01,2024-10-31,month,level,542000,vehicles,exact,,,MENAFN,https://m.example,,2024-11-12,,false,\n"
-        "china_exports_caam,2024-11-01,2024-11-30,month,level,-533000,vehicles,exact,,,MENAFN,https://m.example,,2024-12-11,,false,\n"
+    text = (
+        ",".join(OBSERVATION_COLUMNS)
+        + "\n"
+        + (
+            "china_exports_caam,2024-10-01,2024-10-31,month,level,542000,vehicles,exact,,,MENAFN,https://m.example,,2024-11-12,,false,\n"
+            "china_exports_caam,2024-11-01,2024-11-30,month,level,-533000,vehicles,exact,,,MENAFN,https://m.example,,2024-12-11,,false,\n"
+        )
     )
     with pytest.raises(DataError) as caught:
         caam_store.add_observations(parse_observations(text, {CAAM.id: CAAM}), "ingest", date(2024, 12, 11))

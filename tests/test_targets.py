@@ -6,16 +6,24 @@ from datetime import date
 
 import numpy as np
 
-from forecast.domain import Source, Target, cagr, required_cagr
 from forecast.backtest import Calibration
+from forecast.domain import Source, Target, cagr, required_cagr
 from forecast.engine.projection import SeriesForecast
 from forecast.engine.report import AnnualReport, ModelReport, MonthlyReport
 from forecast.related import compare_share_with_direct
-from forecast.targets import assess, attainment_year, probability_of_meeting, ratio_of_medians, share_probability, status_for, years_to_reach
+from forecast.targets import (
+    assess,
+    attainment_year,
+    probability_of_meeting,
+    ratio_of_medians,
+    share_probability,
+    status_for,
+    years_to_reach,
+)
 
 
 def test_required_growth_on_hand_computed_cases() -> None:
-    assert abs(required_cagr(100, 200, 5) - (2 ** 0.2 - 1)) < 1e-12
+    assert abs(required_cagr(100, 200, 5) - (2**0.2 - 1)) < 1e-12
     assert abs(required_cagr(536_000, 1_200_000, 6) - 0.14376) < 1e-4
     assert required_cagr(300, 200, 3) < 0  # already above: it may even shrink
     assert abs(cagr(100, 121, 2) - 0.1) < 1e-12
@@ -70,7 +78,18 @@ def test_when_part_and_total_grow_alike_the_share_route_is_not_used() -> None:
 
 
 def _target(deadline_year: int, threshold: float) -> Target:
-    return Target("t", "Maker", "annual exports", ">=", threshold, "vehicles", deadline_year, "2021", Source("Publisher", url="https://example.org"), series_id="s")
+    return Target(
+        "t",
+        "Maker",
+        "annual exports",
+        ">=",
+        threshold,
+        "vehicles",
+        deadline_year,
+        "2021",
+        Source("Publisher", url="https://example.org"),
+        series_id="s",
+    )
 
 
 def _forecast(history: dict[int, tuple[float, str]], years: list[int], paths: np.ndarray) -> SeriesForecast:
@@ -80,13 +99,17 @@ def _forecast(history: dict[int, tuple[float, str]], years: list[int], paths: np
 def _report_named(name: str) -> ModelReport:
     """A model report with nothing fitted but its name, for forecasts built by hand."""
     none = Calibration.fixed()
-    return ModelReport(name, MonthlyReport({}, {}, {}, None, None, None, None, none, None), AnnualReport({}, {}, {}, None, None, none, {}, {}), {}, 0)
+    return ModelReport(
+        name, MonthlyReport({}, {}, {}, None, None, None, None, none, None), AnnualReport({}, {}, {}, None, None, none, {}, {}), {}, 0
+    )
 
 
 def test_a_deadline_year_known_only_in_part_is_projected_from_its_paths_not_declared_met() -> None:
     rng = np.random.default_rng(0)
     this_year = rng.normal(1_000_000, 50_000, (2000, 1))  # the months so far plus the rest, simulated
-    forecast = _forecast({2024: (900_000.0, "reported"), 2025: (1_000_000.0, "estimated")}, [2025, 2026], np.hstack([this_year, this_year * 1.1]))
+    forecast = _forecast(
+        {2024: (900_000.0, "reported"), 2025: (1_000_000.0, "estimated")}, [2025, 2026], np.hstack([this_year, this_year * 1.1])
+    )
     assessment = assess(_target(2025, 1_000_000), forecast, today=date(2025, 12, 1))
     assert assessment.status == "at_risk" and 0.4 < assessment.probability < 0.6  # type: ignore[operator]
     assert assessment.latest_actual == {"year": 2024, "value": 900_000.0, "origin": "reported"}

@@ -1,14 +1,14 @@
 """create_app(): the FastAPI application around one ForecastService.
 
-    app.py        create_app: settings, service, hot path, routers, error handlers
-    state.py      ApiState: the service, the current snapshot's bodies, metrics, key checks
-    deps.py       Annotated[..., Depends()] aliases routes ask for (State, Service, Bodies, READ, WRITE)
-    routes/       one APIRouter per resource: ops, series, targets, observations (ingest), jobs, charts (SVG),
-                  dashboard (the page at / and its static files)
-    schemas.py    request and response bodies (ObservationIn, ForecastOut, ErrorOut, ...)
-    errors.py     ForecastError -> HTTP status, and one JSON shape for every error
-    render.py     bodies as bytes with an ETag, once per snapshot
-    hotpath.py    the ASGI layer that answers repeated GETs from those bytes before FastAPI routes them
+app.py        create_app: settings, service, hot path, routers, error handlers
+state.py      ApiState: the service, the current snapshot's bodies, metrics, key checks
+deps.py       Annotated[..., Depends()] aliases routes ask for (State, Service, Bodies, READ, WRITE)
+routes/       one APIRouter per resource: ops, series, targets, observations (ingest), jobs, charts (SVG),
+              dashboard (the page at / and its static files)
+schemas.py    request and response bodies (ObservationIn, ForecastOut, ErrorOut, ...)
+errors.py     ForecastError -> HTTP status, and one JSON shape for every error
+render.py     bodies as bytes with an ETag, once per snapshot
+hotpath.py    the ASGI layer that answers repeated GETs from those bytes before FastAPI routes them
 """
 
 from __future__ import annotations

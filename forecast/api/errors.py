@@ -70,7 +70,9 @@ async def invalid_request(request: Request, error: Exception) -> JSONResponse:
 async def http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     name = HTTP_ERROR_NAMES.get(error.status_code, "HTTPError")
-    return JSONResponse({"error": name, "message": str(error.detail), "detail": error.detail}, status_code=error.status_code, headers=error.headers)
+    return JSONResponse(
+        {"error": name, "message": str(error.detail), "detail": error.detail}, status_code=error.status_code, headers=error.headers
+    )
 
 
 def add_error_handlers(app: FastAPI) -> None:

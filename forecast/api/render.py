@@ -108,9 +108,13 @@ def series_list(snapshot: Snapshot) -> list[dict[str, object]]:
                 "segment": series.segment,
                 "unit": series.unit,
                 "description": series.description,
-                "last_observation": None if last is None else {
-                    "period_start": last.period.start, "period_end": last.period.end,
-                    "aggregation": last.aggregation.value, "value": last.value,
+                "last_observation": None
+                if last is None
+                else {
+                    "period_start": last.period.start,
+                    "period_end": last.period.end,
+                    "aggregation": last.aggregation.value,
+                    "value": last.value,
                 },
                 "forecast_available": series.id in snapshot.forecasts,
                 "forecast_unavailable_reason": snapshot.failures.get(series.id),
@@ -140,7 +144,12 @@ def observation_dict(catalog: Catalog, observation: Observation, used: set[str])
         "used_in_fit": observation.key in used,
         "key": observation.key,
         "conflicts": [
-            {"check": c.check, "detail": c.detail, "resolution": c.resolution, "kept": c.kept_key == observation.key if c.kept_key else None}
+            {
+                "check": c.check,
+                "detail": c.detail,
+                "resolution": c.resolution,
+                "kept": c.kept_key == observation.key if c.kept_key else None,
+            }
             for c in conflicts
         ],
     }
@@ -161,18 +170,54 @@ def observations_csv(body: Mapping[str, object]) -> bytes:
     rows = body["observations"]
     assert isinstance(rows, list)
     buffer = io.StringIO()
-    columns = ["period_start", "period_end", "aggregation", "kind", "value", "unit", "qualifier", "yoy_pct", "mom_pct",
-               "derived", "vintage", "publisher", "url", "seed_file", "published_date", "disputed", "used_in_fit", "conflicts", "note"]
+    columns = [
+        "period_start",
+        "period_end",
+        "aggregation",
+        "kind",
+        "value",
+        "unit",
+        "qualifier",
+        "yoy_pct",
+        "mom_pct",
+        "derived",
+        "vintage",
+        "publisher",
+        "url",
+        "seed_file",
+        "published_date",
+        "disputed",
+        "used_in_fit",
+        "conflicts",
+        "note",
+    ]
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
         source = row["source"]
-        writer.writerow([
-            row["period_start"], row["period_end"], row["aggregation"], row["kind"], row["value"], row["unit"], row["qualifier"],
-            row["yoy_pct"], row["mom_pct"], row["derived"], row["vintage"], source["publisher"], source["url"] or "",
-            source["seed_file"] or "", source["published_date"] or "", row["disputed"], row["used_in_fit"],
-            "; ".join(c["check"] for c in row["conflicts"]), row["note"],
-        ])
+        writer.writerow(
+            [
+                row["period_start"],
+                row["period_end"],
+                row["aggregation"],
+                row["kind"],
+                row["value"],
+                row["unit"],
+                row["qualifier"],
+                row["yoy_pct"],
+                row["mom_pct"],
+                row["derived"],
+                row["vintage"],
+                source["publisher"],
+                source["url"] or "",
+                source["seed_file"] or "",
+                source["published_date"] or "",
+                row["disputed"],
+                row["used_in_fit"],
+                "; ".join(c["check"] for c in row["conflicts"]),
+                row["note"],
+            ]
+        )
     return buffer.getvalue().encode()
 
 
@@ -223,13 +268,36 @@ def _sources(catalog: Catalog, keys: Sequence[str]) -> list[dict[str, object]]:
 def forecast_csv(body: Mapping[str, object], levels: Sequence[int]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["series_id", "unit", "freq", "period_start", "period_end", "mean", "median",
-                     *[f"{edge}_{level}" for level in levels for edge in ("lower", "upper")], "model"])
-    model = body["model"]
-    for point in body["points"]:  # type: ignore[attr-defined]
+    writer.writerow(
+        [
+            "series_id",
+            "unit",
+            "freq",
+            "period_start",
+            "period_end",
+            "mean",
+            "median",
+            *[f"{edge}_{level}" for level in levels for edge in ("lower", "upper")],
+            "model",
+        ]
+    )
+    model, points = body["model"], body["points"]
+    assert isinstance(model, Mapping) and isinstance(points, list)  # the shape forecast_body builds
+    for point in points:
         bounds = [b for i in point["intervals"] for b in (i["lower"], i["upper"])]
-        writer.writerow([body["series_id"], body["unit"], body["freq"], point["period_start"], point["period_end"],
-                         f"{point['mean']:.1f}", f"{point['median']:.1f}", *[f"{b:.1f}" for b in bounds], model["name"]])  # type: ignore[index]
+        writer.writerow(
+            [
+                body["series_id"],
+                body["unit"],
+                body["freq"],
+                point["period_start"],
+                point["period_end"],
+                f"{point['mean']:.1f}",
+                f"{point['median']:.1f}",
+                *[f"{b:.1f}" for b in bounds],
+                model["name"],
+            ]
+        )
     return buffer.getvalue().encode()
 
 

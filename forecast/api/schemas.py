@@ -42,7 +42,9 @@ class ForecastQuery(BaseModel):
     """The query of GET /v1/series/{series_id}/forecast."""
 
     horizon: int | None = Field(
-        None, ge=1, le=240,
+        None,
+        ge=1,
+        le=240,
         description=f"number of future periods (default: {DEFAULT_HORIZON}, or every period the projection has when it has fewer)",
     )
     freq: Freq = Freq.month

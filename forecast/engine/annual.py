@@ -16,12 +16,31 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import t as student_t
 
-from forecast.backtest import BacktestRow, Calibration, annual_backtest, annual_curve_weights, calibrate, growth_rate_se, shrunk_sd, summarise
+from forecast.backtest import (
+    BacktestRow,
+    Calibration,
+    annual_backtest,
+    annual_curve_weights,
+    calibrate,
+    growth_rate_se,
+    shrunk_sd,
+    summarise,
+)
 from forecast.domain import Aggregation, Observation, Qualifier, rounding_unit
 from forecast.engine.borrowing import Prior
 from forecast.engine.projection import LAST_PROJECTION_YEAR
 from forecast.errors import InsufficientHistory
-from forecast.estimators.curves import SHOCK_DF, SHOCK_SCALE, AnnualCurve, BorrowedDampedGrowth, DampedGrowth, SaturatingCurve, annual_family, growth_persistence, growth_since
+from forecast.estimators.curves import (
+    SHOCK_DF,
+    SHOCK_SCALE,
+    AnnualCurve,
+    BorrowedDampedGrowth,
+    DampedGrowth,
+    SaturatingCurve,
+    annual_family,
+    growth_persistence,
+    growth_since,
+)
 
 WELL_DETERMINED = 0.05  # a smoothed annual total joins the annual history when its sd is under 5%
 ANNUAL_CALIBRATION_CAP = 2.0  # a handful of one-year-ahead rows may widen the bands at most this much
@@ -45,7 +64,10 @@ class AnnualFit:
 
 
 def annual_history(
-    figures: Sequence[Observation], year_totals: Mapping[int, tuple[float, float]], current_year_draws: np.ndarray | None, current_year: int | None
+    figures: Sequence[Observation],
+    year_totals: Mapping[int, tuple[float, float]],
+    current_year_draws: np.ndarray | None,
+    current_year: int | None,
 ) -> dict[int, tuple[float, str]]:
     """Year -> (total, origin): reported years, smoothed years known within WELL_DETERMINED, years implied
     by a growth rate ("derived"), and the year under way when its months determine it as well."""
@@ -84,7 +106,12 @@ def log_drift(rng: np.random.Generator, n_paths: int, sd: float, n_years: int, p
 
 
 def annual_paths(
-    fit: AnnualFit, anchor_draws: np.ndarray, anchor_year: int, n_paths: int, rng: np.random.Generator, last_year: int = LAST_PROJECTION_YEAR
+    fit: AnnualFit,
+    anchor_draws: np.ndarray,
+    anchor_year: int,
+    n_paths: int,
+    rng: np.random.Generator,
+    last_year: int = LAST_PROJECTION_YEAR,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Joint annual paths for the years after `anchor_year` to `last_year`: (years, (n_paths, len(years))).
 
@@ -188,4 +215,3 @@ def plain_annual_paths(
     fit = AnnualFit(years, values, rows, annual_calibrate(rows), curves, sigma, kept)
     _, paths = annual_paths(fit, np.full(n_paths, values[-1]), int(years[-1]), n_paths, rng, last_year=int(years[-1]) + horizon)
     return paths, kept
-

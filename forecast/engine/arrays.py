@@ -87,8 +87,20 @@ class MonthlyArray:
         out = []
         for t, value in enumerate(work):
             first = add_months(start, t)
-            out.append(Observation("array", Period(first, month_end(first.year, first.month)), Aggregation.MONTH, Kind.LEVEL,
-                                   float(value), "units", Qualifier.EXACT, source, first, uncertainty=1e-6 * max(1.0, abs(float(value)))))
+            out.append(
+                Observation(
+                    "array",
+                    Period(first, month_end(first.year, first.month)),
+                    Aggregation.MONTH,
+                    Kind.LEVEL,
+                    float(value),
+                    "units",
+                    Qualifier.EXACT,
+                    source,
+                    first,
+                    uncertainty=1e-6 * max(1.0, abs(float(value))),
+                )
+            )
         return out
 
     def unlogged(self, paths: np.ndarray) -> np.ndarray:
@@ -105,7 +117,13 @@ class ArrayBacktest:
 
 
 def monthly_array_backtest(
-    values: Sequence[float], horizon: int, *, origins: int = 2, seed: int = 0, in_logs: bool | None = None, trailing_weight: float = TRAILING_YEAR_WEIGHT
+    values: Sequence[float],
+    horizon: int,
+    *,
+    origins: int = 2,
+    seed: int = 0,
+    in_logs: bool | None = None,
+    trailing_weight: float = TRAILING_YEAR_WEIGHT,
 ) -> ArrayBacktest:
     """Each monthly model's rows at `origins` cut-offs `horizon` months apart (none shorter than RICH_FIGURES).
 
@@ -157,11 +175,26 @@ def forecast_monthly_array(
     rng = np.random.default_rng(seed + 1)
     array = MonthlyArray.of(values, in_logs)
     simulated = max(horizon, 2 * SEASON)  # both 12-month blocks whole, to be pulled toward the annual family's
-    backtest = backtest if backtest is not None else monthly_array_backtest(values, horizon, origins=origins, seed=seed, in_logs=in_logs, trailing_weight=trailing_weight)
+    backtest = (
+        backtest
+        if backtest is not None
+        else monthly_array_backtest(values, horizon, origins=origins, seed=seed, in_logs=in_logs, trailing_weight=trailing_weight)
+    )
     rows = backtest.rows
     weights = pooled_best_weights(summarise(rows), len({r.origin for r in rows}), prior.monthly_skill)
     weights = weights or {monthly_candidates(RICH_FIGURES, Prior())[0]: 1.0}
-    fits = fit_monthly(array.figures(len(array.values)), "array", Prior(), simulated, n_paths, rng, wanted=lambda name: weights.get(name, 0.0) > 0, logs=False, warm=backtest.estimates, plain=True)
+    fits = fit_monthly(
+        array.figures(len(array.values)),
+        "array",
+        Prior(),
+        simulated,
+        n_paths,
+        rng,
+        wanted=lambda name: weights.get(name, 0.0) > 0,
+        logs=False,
+        warm=backtest.estimates,
+        plain=True,
+    )
     chosen = [row for row in rows if weights.get(row.model, 0.0) > 0]  # the rows of what is served, not of every candidate
     combined = widened(mixture(fits.paths, weights, n_paths, rng), calibrate(chosen).scale)
     months = array.unlogged(combined["month"])

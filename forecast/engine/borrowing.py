@@ -56,7 +56,11 @@ def prior_from(series_id: str, model: ModelReport, backtest_rows: Sequence[Backt
     parameters = model.monthly.parameters
     trend = parameters.get("local_linear_trend") or next(iter(parameters.values()), {})
     return Prior(
-        monthly_params=(float(trend.get("sigma2.level", 1e-2)), float(trend.get("sigma2.slope", 1e-5)), float(trend.get("sigma2.irregular", 1e-3))),
+        monthly_params=(
+            float(trend.get("sigma2.level", 1e-2)),
+            float(trend.get("sigma2.slope", 1e-5)),
+            float(trend.get("sigma2.irregular", 1e-3)),
+        ),
         annual_sd=pooled_annual_sd(backtest_rows) or Prior().annual_sd,
         damping=model.annual.damping.get("damped_growth"),
         seasonal_factors=tuple(model.monthly.seasonal_factors or ()) or None,

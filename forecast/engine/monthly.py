@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 from datetime import date
+from typing import Protocol
 
 import numpy as np
 
@@ -119,7 +119,10 @@ class MonthlyFits:
 
     def estimates(self) -> dict[str, Estimates]:
         """Each fitted model's estimates by name, to start the fits at a later cut."""
-        return {**{name: model.estimates() for name, model in self.structural.items()}, **{name: model.estimates() for name, model in self.seasonal.items()}}
+        return {
+            **{name: model.estimates() for name, model in self.structural.items()},
+            **{name: model.estimates() for name, model in self.seasonal.items()},
+        }
 
 
 def fit_monthly(
@@ -161,8 +164,16 @@ def fit_monthly(
 
 
 def _fit_structural(
-    figures: Sequence[Observation], series_id: str, prior: Prior, horizon: int, n_paths: int, rng: np.random.Generator,
-    wanted: Callable[[str], bool], draws: int, warm: Mapping[str, Estimates], lead_needed: bool,
+    figures: Sequence[Observation],
+    series_id: str,
+    prior: Prior,
+    horizon: int,
+    n_paths: int,
+    rng: np.random.Generator,
+    wanted: Callable[[str], bool],
+    draws: int,
+    warm: Mapping[str, Estimates],
+    lead_needed: bool,
 ) -> tuple[dict[str, MixedFrequencyStateSpace], dict[str, Paths]]:
     """The structural variants that are wanted (and the first one when the seasonal models read its months)."""
     structural: dict[str, MixedFrequencyStateSpace] = {}
@@ -187,7 +198,11 @@ def _smoothed_input(figures: Sequence[Observation], lead: MixedFrequencyStateSpa
     could not see (docs/decisions.md, "Seasonal models read the years with months")."""
     fit = lead.fit_
     assert fit is not None
-    detailed = {f.period.start.year for f in figures if f.aggregation is Aggregation.MONTH or (f.aggregation is Aggregation.YTD and f.period.months < 12)}
+    detailed = {
+        f.period.start.year
+        for f in figures
+        if f.aggregation is Aggregation.MONTH or (f.aggregation is Aggregation.YTD and f.period.months < 12)
+    }
     first_year = max(detailed, default=fit.first_month.year)
     while first_year - 1 in detailed:
         first_year -= 1
@@ -197,8 +212,14 @@ def _smoothed_input(figures: Sequence[Observation], lead: MixedFrequencyStateSpa
 
 
 def _fit_seasonal(
-    family: Sequence[SeasonalModel], source: SeasonalInput, in_logs: bool, horizon: int, n_paths: int, rng: np.random.Generator,
-    wanted: Callable[[str], bool], warm: Mapping[str, Estimates],
+    family: Sequence[SeasonalModel],
+    source: SeasonalInput,
+    in_logs: bool,
+    horizon: int,
+    n_paths: int,
+    rng: np.random.Generator,
+    wanted: Callable[[str], bool],
+    warm: Mapping[str, Estimates],
 ) -> tuple[dict[str, SeasonalModel], dict[str, Paths]]:
     """Each wanted seasonal model that can be estimated on these months and simulated, and its paths."""
     work = np.log(source.months) if in_logs else source.months

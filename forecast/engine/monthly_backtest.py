@@ -78,7 +78,12 @@ class OriginFit:
 
 
 def monthly_backtest(
-    series_id: str, prior: Prior, catalog_at: Callable[[date], Catalog], origins: Sequence[date], rng: np.random.Generator, n_paths: int = ORIGIN_PATHS
+    series_id: str,
+    prior: Prior,
+    catalog_at: Callable[[date], Catalog],
+    origins: Sequence[date],
+    rng: np.random.Generator,
+    n_paths: int = ORIGIN_PATHS,
 ) -> list[OriginFit]:
     """Refit the monthly family at each origin on what was published by then."""
     fits_by_origin: list[OriginFit] = []

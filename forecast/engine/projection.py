@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TypedDict
 from datetime import date
+from typing import TypedDict
 
 import numpy as np
 
@@ -61,7 +61,11 @@ def bands(paths: np.ndarray, levels: Sequence[int]) -> tuple[np.ndarray, dict[in
     tails = [(100 - level) / 2 for level in levels]
     quantiles = np.percentile(paths, [50.0, *tails, *(100 - tail for tail in tails)], axis=0)
     n = len(levels)
-    return quantiles[0], {level: quantiles[1 + i] for i, level in enumerate(levels)}, {level: quantiles[1 + n + i] for i, level in enumerate(levels)}
+    return (
+        quantiles[0],
+        {level: quantiles[1 + i] for i, level in enumerate(levels)},
+        {level: quantiles[1 + n + i] for i, level in enumerate(levels)},
+    )
 
 
 class Summary(TypedDict):
@@ -75,7 +79,11 @@ class Summary(TypedDict):
 def summarise_draws(draws: np.ndarray, levels: Sequence[int] = LEVELS) -> Summary:
     """{"mean", "median", "intervals": {level: (lower, upper)}} of a set of draws, as targets serve them."""
     median, lower, upper = bands(np.asarray(draws), levels)
-    return {"mean": float(np.mean(draws)), "median": float(median), "intervals": {level: (float(lower[level]), float(upper[level])) for level in levels}}
+    return {
+        "mean": float(np.mean(draws)),
+        "median": float(median),
+        "intervals": {level: (float(lower[level]), float(upper[level])) for level in levels},
+    }
 
 
 def points_from_paths(periods: Sequence[tuple[date, date, float]], paths: np.ndarray, levels: Sequence[int] = LEVELS) -> list[Point]:
@@ -87,7 +95,14 @@ def points_from_paths(periods: Sequence[tuple[date, date, float]], paths: np.nda
     median, lower, upper = bands(paths, levels)
     means = paths.mean(axis=0)
     return [
-        Point(start, end, float(means[k]), float(median[k]), {level: (float(lower[level][k]), float(upper[level][k])) for level in levels}, share)
+        Point(
+            start,
+            end,
+            float(means[k]),
+            float(median[k]),
+            {level: (float(lower[level][k]), float(upper[level][k])) for level in levels},
+            share,
+        )
         for k, (start, end, share) in zip(range(paths.shape[1]), periods, strict=True)
     ]
 
@@ -124,7 +139,9 @@ def project_points(
             points[freq] = points_from_paths(periods, combined[key][:, columns])
     taken = {p.period_start.year for p in points["year"]}
     later = [index for index, year in enumerate(annual_years) if int(year) not in taken]
-    points["year"] += points_from_paths([(date(int(annual_years[i]), 1, 1), date(int(annual_years[i]), 12, 31), 0.0) for i in later], annual_paths[:, later])
+    points["year"] += points_from_paths(
+        [(date(int(annual_years[i]), 1, 1), date(int(annual_years[i]), 12, 31), 0.0) for i in later], annual_paths[:, later]
+    )
     points["year"].sort(key=lambda p: p.period_start)
     return points
 

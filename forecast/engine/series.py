@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import numpy as np
 
@@ -126,7 +126,9 @@ def fit_series(
     lead_fit = monthly.lead.fit_ if monthly.lead is not None else None
     last_month = lead_fit.last_month if lead_fit is not None else date(data.last_end.year, data.last_end.month, 1)
     current_year = last_month.year if last_month.month < 12 else None
-    current_draws = monthly.combined["ytd"][:, 12 - last_month.month - 1] if monthly.combined is not None and current_year is not None else None
+    current_draws = (
+        monthly.combined["ytd"][:, 12 - last_month.month - 1] if monthly.combined is not None and current_year is not None else None
+    )
     year_totals: Mapping[int, tuple[float, float]] = {}
     if lead_fit is not None:
         # a fit on deseasonalised figures sums deseasonalised months: its years are summed again, each month times its factor
@@ -146,7 +148,7 @@ def fit_series(
         series_id=series_id,
         unit=meta.unit,
         as_of=catalog.as_of,
-        fitted_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        fitted_at=datetime.now(UTC).isoformat(timespec="seconds"),
         model=_report(data, monthly, annual, history, years, follow_from, covered),
         points=points,
         annual_years=years.years,
@@ -159,8 +161,14 @@ def fit_series(
 
 
 def _monthly_step(
-    data: Figures, rng: np.random.Generator, n_paths: int, horizon_months: int, catalog_at: Callable[[date], Catalog] | None,
-    origins: Sequence[date], fixed: MonthlySelection | None, posterior_draws: int,
+    data: Figures,
+    rng: np.random.Generator,
+    n_paths: int,
+    horizon_months: int,
+    catalog_at: Callable[[date], Catalog] | None,
+    origins: Sequence[date],
+    fixed: MonthlySelection | None,
+    posterior_draws: int,
 ) -> MonthlyStep:
     """Select (replayed, or by the nested backtest), fit, mix, reconcile and widen the monthly family.
 
@@ -180,8 +188,14 @@ def _monthly_step(
     horizon = max(horizon_months, month_index(date(LAST_PROJECTION_YEAR, 12, 1)) - month_index(data.last_end))
     season = data.borrowed_season
     fits = fit_monthly(
-        deseasonalised(data.figures, season) if season else data.figures, data.series_id, data.prior, horizon, n_paths, rng,
-        wanted=lambda name: weights.get(name, 0.0) > 0, draws=posterior_draws,
+        deseasonalised(data.figures, season) if season else data.figures,
+        data.series_id,
+        data.prior,
+        horizon,
+        n_paths,
+        rng,
+        wanted=lambda name: weights.get(name, 0.0) > 0,
+        draws=posterior_draws,
     )
     step.structural, step.seasonal = fits.structural, fits.seasonal
     if not fits.paths:
@@ -201,8 +215,14 @@ def _monthly_step(
 
 
 def _year_paths(
-    data: Figures, combined: Paths | None, annual: AnnualFit, last_month: date, current_year: int | None,
-    current_draws: np.ndarray | None, n_paths: int, rng: np.random.Generator,
+    data: Figures,
+    combined: Paths | None,
+    annual: AnnualFit,
+    last_month: date,
+    current_year: int | None,
+    current_draws: np.ndarray | None,
+    n_paths: int,
+    rng: np.random.Generator,
 ) -> YearPaths:
     """Joint yearly paths. A rich series' monthly model, backtested a year ahead and seeing this year's months,
     carries the year after the last with figures (the bridge year) and the curves grow on from there; a sparse
@@ -240,8 +260,13 @@ def _year_paths(
 
 
 def _report(
-    data: Figures, monthly: MonthlyStep, annual: AnnualFit, history: Mapping[int, tuple[float, str]], years: YearPaths,
-    follow_from: int | None, covered: set[int],
+    data: Figures,
+    monthly: MonthlyStep,
+    annual: AnnualFit,
+    history: Mapping[int, tuple[float, str]],
+    years: YearPaths,
+    follow_from: int | None,
+    covered: set[int],
 ) -> ModelReport:
     lead_fit = monthly.lead.fit_ if monthly.lead is not None else None
     weights = monthly.weights if monthly.structural else {}
@@ -253,7 +278,11 @@ def _report(
     monthly_report = MonthlyReport(
         weights=weights,
         parameters={
-            **{name: dict(zip(m.fit_.param_names, [float(p) for p in m.fit_.params], strict=True)) for name, m in monthly.structural.items() if m.fit_},
+            **{
+                name: dict(zip(m.fit_.param_names, [float(p) for p in m.fit_.params], strict=True))
+                for name, m in monthly.structural.items()
+                if m.fit_
+            },
             **{name: m.parameters for name, m in monthly.seasonal.items()},
         },
         converged={name: m.fit_.converged for name, m in monthly.structural.items() if m.fit_},
@@ -271,7 +300,9 @@ def _report(
         monthly_model_carries_year=years.bridge_year,
         months_follow_curves_from=follow_from,
         calibration=annual.calibration,
-        saturation={n: Saturation(c.saturation_, c.saturation_at_bound_) for n, c in annual.curves.items() if isinstance(c, SaturatingCurve)},
+        saturation={
+            n: Saturation(c.saturation_, c.saturation_at_bound_) for n, c in annual.curves.items() if isinstance(c, SaturatingCurve)
+        },
         damping={n: c.phi_ for n, c in annual.curves.items() if isinstance(c, DampedGrowth)},
     )
     return ModelReport(

@@ -240,15 +240,25 @@ class SaturatingCurve:
             warnings.simplefilter("ignore", OptimizeWarning)
             try:
                 params, _ = curve_fit(
-                    self._log_function, t, np.log(values), p0=start, bounds=bounds, jac=self._log_jacobian,
-                    maxfev=20000, ftol=1e-12, xtol=1e-12, gtol=1e-12,
+                    self._log_function,
+                    t,
+                    np.log(values),
+                    p0=start,
+                    bounds=bounds,
+                    jac=self._log_jacobian,
+                    maxfev=20000,
+                    ftol=1e-12,
+                    xtol=1e-12,
+                    gtol=1e-12,
                 )
             except (RuntimeError, ValueError) as error:
                 raise InsufficientHistory(self.name, len(years), len(years) + 1, f"annual totals ({error})") from None
         self.params_ = tuple(float(p) for p in params)
         self.saturation_ = self.params_[0]
         # on its bound, the saturation level is not identified by the data: say so
-        self.saturation_at_bound_ = bool(np.isclose(self.saturation_, bounds[0][0], rtol=1e-3) or np.isclose(self.saturation_, bounds[1][0], rtol=1e-3))
+        self.saturation_at_bound_ = bool(
+            np.isclose(self.saturation_, bounds[0][0], rtol=1e-3) or np.isclose(self.saturation_, bounds[1][0], rtol=1e-3)
+        )
         self.residual_sd_ = _log_residual_sd(self, years, values)
         return self
 

@@ -81,7 +81,7 @@ def months_pulled_toward(months: np.ndarray, targets: np.ndarray, weight: float)
     of the way to the block's target. Blocks without a positive target or median, and a last
     block the paths do not reach whole, are left as they are."""
     pulled = months.copy()
-    for block, (own, target) in enumerate(zip(block_medians(months, len(targets)), np.asarray(targets, dtype=float))):
+    for block, (own, target) in enumerate(zip(block_medians(months, len(targets)), np.asarray(targets, dtype=float), strict=False)):
         if own > 0 and target > 0:
             pulled[:, SEASON * block : SEASON * (block + 1)] *= 1 + weight * (target / own - 1)
     return pulled

@@ -29,11 +29,13 @@ def seasonal_factors(fit: MonthlyFit, reported_months: set[int]) -> tuple[float,
     the model's interpolation, which has no pattern of its own to lend.
     """
     years = [
-        y for y in range(fit.first_month.year, fit.last_month.year + 1)
-        if date(y, 1, 1) >= fit.first_month and date(y, 12, 1) <= fit.last_month
+        y
+        for y in range(fit.first_month.year, fit.last_month.year + 1)
+        if date(y, 1, 1) >= fit.first_month
+        and date(y, 12, 1) <= fit.last_month
         and all(m in reported_months for m in range(month_index(date(y, 1, 1)), month_index(date(y, 12, 1)) + 1))
     ]
-    blocks = [fit.smoothed_months[month_index(date(y, 1, 1)) - month_index(fit.first_month):][:SEASON] for y in years[-SEASONAL_YEARS:]]
+    blocks = [fit.smoothed_months[month_index(date(y, 1, 1)) - month_index(fit.first_month) :][:SEASON] for y in years[-SEASONAL_YEARS:]]
     blocks = [block for block in blocks if np.all(block > 0)]
     if len(blocks) < SEASONAL_YEARS:
         return None
@@ -63,8 +65,17 @@ def deseasonalised(figures: Sequence[Observation], factors: Sequence[float]) -> 
         factor = mean_factor(factors, f.period.start, f.period.end)
         sd = f.uncertainty or rounding_unit(f.value) / math.sqrt(12)
         half_step = rounding_unit(f.value) / 2
-        value = f.value + (half_step if f.qualifier is Qualifier.LOWER_BOUND else -half_step if f.qualifier is Qualifier.UPPER_BOUND else 0.0)
-        out.append(replace(f, value=value / factor, uncertainty=sd / factor, qualifier=Qualifier.EXACT if f.qualifier in (Qualifier.LOWER_BOUND, Qualifier.UPPER_BOUND) else f.qualifier))
+        value = f.value + (
+            half_step if f.qualifier is Qualifier.LOWER_BOUND else -half_step if f.qualifier is Qualifier.UPPER_BOUND else 0.0
+        )
+        out.append(
+            replace(
+                f,
+                value=value / factor,
+                uncertainty=sd / factor,
+                qualifier=Qualifier.EXACT if f.qualifier in (Qualifier.LOWER_BOUND, Qualifier.UPPER_BOUND) else f.qualifier,
+            )
+        )
     return out
 
 
@@ -74,10 +85,14 @@ def _so_far(fit: MonthlyFit, factors: Sequence[float], start: date, deseasonalis
     first = month_index(start) - month_index(fit.first_month)
     smoothed = fit.smoothed_months[first:]
     weighted = float(sum(v * factors[(month_index(start) + i) % SEASON] for i, v in enumerate(smoothed)))
-    return weighted + (deseasonalised - float(smoothed.sum())) * mean_factor(factors, start, month_end(fit.last_month.year, fit.last_month.month))
+    return weighted + (deseasonalised - float(smoothed.sum())) * mean_factor(
+        factors, start, month_end(fit.last_month.year, fit.last_month.month)
+    )
 
 
-def reseasonalised(paths: dict[str, np.ndarray], factors: Sequence[float], fit: MonthlyFit) -> tuple[np.ndarray, np.ndarray | float, np.ndarray | float]:
+def reseasonalised(
+    paths: dict[str, np.ndarray], factors: Sequence[float], fit: MonthlyFit
+) -> tuple[np.ndarray, np.ndarray | float, np.ndarray | float]:
     """Deseasonalised monthly paths times each month's factor, and this year's and quarter's totals so far (per path)."""
     last_month = fit.last_month
     steps = np.array([factors[month_index(add_months(last_month, h + 1)) % SEASON] for h in range(paths["month"].shape[1])])
@@ -91,7 +106,7 @@ def reseasonalised_years(fit: MonthlyFit, factors: Sequence[float]) -> dict[int,
     """Smoothed year totals of a deseasonalised fit, in real units: each month times its factor."""
     out = {}
     for year, (total, sd) in fit.smoothed_year_totals.items():
-        block = fit.smoothed_months[month_index(date(year, 1, 1)) - month_index(fit.first_month):][:SEASON]
+        block = fit.smoothed_months[month_index(date(year, 1, 1)) - month_index(fit.first_month) :][:SEASON]
         real = float(block @ np.asarray(factors)) if len(block) == SEASON else total
         out[year] = (real, sd * real / total if total > 0 else sd)
     return out

@@ -62,7 +62,10 @@ def _simulate_ahead(results: Any, horizon: int, n_paths: int, rng: np.random.Gen
     selection, state_cov = np.asarray(ssm["selection"], dtype=float), np.asarray(ssm["state_cov"], dtype=float)
     # a drift (trend="c") lives in the state intercept, stored per period: its last one carries on
     obs_intercepts, state_intercepts = np.asarray(ssm["obs_intercept"], dtype=float), np.asarray(ssm["state_intercept"], dtype=float)
-    obs_intercept, state_intercept = obs_intercepts.reshape(len(obs_intercepts), -1)[0, -1], state_intercepts.reshape(len(state_intercepts), -1)[:, -1]
+    obs_intercept, state_intercept = (
+        obs_intercepts.reshape(len(obs_intercepts), -1)[0, -1],
+        state_intercepts.reshape(len(state_intercepts), -1)[:, -1],
+    )
     mean = np.asarray(results.predicted_state[:, -1], dtype=float)
     cov = np.asarray(results.predicted_state_cov[:, :, -1], dtype=float)
     eigenvalues, eigenvectors = np.linalg.eigh((cov + cov.T) / 2)
@@ -100,7 +103,9 @@ class DampedTrendETS:
     def fit(self, values: np.ndarray, warm: Estimates | None = None) -> DampedTrendETS:
         values = _check(self, values)
         seasonal = "add" if len(values) >= SEASONAL_MONTHS else None
-        model = ExponentialSmoothing(values, trend="add", damped_trend=True, seasonal=seasonal, seasonal_periods=SEASON if seasonal else None)
+        model = ExponentialSmoothing(
+            values, trend="add", damped_trend=True, seasonal=seasonal, seasonal_periods=SEASON if seasonal else None
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             start = start_from(warm, self.name, self._terms(seasonal is not None))
@@ -120,7 +125,9 @@ class DampedTrendETS:
         seasonal = self.results_.model.seasonal is not None
         head = [p["smoothing_level"], p["smoothing_trend"]] + ([p["smoothing_seasonal"]] if seasonal else [])
         head += [p["initial_level"], p["initial_trend"], p["damping_trend"]]
-        return Estimates.of(self.name, self._terms(seasonal), head + (list(np.asarray(p["initial_seasons"], dtype=float)) if seasonal else []))
+        return Estimates.of(
+            self.name, self._terms(seasonal), head + (list(np.asarray(p["initial_seasons"], dtype=float)) if seasonal else [])
+        )
 
     @property
     def parameters(self) -> dict[str, float]:
@@ -165,7 +172,10 @@ class SeasonalARIMA:
 
     @property
     def parameters(self) -> dict[str, float]:
-        return {**_scalars(dict(zip(self.results_.model.param_names, self.results_.params, strict=True))), "sigma2": float(self.results_.scale)}
+        return {
+            **_scalars(dict(zip(self.results_.model.param_names, self.results_.params, strict=True))),
+            "sigma2": float(self.results_.scale),
+        }
 
     def simulate(self, horizon: int, n_paths: int, rng: np.random.Generator) -> np.ndarray:
         differences = _simulate_ahead(self.results_, horizon, n_paths, rng)
@@ -199,7 +209,9 @@ class SeasonalTheta:
             # statsmodels' ThetaModelResults.sigma2, the innovation variance of ARIMA(0,1,1) with drift on the
             # values, fitted here on their differences; statsmodels carries them in the state, which is slower
             start = start_from(warm, self.name, self.TERMS)
-            drifting_ma = SARIMAX(np.diff(values), order=(0, 0, 1), trend="c", concentrate_scale=True).fit(start_params=start, disp=False, cov_type="none")
+            drifting_ma = SARIMAX(np.diff(values), order=(0, 0, 1), trend="c", concentrate_scale=True).fit(
+                start_params=start, disp=False, cov_type="none"
+            )
         self.drifting_ma_, self.sigma2_ = np.asarray(drifting_ma.params), float(drifting_ma.scale)
         return self
 

@@ -109,7 +109,10 @@ def readings_from(figures: Sequence[Observation], first_month: date, scale: floa
         starts_january = period.start.month == 1 and period.start.day == 1
         if figure.aggregation is Aggregation.MONTH:
             channel, fraction = MONTH, 1.0
-        elif figure.aggregation in (Aggregation.YTD, Aggregation.YEAR, Aggregation.WINDOW, Aggregation.HALF, Aggregation.QUARTER) and starts_january:
+        elif (
+            figure.aggregation in (Aggregation.YTD, Aggregation.YEAR, Aggregation.WINDOW, Aggregation.HALF, Aggregation.QUARTER)
+            and starts_january
+        ):
             channel = YTD if period.ends_on_month_end else PARTIAL
             fraction = period.end.day / month_end(period.end.year, period.end.month).day
         elif figure.aggregation is Aggregation.QUARTER:

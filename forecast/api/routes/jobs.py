@@ -16,4 +16,11 @@ async def job(job_id: str, service: Service) -> JobOut:
     found = service.store.job(job_id)
     if found is None:
         raise HTTPException(404, f"unknown job '{job_id}'")
-    return JobOut(job_id=found.id, status=found.status, kind=found.kind, created_at=found.created_at, finished_at=found.finished_at, detail=dict(found.detail))
+    return JobOut(
+        job_id=found.id,
+        status=found.status,
+        kind=found.kind,
+        created_at=found.created_at,
+        finished_at=found.finished_at,
+        detail=dict(found.detail),
+    )

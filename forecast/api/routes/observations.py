@@ -13,8 +13,9 @@ from forecast.api.schemas import IngestAcceptedOut, ObservationBatchIn
 router = APIRouter(tags=["ingest"])
 
 
-@router.post("/v1/observations", status_code=202, dependencies=[WRITE], response_model=IngestAcceptedOut,
-             responses=error_responses(401, 422))
+@router.post(
+    "/v1/observations", status_code=202, dependencies=[WRITE], response_model=IngestAcceptedOut, responses=error_responses(401, 422)
+)
 async def ingest(batch: ObservationBatchIn, service: Service) -> IngestAcceptedOut:
     rows = [o.model_dump() for o in batch.observations]
     job = await asyncio.to_thread(service.ingest, rows)

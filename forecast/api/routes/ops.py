@@ -16,7 +16,7 @@ async def healthz() -> HealthOut:
     return HealthOut(status="ok")
 
 
-@router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut, "description": "not ready yet: `{\"ready\": false}`"}})
+@router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut, "description": 'not ready yet: `{"ready": false}`'}})
 async def readyz(service: Service) -> JSONResponse:
     if not service.ready:
         return JSONResponse({"ready": False}, status_code=503)

@@ -24,7 +24,9 @@ from forecast.errors import InvalidParameter
 from forecast.services import ForecastService
 
 router = APIRouter(dependencies=[READ])
-CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV when Accept asks for text/csv"}}
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV when Accept asks for text/csv"}
+}
 SeriesId = Annotated[str, Path(description="series id from GET /v1/series")]
 
 
@@ -34,10 +36,17 @@ async def list_series(request: Request, state: State, bodies: Bodies) -> Respons
     return state.respond(request, body, "series", bodies)
 
 
-@router.get("/v1/series/{series_id}/observations", tags=["series"], response_model=ObservationsOut,
-            responses={**CSV, **error_responses(401, 404, 422, 503)})
+@router.get(
+    "/v1/series/{series_id}/observations",
+    tags=["series"],
+    response_model=ObservationsOut,
+    responses={**CSV, **error_responses(401, 404, 422, 503)},
+)
 async def observations(
-    request: Request, state: State, as_csv: AsCsv, series_id: SeriesId,
+    request: Request,
+    state: State,
+    as_csv: AsCsv,
+    series_id: SeriesId,
     as_of: Annotated[date | None, Query(description="only figures known on this day (YYYY-MM-DD)")] = None,
 ) -> Response:
     bodies = state.current()
@@ -50,17 +59,27 @@ async def observations(
     return state.respond(request, bodies.get(f"obs|{series_id}|{as_of}|{as_csv}", build), "observations", bodies)
 
 
-@router.get("/v1/series/{series_id}/forecast", tags=["forecast"], response_model=ForecastOut,
-            responses={**CSV, **error_responses(401, 404, 422, 503)})
+@router.get(
+    "/v1/series/{series_id}/forecast",
+    tags=["forecast"],
+    response_model=ForecastOut,
+    responses={**CSV, **error_responses(401, 404, 422, 503)},
+)
 async def forecast(
-    request: Request, state: State, as_csv: AsCsv, series_id: SeriesId, query: Annotated[ForecastQuery, Query()],
+    request: Request,
+    state: State,
+    as_csv: AsCsv,
+    series_id: SeriesId,
+    query: Annotated[ForecastQuery, Query()],
 ) -> Response:
     bodies = state.current()
     body = bodies.get(query.cache_key(series_id, as_csv), lambda: forecast_payload(state.service, bodies, series_id, query, as_csv))
     return state.respond(request, body, "forecast", bodies)
 
 
-def forecast_payload(service: ForecastService, bodies: ResponseCache, series_id: str, query: ForecastQuery, as_csv: bool) -> tuple[object, str]:
+def forecast_payload(
+    service: ForecastService, bodies: ResponseCache, series_id: str, query: ForecastQuery, as_csv: bool
+) -> tuple[object, str]:
     """The forecast body (JSON-ready, or CSV bytes) and its media type."""
     bodies.snapshot.catalog.require(series_id)
     levels = parse_levels(query.levels)
