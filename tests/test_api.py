@@ -236,6 +236,8 @@ def test_readyz_after_the_fit_names_the_fitted_snapshot(fitted: Fitted) -> None:
     projected = [s["id"] for s in fitted.client.get("/v1/series").json() if s["forecast_available"]]
     assert body["series"] == len(projected) >= 10
     assert body["fitted_at"] == fitted.service.snapshot.created_at
+    assert body["recomputing"] is None  # the served fit is the data's own
+    assert body["failures"] == dict(fitted.service.snapshot.failures)  # the series not projected, and why
 
 
 def test_metrics_are_prometheus_text_with_readiness(fitted: Fitted) -> None:

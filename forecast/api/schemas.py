@@ -96,6 +96,8 @@ class ReadyOut(Out):
     version: str | None = Field(None, description="data fingerprint / model version of the served fit")
     series: int | None = Field(None, description="series with a projection")
     fitted_at: str | None = Field(None, description="when the served fit was made (ISO 8601, UTC)")
+    recomputing: str | None = Field(None, description="why the served fit is older than the data, while a refit runs")
+    failures: dict[str, str] | None = Field(None, description="series that could not be projected, and why")
 
 
 class ErrorOut(Out):

@@ -21,7 +21,8 @@ async def readyz(service: Service) -> JSONResponse:
     if not service.ready:
         return JSONResponse({"ready": False}, status_code=503)
     snapshot = service.snapshot
-    return JSONResponse({"ready": True, "version": snapshot.version, "series": len(snapshot.forecasts), "fitted_at": snapshot.created_at})
+    body = {"ready": True, "version": snapshot.version, "series": len(snapshot.forecasts), "fitted_at": snapshot.created_at}
+    return JSONResponse({**body, "recomputing": service.recomputing, "failures": dict(snapshot.failures)})
 
 
 @router.get("/metrics", response_class=PlainTextResponse, responses={200: {"description": "Prometheus text exposition format"}})
