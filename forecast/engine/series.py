@@ -32,7 +32,7 @@ from forecast.estimators.curves import DampedGrowth, SaturatingCurve
 from forecast.estimators.paths import Paths, cumulate, months_following_years
 from forecast.estimators.season import deseasonalised, reseasonalised, reseasonalised_years, seasonal_factors
 from forecast.estimators.seasonal import SeasonalModel
-from forecast.estimators.statespace import POSTERIOR_DRAWS, MixedFrequencyStateSpace
+from forecast.estimators.statespace import POSTERIOR_DRAWS, MixedFrequencyStateSpace, MonthlyFit
 
 MIN_FIGURES = 2
 MIN_MONTHLY_FIGURES = 3
@@ -129,11 +129,7 @@ def fit_series(
     current_draws = (
         monthly.combined["ytd"][:, 12 - last_month.month - 1] if monthly.combined is not None and current_year is not None else None
     )
-    year_totals: Mapping[int, tuple[float, float]] = {}
-    if lead_fit is not None:
-        # a fit on deseasonalised figures sums deseasonalised months: its years are summed again, each month times its factor
-        year_totals = reseasonalised_years(lead_fit, data.borrowed_season) if data.borrowed_season else lead_fit.smoothed_year_totals
-    history = annual_history(data.figures, year_totals, current_draws, current_year)
+    history = annual_history(data.figures, _smoothed_year_totals(data, lead_fit), current_draws, current_year)
     annual = fit_annual(history, prior)
     years = _year_paths(data, monthly.combined, annual, last_month, current_year, current_draws, n_paths, rng)
     combined, follow_from = monthly.combined, None
@@ -158,6 +154,16 @@ def fit_series(
         source_keys=[f.key for f in data.figures],
         last_reported_end=data.last_end,
     )
+
+
+def _smoothed_year_totals(data: Figures, lead_fit: MonthlyFit | None) -> Mapping[int, tuple[float, float]]:
+    """Year totals (mean, sd) the monthly lead model estimates, for the years with missing months."""
+    if lead_fit is None:
+        return {}
+    # a fit on deseasonalised figures sums deseasonalised months: its years are summed again, each month times its factor
+    if data.borrowed_season:
+        return reseasonalised_years(lead_fit, data.borrowed_season)
+    return lead_fit.smoothed_year_totals
 
 
 def _monthly_step(
