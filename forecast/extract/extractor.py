@@ -1,0 +1,137 @@
+"""An article -> proposals: the sentences read one by one, carrying who they are about to the next.
+
+Kept out: amounts with no period in their sentence (photo captions, "100 units delivered on November 5"), amounts
+in money in a sentence that says nothing of exports or overseas sales (R&D spending), rates of their own in such
+a sentence ("Changan's NEV sales surged 69.2 percent"), and every amount in a sentence stating a goal, which is
+proposed as a target instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from forecast.domain import Kind, Series
+from forecast.extract.english import ENGLISH
+from forecast.extract.growth import Growth, growth_mentions
+from forecast.extract.language import Language
+from forecast.extract.matching import Context, Entities, basis_in, entities, entity_before, match_series, segment_in, without_segments
+from forecast.extract.model import Article, Guess, Proposal, Subject, TargetProposal
+from forecast.extract.numbers import quantities
+from forecast.extract.periods import period_mentions
+from forecast.extract.proposals import Figure, SentenceReading, attach_rates, nearest_period, read_amounts
+from forecast.extract.sentences import sentences
+from forecast.extract.targets import read_targets
+
+LANGUAGES: dict[str, Language] = {ENGLISH.code: ENGLISH}
+_MONEY = ("cny", "usd")
+
+
+@dataclass(frozen=True)
+class Extraction:
+    proposals: tuple[Proposal, ...]
+    targets: tuple[TargetProposal, ...]
+
+
+def extract(article: Article, series: Mapping[str, Series], language: Language = ENGLISH) -> Extraction:
+    names = entities(series, language)
+    context = Context()
+    proposals: list[Proposal] = []
+    targets: list[TargetProposal] = []
+    for sentence in sentences(article.text, language):
+        paragraph = article.text.rfind("\n", 0, sentence.span.start)
+        if paragraph != context.paragraph_start:
+            context.basis, context.paragraph_start = "", paragraph
+        context.basis = basis_in(sentence.text, language) or context.basis
+        reading = SentenceReading(
+            sentence,
+            article.text,
+            period_mentions(sentence, language, article.published_date),
+            quantities(sentence, language),
+            growth_mentions(sentence, language),
+            language,
+        )
+        subjects = _subjects(reading, context, names)
+        if language.target.search(sentence.text):
+            targets.extend(read_targets(sentence, subjects.get(-1, Subject()), language))
+        else:
+            proposals.extend(_proposals(reading, subjects, series))
+        context.entity = entity_before(sentence.text, names, language) or context.entity
+        context.company = entity_before(sentence.text, names, language, names.companies) or context.company
+    return Extraction(tuple(proposals), tuple(targets))
+
+
+def _subjects(reading: SentenceReading, context: Context, names: Entities) -> dict[int, Subject]:
+    """The subject of each amount and rate by its start offset; -1 is the sentence's own."""
+    language, sentence = reading.language, reading.sentence
+    found: dict[int, Subject] = {}
+    clause_start = sentence.span.start
+    for start, end in sorted([(a.span.start, a.span.end) for a in reading.amounts] + [(r.span.start, r.span.end) for r in reading.rates]):
+        local = reading.text[sentence.span.start : start]
+        entity = entity_before(local, names, language)
+        if not entity:
+            entity = context.company if context.company and language.company_reference.search(local) else context.entity
+        clause = reading.text[clause_start:end]
+        found[start] = Subject(entity=entity, basis=context.basis, segment=segment_in(clause, language) or "")
+        clause_start = end
+    entity = entity_before(sentence.text, names, language, first=True) or context.entity
+    found[-1] = Subject(entity=entity, measure="overseas sales" if "overseas" in sentence.text.lower() else "vehicle exports")
+    return found
+
+
+def _proposals(reading: SentenceReading, subjects: dict[int, Subject], series: Mapping[str, Series]) -> list[Proposal]:
+    figures, derived = read_amounts(reading, subjects)
+    alone = attach_rates(reading, figures)
+    about_exports = bool(reading.language.export_words.search(reading.sentence.text))
+    found = [_level(reading, figure, series) for figure in figures if about_exports or figure.quantity.unit not in _MONEY]
+    if about_exports:
+        found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], series) for rate in alone) if p)
+    found.extend(_matched(reading, proposal, series) for proposal in derived)
+    return sorted(found, key=lambda proposal: proposal.span.start)
+
+
+def _level(reading: SentenceReading, figure: Figure, series: Mapping[str, Series]) -> Proposal:
+    subject, matched = match_series(figure.subject, figure.quantity.unit, without_segments(reading.sentence.text, reading.language), series)
+    yoy, mom = figure.rates.get(Kind.YOY_PCT), figure.rates.get(Kind.MOM_PCT)
+    guesses = [*figure.guesses, *(g for rate in (yoy, mom) if rate for g in rate.guesses), *matched]
+    if figure.converted_from is not None:
+        guesses.append(Guess("value", "in brackets after another amount: read as the publisher's conversion of it"))
+    return Proposal(
+        subject=subject,
+        period=figure.period.period,
+        aggregation=figure.period.aggregation,
+        kind=Kind.LEVEL,
+        value=figure.quantity.value,
+        unit=figure.quantity.unit,
+        qualifier=figure.quantity.qualifier,
+        span=figure.quantity.span,
+        sentence=reading.sentence,
+        yoy_pct=yoy.pct if yoy else None,
+        mom_pct=mom.pct if mom else None,
+        uncertain=tuple(dict.fromkeys(guesses)),
+    )
+
+
+def _rate_alone(reading: SentenceReading, rate: Growth, subject: Subject, series: Mapping[str, Series]) -> Proposal | None:
+    period = nearest_period(reading.periods, rate.span.start, rate.span.end)
+    if period is None:
+        return None
+    subject, matched = match_series(subject, "percent", without_segments(reading.sentence.text, reading.language), series)
+    return Proposal(
+        subject=subject,
+        period=period.period,
+        aggregation=period.aggregation,
+        kind=rate.kind,
+        value=rate.pct,
+        unit="percent",
+        qualifier=rate.qualifier,
+        span=rate.span,
+        sentence=reading.sentence,
+        uncertain=tuple(dict.fromkeys([*period.guesses, *rate.guesses, *matched])),
+        note="a growth rate with no level given",
+    )
+
+
+def _matched(reading: SentenceReading, proposal: Proposal, series: Mapping[str, Series]) -> Proposal:
+    subject, matched = match_series(proposal.subject, proposal.unit, without_segments(reading.sentence.text, reading.language), series)
+    return replace(proposal, subject=subject, uncertain=tuple(dict.fromkeys([*proposal.uncertain, *matched])))
