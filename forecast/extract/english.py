@@ -11,7 +11,9 @@ import re
 from forecast.extract.language import Language
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_QUALIFIER = r"nearly|almost|about|approximately|around|roughly|some|close to|over|more than|exceeding|above|at least|less than|under|below|up to"
+_QUALIFIER = (
+    r"nearly|almost|about|approximately|around|roughly|some|close to|over|more than|exceeding|above|at least|less than|under|below|up to"
+)
 _MONTH = (
     r"January|February|March|April|May|June|July|August|September|October|November|December"
     r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec"
@@ -94,7 +96,9 @@ ENGLISH = Language(
     },
     counts={
         word: number
-        for number, word in enumerate(("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"), start=1)
+        for number, word in enumerate(
+            ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"), start=1
+        )
     },
     ordinals={"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4},
     this_year=("this year", "the year"),
@@ -137,13 +141,15 @@ ENGLISH = Language(
             re.IGNORECASE,
         ),
         # "more than doubled": the number is the word
-        re.compile(rf"(?:(?P<qual>more than|nearly|almost|over)\s+)?(?P<word>doubled|tripled|quadrupled)", re.IGNORECASE),
+        re.compile(r"(?:(?P<qual>more than|nearly|almost|over)\s+)?(?P<word>doubled|tripled|quadrupled)", re.IGNORECASE),
         # "and 39.6 times" after a first multiple: a list of rates given respectively
         re.compile(rf"(?<=times and )(?P<num>{_NUM})(?P<times>\s+times)", re.IGNORECASE),
         re.compile(rf"(?<=% and )(?P<num>{_NUM}){_PCT}", re.IGNORECASE),
     ),
     growth_words={"doubled": 100.0, "tripled": 200.0, "quadrupled": 300.0},
-    month_on_month=re.compile(r"month-on-month|month on month|\bmom\b|sequentially|from the previous month|over the previous month", re.IGNORECASE),
+    month_on_month=re.compile(
+        r"month-on-month|month on month|\bmom\b|sequentially|from the previous month|over the previous month", re.IGNORECASE
+    ),
     year_on_year=re.compile(
         r"year-on-year|year on year|year-over-year|y-o-y|\byoy\b|(?:compared (?:to|with)|over|from|than) (?:the )?(?:same period|previous year|a year (?:earlier|ago)|last year)",
         re.IGNORECASE,

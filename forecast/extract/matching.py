@@ -95,7 +95,9 @@ def match_series(subject: Subject, unit: str, clause: str, series: Mapping[str, 
     """`subject` with the one series it can belong to, or with none and a guess naming the candidates."""
     candidates = [item for item in series.values() if item.entity == subject.entity and _unit_fits(item.unit, unit)]
     if not candidates:
-        return subject, (Guess("series_id", f"no series of ours for {subject.entity or 'this entity'} in {unit}"),) if subject.entity else ()
+        return subject, (
+            Guess("series_id", f"no series of ours for {subject.entity or 'this entity'} in {unit}"),
+        ) if subject.entity else ()
     candidates = _by_segment(candidates, subject.segment, _stems(clause))
     if len(candidates) > 1 and subject.basis:
         candidates = [item for item in candidates if item.basis.value == subject.basis] or candidates

@@ -111,13 +111,18 @@ def _year(
         year = published.year - (1 if words in language.last_year else 0)
         return year, (Guess("period", f"'{item.year_words}' read against the publication date {published.isoformat()}"),)
     if bare_years:
-        index = min(range(len(bare_years)), key=lambda i: (bare_years[i].span.start > item.span.start, abs(bare_years[i].span.start - item.span.start)))
+        index = min(
+            range(len(bare_years)),
+            key=lambda i: (bare_years[i].span.start > item.span.start, abs(bare_years[i].span.start - item.span.start)),
+        )
         used.add(index)
         return int(bare_years[index].year_words), (Guess("period", f"year {bare_years[index].year_words} taken from the same sentence"),)
     if published is None:
         return None, ()
     year = published.year if month_end(published.year, item.last) <= published else published.year - 1
-    return year, (Guess("period", f"year {year} taken from the publication date {published.isoformat()}: the latest such period then ended"),)
+    return year, (
+        Guess("period", f"year {year} taken from the publication date {published.isoformat()}: the latest such period then ended"),
+    )
 
 
 def _mention(item: _Months, year: int, guesses: tuple[Guess, ...]) -> PeriodMention:

@@ -32,6 +32,8 @@ def read_targets(sentence: Sentence, subject: Subject, language: Language) -> li
         metric = f"annual {measure}" if annual else measure
         guesses = () if annual else (Guess("metric", "the text does not say the goal is a yearly figure"),)
         found.append(
-            TargetProposal(subject, metric, _COMPARATORS[quantity.qualifier], quantity.value, quantity.unit, deadline, quantity.span, sentence, guesses)
+            TargetProposal(
+                subject, metric, _COMPARATORS[quantity.qualifier], quantity.value, quantity.unit, deadline, quantity.span, sentence, guesses
+            )
         )
     return found

@@ -1,0 +1,240 @@
+"""The extractor: every figure data/ takes from a seed article is proposed from that article's text (a test per
+seed), the readers of periods, amounts and rates on their own, the review against stored figures, and
+POST /v1/extract on a service that has loaded data/ (no fit needed)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from forecast.config import Settings
+from forecast.data import load_directory
+from forecast.domain import Aggregation, Kind, Period
+from forecast.extract import Article, extract
+from forecast.extract.english import ENGLISH
+from forecast.extract.growth import growth_mentions
+from forecast.extract.model import Sentence, Span
+from forecast.extract.numbers import quantities
+from forecast.extract.periods import period_mentions
+from forecast.extract.review import reviewed
+from forecast.services import ForecastService
+from forecast.store import Store
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
+    from fastapi.testclient import TestClient
+
+from forecast.api.app import create_app  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+SERIES, STORED, _ = load_directory(ROOT / "data")
+ROWS = list(csv.DictReader(io.StringIO((ROOT / "data" / "observations.csv").read_text())))
+SEED_FILES = sorted({row["source_file"] for row in ROWS if row["source_file"]})
+AUTH = {"Authorization": "Bearer test-key-0123456789"}
+
+
+def _number(text: str) -> float | None:
+    return float(text) if text else None
+
+
+def _row_key(row: dict[str, str]) -> tuple[object, ...]:
+    return (
+        row["period_start"],
+        row["period_end"],
+        row["aggregation"],
+        row["kind"],
+        float(row["value"]),
+        row["unit"],
+        _number(row["yoy_pct"]),
+        _number(row["mom_pct"]),
+    )
+
+
+def _seed_article(name: str) -> Article:
+    published = next(row["published_date"] for row in ROWS if row["source_file"] == name and row["published_date"])
+    return Article((SEEDS / name).read_text(), publisher="seed", published_date=date.fromisoformat(published), source_file=name)
+
+
+def test_every_seed_with_figures_is_tested() -> None:
+    assert len(SEED_FILES) == 5 and all((SEEDS / name).is_file() for name in SEED_FILES)
+
+
+@pytest.mark.parametrize("seed", SEED_FILES)
+def test_every_figure_data_takes_from_a_seed_is_proposed(seed: str) -> None:
+    """Same period, aggregation, kind, value, unit and growth rates as the row in data/observations.csv."""
+    article = _seed_article(seed)
+    proposed = [
+        (p.period.start.isoformat(), p.period.end.isoformat(), p.aggregation.value, p.kind.value, p.value, p.unit, p.yoy_pct, p.mom_pct)
+        for p in extract(article, SERIES).proposals
+    ]
+    expected = [_row_key(row) for row in ROWS if row["source_file"] == seed]
+    missing = [key for key in expected if key not in proposed]
+    assert expected and not missing, f"not proposed from {seed}: {missing}\nproposed: {proposed}"
+
+
+@pytest.mark.parametrize("seed", SEED_FILES)
+def test_each_proposal_points_at_the_words_it_came_from(seed: str) -> None:
+    article = _seed_article(seed)
+    for proposal in extract(article, SERIES).proposals:
+        words = proposal.span.cut(article.text)
+        assert words and words in proposal.sentence.text
+        assert proposal.sentence.span.cut(article.text) == proposal.sentence.text
+
+
+def _sentence(text: str) -> Sentence:
+    return Sentence(Span(0, len(text)), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "period", "aggregation", "guessed"),
+    [
+        (
+            "In the first three quarters of this year, exports rose.",
+            date(2024, 11, 20),
+            ("2024-01-01", "2024-09-30"),
+            Aggregation.YTD,
+            True,
+        ),
+        (
+            "From January to May, 2.49 million vehicles were exported.",
+            date(2025, 6, 20),
+            ("2025-01-01", "2025-05-31"),
+            Aggregation.YTD,
+            True,
+        ),
+        ("Exports reached 551,000 units in May.", date(2025, 6, 20), ("2025-05-01", "2025-05-31"), Aggregation.MONTH, True),
+        ("Exports reached 551,000 units in May.", date(2025, 5, 20), ("2024-05-01", "2024-05-31"), Aggregation.MONTH, True),
+        ("In the first half of 2023, exports doubled.", None, ("2023-01-01", "2023-06-30"), Aggregation.HALF, False),
+        ("In the third quarter of 2025, exports fell.", None, ("2025-07-01", "2025-09-30"), Aggregation.QUARTER, False),
+        (
+            "It continued into 2024, with 4.7 million exported in the first nine months.",
+            None,
+            ("2024-01-01", "2024-09-30"),
+            Aggregation.YTD,
+            True,
+        ),
+    ],
+)
+def test_periods(text: str, published: date | None, period: tuple[str, str], aggregation: Aggregation, guessed: bool) -> None:
+    mentions = period_mentions(_sentence(text), ENGLISH, published)
+    assert len(mentions) == 1
+    assert mentions[0].period == Period(date.fromisoformat(period[0]), date.fromisoformat(period[1]))
+    assert mentions[0].aggregation is aggregation
+    assert bool(mentions[0].guesses) is guessed
+
+
+def test_years_that_are_not_the_period_are_left_out() -> None:
+    text = "Exports were 17.8 times those of the same period in 2022 and should double by 2030."
+    assert period_mentions(_sentence(text), ENGLISH, None) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "qualifier"),
+    [
+        ("shipping 4.91 million vehicles", 4_910_000, "vehicles", "exact"),
+        ("worth approximately 490 million yuan", 490_000_000, "cny", "approx"),
+        ("($4.58 billion)", 4_580_000_000, "usd", "exact"),
+        ("for more than 280,000 vehicles", 280_000, "vehicles", "lower_bound"),
+        ("212,000 new energy vehicles were exported", 212_000, "vehicles", "exact"),
+    ],
+)
+def test_amounts(text: str, value: float, unit: str, qualifier: str) -> None:
+    found = quantities(_sentence(text), ENGLISH)
+    assert [(q.value, q.unit, q.qualifier.value) for q in found] == [(value, unit, qualifier)]
+
+
+def test_model_names_years_and_prices_are_not_amounts() -> None:
+    text = "In 2023 the Aito M9 and Avatr 11 sold from $5,000 per unit; faults per 100 new vehicles fell."
+    assert [q.value for q in quantities(_sentence(text), ENGLISH) if q.unit] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "pct", "qualifier"),
+    [
+        ("a month-on-month increase of 6.6%", Kind.MOM_PCT, 6.6, "exact"),
+        ("a year-on-year increase of 1.2 times", Kind.YOY_PCT, 120.0, "exact"),
+        ("an increase of 17.8 times compared to the same period", Kind.YOY_PCT, 1680.0, "exact"),
+        ("exports more than doubled year-on-year", Kind.YOY_PCT, 100.0, "lower_bound"),
+        ("sales were down 4.9% year on year", Kind.YOY_PCT, -4.9, "exact"),
+        ("a 61.81 percent increase year-on-year", Kind.YOY_PCT, 61.81, "exact"),
+    ],
+)
+def test_growth_rates(text: str, kind: Kind, pct: float, qualifier: str) -> None:
+    found = growth_mentions(_sentence(text), ENGLISH)
+    assert [(g.kind, g.pct, g.qualifier.value) for g in found] == [(kind, pct, qualifier)]
+
+
+def test_a_difference_is_not_a_level_but_gives_the_year_before() -> None:
+    text = "In the first three quarters of 2024, exports reached 4.7 million units, an increase of nearly 1 million compared to the same period last year."
+    proposals = extract(Article(text), SERIES).proposals
+    values = {(p.period.start.year, p.value, p.qualifier.value) for p in proposals}
+    assert values == {(2024, 4_700_000, "exact"), (2023, 3_700_000, "approx")}
+
+
+def test_a_stated_goal_is_a_target_not_a_figure() -> None:
+    article = _seed_article("001_5d533b8b31385b19.txt")
+    extraction = extract(article, SERIES)
+    goal = next(t for t in extraction.targets if t.unit == "vehicles")
+    assert (goal.subject.entity, goal.comparator, goal.threshold, goal.deadline_year) == ("Changan Automobile", ">", 1_200_000, 2030)
+    assert all(p.period.end.year < 2030 for p in extraction.proposals)
+
+
+def test_review_finds_seed_000s_basis_mix_up_and_figures_already_stored() -> None:
+    seed = "000_46fb8e2fee177be0.txt"
+    others = [figure for figure in STORED if figure.source.seed_file != seed]
+    proposals = reviewed(extract(_seed_article(seed), SERIES), SERIES, others).proposals
+    by_value = {p.value: p for p in proposals}
+    assert by_value[4_910_000].subject.series_id == "china_exports_gac"
+    assert by_value[4_910_000].review_status == "basis_mixup" and "china_exports_caam" in by_value[4_910_000].review
+    assert by_value[368_000].review_status == "same"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    workdir = tmp_path_factory.mktemp("extract")
+    settings = Settings(
+        data_dir=ROOT / "data", models_dir=workdir / "models", database_path=workdir / "db.sqlite3", api_key="test-key-0123456789"
+    )
+    store = Store(settings.database_path)
+    service = ForecastService(settings, store)
+    service.load_data_dir()
+    with TestClient(create_app(settings, service, fit_on_start=False)) as test_client:
+        yield test_client
+    store.close()
+
+
+def test_post_extract_proposes_rows_with_spans_guesses_and_reviews(client: TestClient) -> None:
+    text = (SEEDS / "002_9bb480553c6e5ad1.txt").read_text()
+    body = {"text": text, "publisher": "Example News", "url": "https://example.com/a", "published_date": "2025-06-20"}
+    response = client.post("/v1/extract", json=body, headers=AUTH)
+    assert response.status_code == 200, response.text
+    proposals = response.json()["proposals"]
+    may = next(p for p in proposals if p["value"] == 551_000)
+    assert (may["series_id"], may["period_start"], may["aggregation"], may["yoy_pct"], may["mom_pct"]) == (
+        "china_exports_caam",
+        "2025-05-01",
+        "month",
+        14.5,
+        6.6,
+    )
+    assert text[may["span"]["start"] : may["span"]["end"]] == may["span"]["text"] == "551,000 units"
+    assert any(g["field"] == "period" and "publication date" in g["why"] for g in may["uncertain"])
+    assert may["review"]["status"] == "same"
+    assert may["row"]["source_publisher"] == "Example News" and may["row"]["series_id"] == "china_exports_caam"
+
+
+def test_post_extract_needs_the_write_key_and_names_bad_fields(client: TestClient) -> None:
+    assert client.post("/v1/extract", json={"text": "x"}).status_code == 401
+    bad_date = client.post("/v1/extract", json={"text": "x", "published_date": "2025-13-01"}, headers=AUTH)
+    assert bad_date.status_code == 422 and "published_date" in bad_date.json()["field"]
+    bad_language = client.post("/v1/extract", json={"text": "x", "language": "xx"}, headers=AUTH)
+    assert bad_language.status_code == 422 and bad_language.json()["field"] == "language"
+    empty = client.post("/v1/extract", json={"text": ""}, headers=AUTH)
+    assert empty.status_code == 422 and "text" in empty.json()["field"]
