@@ -238,3 +238,23 @@ def test_post_extract_needs_the_write_key_and_names_bad_fields(client: TestClien
     assert bad_language.status_code == 422 and bad_language.json()["field"] == "language"
     empty = client.post("/v1/extract", json={"text": ""}, headers=AUTH)
     assert empty.status_code == 422 and "text" in empty.json()["field"]
+
+
+def test_cli_prints_the_proposals_and_writes_rows_ingest_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from forecast.cli import main, read_rows
+    from forecast.data import observations_from_rows
+
+    monkeypatch.setenv("FORECAST_DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    monkeypatch.setenv("FORECAST_DATA_DIR", str(ROOT / "data"))
+    out = tmp_path / "rows.csv"
+    seed = SEEDS / "004_a1ed7ff298aff8e5.txt"
+    assert main(["extract", str(seed), "--publisher", "PhoneAuto", "--published-date", "2023-05-23", "--csv", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "4,119 cars" in printed and "chongqing_central_asia_exports_units" in printed
+    rows = read_rows(out)
+    assert len(rows) == len(extract(_seed_article(seed.name), SERIES).proposals)
+    assert observations_from_rows([r for r in rows if r["series_id"]], SERIES, source=out.name, loaded_on=date.today())
+    assert main(["extract", str(seed), "--publisher", "x", "--published-date", "2023-02-30"]) == 2
+    assert main(["extract", str(tmp_path / "missing.txt"), "--publisher", "x", "--published-date", "2023-05-23"]) == 2

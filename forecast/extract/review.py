@@ -14,7 +14,7 @@ from datetime import date
 
 from forecast.domain import Observation, Qualifier, Series, Source, agree_within_rounding
 from forecast.extract.extractor import Extraction
-from forecast.extract.model import Proposal
+from forecast.extract.model import Guess, Proposal
 
 Cell = tuple[str, date, date, str, str]
 
@@ -42,10 +42,18 @@ def _review(proposal: Proposal, series: Mapping[str, Series], by_cell: Mapping[C
     if series_id and stored:
         conflict = _conflict(proposal, stored[0])
         if mixup is not None:
-            return replace(proposal, review_status="basis_mixup", review=f"{conflict}; {mixup}")
+            return replace(proposal, review_status="basis_mixup", review=f"{conflict}; {mixup[1]}")
         return replace(proposal, review_status="conflict", review=conflict)
+    if mixup is not None and series_id:
+        return replace(proposal, review_status="basis_mixup", review=mixup[1])
     if mixup is not None:
-        return replace(proposal, review_status="basis_mixup", review=mixup)
+        other, figure = mixup[0], mixup[2]
+        why = f"the text does not decide; the value equals the stored figure {_label(figure)} of {other.id}"
+        subject = replace(proposal.subject, series_id=other.id, basis=other.basis.value, segment=other.segment, measure=other.measure)
+        guesses = tuple(g for g in proposal.uncertain if g.field != "series_id") + (Guess("series_id", why),)
+        return replace(
+            proposal, subject=subject, uncertain=guesses, review_status="same", review=f"the same as the stored figure {_label(figure)}"
+        )
     what = (
         "new: no stored figure for this series and period" if series_id else "new: matches none of our series; choose one before accepting"
     )
@@ -54,7 +62,7 @@ def _review(proposal: Proposal, series: Mapping[str, Series], by_cell: Mapping[C
 
 def _other_basis(
     proposal: Proposal, mine: Observation, series: Mapping[str, Series], by_cell: Mapping[Cell, list[Observation]]
-) -> str | None:
+) -> tuple[Series, str, Observation] | None:
     """A stored figure of the same entity, segment and unit but another counter that this value equals."""
     own = series.get(proposal.subject.series_id)
     for other in series.values():
@@ -65,7 +73,7 @@ def _other_basis(
         for figure in by_cell.get(_cell(other.id, proposal), []):
             if agree_within_rounding(mine, replace(figure, series_id=mine.series_id)):
                 credited = f"credited to {own.basis.value} ({own.id}) but " if own else ""
-                return f"basis mix-up? {credited}equals the stored {other.basis.value} figure {_label(figure)} of {other.id}"
+                return other, f"basis mix-up? {credited}equals the stored {other.basis.value} figure {_label(figure)} of {other.id}", figure
     return None
 
 
