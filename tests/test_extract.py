@@ -258,3 +258,84 @@ def test_cli_prints_the_proposals_and_writes_rows_ingest_reads(
     assert observations_from_rows([r for r in rows if r["series_id"]], SERIES, source=out.name, loaded_on=date.today())
     assert main(["extract", str(seed), "--publisher", "x", "--published-date", "2023-02-30"]) == 2
     assert main(["extract", str(tmp_path / "missing.txt"), "--publisher", "x", "--published-date", "2023-05-23"]) == 2
+
+
+def test_the_review_page_is_served(client: TestClient) -> None:
+    page = client.get("/review")
+    assert page.status_code == 200 and "/static/review.js" in page.text
+    assert client.get("/static/review.js").status_code == 200
+
+
+@pytest.fixture(scope="module")
+def live_url(client: TestClient) -> Iterator[str]:
+    """The same app (data/ loaded, nothing fitted) served by uvicorn on a free port, for the browser."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(client.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_an_analyst_pastes_an_article_accepts_edits_and_rejects_and_sends_the_accepted(live_url: str, tmp_path: Path) -> None:
+    """In headless Chromium (as tests/test_dashboard.py): the proposals are marked in the text; the accepted
+    and edited rows are what POST /v1/observations receives (intercepted here, so nothing is refitted)."""
+    import json
+    import shutil
+
+    chromium = "/usr/bin/chromium"
+    if not Path(chromium).exists() or shutil.which("chromium") is None:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it: apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    sent: list[dict[str, object]] = []
+
+    def capture(route: object) -> None:
+        sent.append(json.loads(route.request.post_data))  # type: ignore[attr-defined]
+        route.fulfill(status=202, content_type="application/json", body='{"job_id": "j1", "status": "queued", "detail": {}}')  # type: ignore[attr-defined]
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.route("**/v1/observations", capture)
+            page.goto(f"{live_url}/review")
+            page.fill("#publisher", "Example News")
+            page.fill("#url", "https://example.com/article")
+            page.fill("#published-date", "2025-06-20")
+            page.fill("#key", "test-key-0123456789")
+            page.fill("#text", (SEEDS / "002_9bb480553c6e5ad1.txt").read_text())
+            page.click("#propose")
+            page.wait_for_selector("#marked mark")
+            assert page.locator("#marked mark").count() == page.locator("#proposals tbody tr").count() == 5
+            assert page.locator("#marked mark >> nth=1").inner_text() == "551,000 units"
+            page.check('input[name="d1"][value="accept"]')
+            page.check('input[name="d2"][value="reject"]')
+            page.fill('#proposals input[data-i="3"][data-field="value"]', "212500")
+            page.locator('#proposals input[data-i="3"][data-field="value"]').dispatch_event("change")
+            assert page.locator("#marked mark.accepted").count() == 2 and page.locator("#marked mark.rejected").count() == 1
+            page.click("#send")
+            page.wait_for_function("document.querySelector('#status').innerText.includes('job j1')")
+            page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
+            assert errors == []
+        finally:
+            browser.close()
+    rows = sent[0]["observations"]
+    assert isinstance(rows, list) and [(r["series_id"], r["value"]) for r in rows] == [
+        ("china_exports_caam", 551000),
+        ("china_nev_exports_caam", 212500),
+    ]
+    assert all(r["source_publisher"] == "Example News" and r["source_url"] == "https://example.com/article" for r in rows)

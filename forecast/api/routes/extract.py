@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
 from forecast.api.deps import WRITE, Service
 from forecast.api.errors import error_responses
+from forecast.api.routes.dashboard import ASSETS, serve
 from forecast.api.schemas import ExtractIn, ExtractOut
 from forecast.errors import InvalidParameter
 from forecast.extract import LANGUAGES, Article, extract
@@ -25,3 +27,9 @@ async def extract_figures(body: ExtractIn, service: Service) -> ExtractOut:
     catalog = await asyncio.to_thread(service.catalog)
     extraction = await asyncio.to_thread(extract, article, catalog.series, LANGUAGES[body.language])
     return ExtractOut.model_validate(extraction_body(reviewed(extraction, catalog.series, catalog.reported), article))
+
+
+@router.get("/review", include_in_schema=False)
+async def review_page(request: Request) -> Response:
+    """The review page: paste an article, accept, edit or reject each proposed figure, send the accepted ones."""
+    return serve(request, ASSETS["review.html"])
