@@ -195,7 +195,9 @@ def main() -> None:
     result = run(not args.dev, series)
     names = ("extractor", "baseline", "extractor_dated", "seeds")
     metrics = list(result["extractor"])  # type: ignore[call-overload]
-    print(f"set {result['set']}: {result['articles']} articles ({result['dated_articles']} with a publication date), skipped {result['skipped']}")
+    print(
+        f"set {result['set']}: {result['articles']} articles ({result['dated_articles']} with a publication date), skipped {result['skipped']}"
+    )
     print(f"{'metric':<18}" + "".join(f"{name:>17}" for name in names))
     for metric in metrics:
         print(f"{metric:<18}" + "".join(f"{result[name][metric]:>17}" for name in names))  # type: ignore[index]

@@ -339,3 +339,35 @@ def test_an_analyst_pastes_an_article_accepts_edits_and_rejects_and_sends_the_ac
         ("china_nev_exports_caam", 212500),
     ]
     assert all(r["source_publisher"] == "Example News" and r["source_url"] == "https://example.com/article" for r in rows)
+
+
+def test_a_rate_before_the_amount_it_grew_to_and_last_month() -> None:
+    text = "Chinese carmakers exported a total of 158,000 vehicles last month, up 1.5 times year on year and a 5-percent increase from the previous month."
+    (proposal,) = extract(Article(text, published_date=date(2021, 7, 10)), SERIES).proposals
+    assert (proposal.period.start, proposal.aggregation, proposal.yoy_pct, proposal.mom_pct) == (
+        date(2021, 6, 1),
+        Aggregation.MONTH,
+        150.0,
+        5.0,
+    )
+    text = "From January to the end of May, exports rose by 8.3 percent year on year to nearly 2.31 million units."
+    (proposal,) = extract(Article(text, published_date=date(2024, 6, 14)), SERIES).proposals
+    assert (proposal.period.end, proposal.yoy_pct, proposal.qualifier.value) == (date(2024, 5, 31), 8.3, "approx")
+
+
+def test_without_a_publication_date_the_year_comes_from_the_address_or_the_article() -> None:
+    text = "From January to July this year, overseas sales reached 550,300 units."
+    (from_address,) = extract(Article(text, url="https://example.com/2025/08/02/byd.html"), SERIES).proposals
+    assert from_address.period.start.year == 2025 and any(g.field == "published_date" for g in from_address.uncertain)
+    text = "Exports in the first half of 2012 grew.\nFrom January to June China managed to export 487,900 cars, up 28% from the same period last year."
+    (from_article,) = extract(Article(text), SERIES).proposals
+    assert (from_article.period.end, from_article.yoy_pct) == (date(2012, 6, 30), 28.0)
+
+
+def test_sales_and_output_are_not_exports() -> None:
+    text = "In May, auto sales rose 11.2 percent to 2.69 million units, while exports reached 551,000 units."
+    assert 551_000 in [
+        p.value for p in extract(Article(text, published_date=date(2025, 6, 12)), SERIES).proposals
+    ]  # a mixed sentence is kept
+    text = "In May alone, auto sales reached approximately 2.42 million units, up 1.5 percent year on year."
+    assert extract(Article(text, published_date=date(2024, 6, 14)), SERIES).proposals == ()

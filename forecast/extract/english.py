@@ -27,7 +27,7 @@ _DOWN = r"down|fell|fallen|dropped|declined|decreased|slumped|plunged|falling|de
 _UP_NOUN = r"increase|rise|growth|gain|jump|surge"
 _DOWN_NOUN = r"decrease|decline|drop|fall|contraction"
 _KIND_WORDS = r"year-on-year|year on year|year-over-year|y-o-y|yoy|month-on-month|month on month|mom|sequentially"
-_PCT = r"(?:\s*%|\s+percent|\s+per cent|\s+pct)"
+_PCT = r"(?:\s*%|[\s-]percent|\s+per cent|\s+pct)"
 
 ENGLISH = Language(
     code="en",
@@ -35,7 +35,7 @@ ENGLISH = Language(
     quantity=re.compile(
         rf"(?:(?P<qual>{_QUALIFIER})\s+)?(?:a total of\s+)?(?P<cur>US\$|\$|USD\s?|RMB\s?|CNY\s?)?(?P<num>{_NUM})"
         rf"(?:\s*(?P<scale>thousand|million|billion|trillion|bn|M)\b)?"
-        rf"(?:\s+{_UNIT_MODIFIERS}(?P<noun>vehicles|vehicle|units|unit|cars|car|automobiles|NEVs|EVs|yuan|dollars)\b)?",
+        rf"(?:\s+{_UNIT_MODIFIERS}(?P<noun>vehicles|vehicle|units|unit|cars|car|automobiles|autos|NEVs|EVs|yuan|dollars)\b)?",
         re.IGNORECASE,
     ),
     scales={"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "m": 1e6},
@@ -47,6 +47,7 @@ ENGLISH = Language(
         "cars": "vehicles",
         "car": "vehicles",
         "automobiles": "vehicles",
+        "autos": "vehicles",
         "nevs": "vehicles",
         "evs": "vehicles",
         "yuan": "cny",
@@ -106,7 +107,7 @@ ENGLISH = Language(
     # Each pattern names its groups: start/end months, months (count of first months), quarters, quarter, half, year.
     periods=(
         re.compile(
-            rf"\b(?:from\s+|between\s+)?(?P<start>{_MONTH})\.?\s*(?:to|through|till|until|and|-|–)\s*(?P<end>{_MONTH})\b\.?{_YEAR_SUFFIX}",
+            rf"\b(?:from\s+|between\s+)?(?P<start>{_MONTH})\.?\s*(?:to|through|till|until|and|-|–)\s*(?:the end of\s+)?(?P<end>{_MONTH})\b\.?{_YEAR_SUFFIX}",
             re.IGNORECASE,
         ),
         re.compile(rf"\b(?:the\s+)?first\s+(?P<months>{_COUNT})\s+months{_YEAR_SUFFIX}", re.IGNORECASE),
@@ -116,6 +117,7 @@ ENGLISH = Language(
         re.compile(rf"\b(?:the\s+)?(?P<half>first|second)\s+half{_YEAR_SUFFIX}", re.IGNORECASE),
         re.compile(rf"\bH(?P<half>[12])(?:\s+(?P<year>{_YEAR}))?\b"),
         re.compile(rf"\b(?P<month>{_MONTH})\b\.?(?!\s*\d{{1,2}}\b)(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}|this year|last year))?"),
+        re.compile(r"\b(?P<lastmonth>last month)\b", re.IGNORECASE),
         re.compile(rf"\b(?P<year>{_YEAR})\b"),
     ),
     # Years that are not the figure's period: a comparison base, a deadline, a start, a stock at a date.
@@ -155,6 +157,12 @@ ENGLISH = Language(
         re.IGNORECASE,
     ),
     prior_year=re.compile(r"previous year|last year|same period|a year (?:earlier|ago)|prior year", re.IGNORECASE),
+    # the words between a rate and the amount it grew to: "rose 8.3 percent year on year to", "grew by 96.6% ..., totaling"
+    rate_then_amount=re.compile(
+        r"^(?:\s+(?:year[- ]on[- ]year|year[- ]over[- ]year|from a year (?:earlier|ago)))?\s+to\s+$|^[^.;]{0,60},\s*(?:totaling|totalling|reaching|hitting)\s+$",
+        re.IGNORECASE,
+    ),
+    other_measures=re.compile(r"\b(?:sales|sold|production|produced|output|deliveries|delivered|registrations)\b", re.IGNORECASE),
     difference=re.compile(r"(?:\bby|(?:increase|rise|growth|more|up) of)\s+$", re.IGNORECASE),
     difference_down=re.compile(r"(?:decrease|decline|drop|fall|down|less) of\s+$|(?:fell|dropped|declined)\s+by\s+$", re.IGNORECASE),
     conversion=re.compile(r"^\s*\(\s*$"),

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from forecast.domain import Kind, Series
+from forecast.extract.dates import date_in_address
 from forecast.extract.english import ENGLISH
 from forecast.extract.growth import Growth, growth_mentions
 from forecast.extract.language import Language
@@ -34,6 +35,10 @@ class Extraction:
 
 
 def extract(article: Article, series: Mapping[str, Series], language: Language = ENGLISH) -> Extraction:
+    published, dated_by_address = article.published_date, None
+    if published is None:
+        published = date_in_address(article.url)
+        dated_by_address = Guess("published_date", f"{published} read from the address") if published else None
     names = entities(series, language)
     context = Context()
     proposals: list[Proposal] = []
@@ -46,7 +51,7 @@ def extract(article: Article, series: Mapping[str, Series], language: Language =
         reading = SentenceReading(
             sentence,
             article.text,
-            period_mentions(sentence, language, article.published_date),
+            period_mentions(sentence, language, published, context.year),
             quantities(sentence, language),
             growth_mentions(sentence, language),
             language,
@@ -57,7 +62,10 @@ def extract(article: Article, series: Mapping[str, Series], language: Language =
         else:
             proposals.extend(_proposals(reading, subjects, series))
         context.entity = entity_before(sentence.text, names, language) or context.entity
+        context.year = next((m.period.end.year for m in reversed(reading.periods) if not m.guesses), context.year)
         context.company = entity_before(sentence.text, names, language, names.companies) or context.company
+    if dated_by_address is not None:
+        proposals = [replace(p, uncertain=(*p.uncertain, dated_by_address)) for p in proposals]
     return Extraction(tuple(proposals), tuple(targets))
 
 
@@ -80,6 +88,8 @@ def _subjects(reading: SentenceReading, context: Context, names: Entities) -> di
 
 
 def _proposals(reading: SentenceReading, subjects: dict[int, Subject], series: Mapping[str, Series]) -> list[Proposal]:
+    if reading.language.other_measures.search(reading.sentence.text) and not reading.language.export_words.search(reading.sentence.text):
+        return []
     figures, derived = read_amounts(reading, subjects)
     alone = attach_rates(reading, figures)
     about_exports = bool(reading.language.export_words.search(reading.sentence.text))

@@ -26,12 +26,14 @@ class Language:
     ordinals: Mapping[str, int]
     this_year: tuple[str, ...]
     last_year: tuple[str, ...]
-    periods: tuple[re.Pattern[str], ...]  # groups: start, end, months, quarters, quarter, half, month, year
+    periods: tuple[re.Pattern[str], ...]  # groups: start, end, months, quarters, quarter, half, month, lastmonth, year
     not_a_period: re.Pattern[str]
     growth: tuple[re.Pattern[str], ...]  # groups: kind, up, down, qual, num, times, word
     growth_words: Mapping[str, float]
     month_on_month: re.Pattern[str]
     year_on_year: re.Pattern[str]
+    rate_then_amount: re.Pattern[str]  # the words between a rate and the amount it grew to
+    other_measures: re.Pattern[str]  # what a sentence counts when it is not exports (sales, output): kept out unless it says export
     prior_year: re.Pattern[str]  # the words that put the base of a difference one year back
     difference: re.Pattern[str]  # the words just before a number that make it a difference ("by", "an increase of")
     difference_down: re.Pattern[str]

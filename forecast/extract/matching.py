@@ -31,6 +31,7 @@ class Context:
     company: str = ""
     basis: str = ""
     paragraph_start: int = -1
+    year: int | None = None  # the year of the last period named with its year
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from forecast.domain import Aggregation, Period, month_end
+from forecast.domain import Aggregation, Period, add_months, month_end
 from forecast.extract.language import Language
 from forecast.extract.model import Guess, Sentence, Span
 
@@ -35,22 +35,34 @@ class _Months:
     aggregation: Aggregation
     year_words: str
     span: Span
+    why: str = ""  # set when the months and year were computed rather than read ("last month")
 
 
-def period_mentions(sentence: Sentence, language: Language, published: date | None) -> list[PeriodMention]:
-    """Every period the sentence names, in text order; periods whose year cannot be known are left out."""
+def period_mentions(sentence: Sentence, language: Language, published: date | None, article_year: int | None = None) -> list[PeriodMention]:
+    """Every period the sentence names, in text order; periods whose year cannot be known are left out.
+
+    `article_year` is the year the article named last before this sentence: the year of a period that names none
+    when the publication date is unknown."""
     blocked = [(m.start(), m.end()) for m in language.not_a_period.finditer(sentence.text)]
     found: list[_Months] = []
     for pattern in language.periods:
         for match in pattern.finditer(sentence.text):
             if any(match.start() < end and start < match.end() for start, end in blocked):
                 continue
+            span = Span(sentence.span.start + match.start(), sentence.span.start + match.end())
+            if match.groupdict().get("lastmonth"):
+                if published is not None:
+                    month = add_months(published, -1)
+                    why = f"'{match.group(0)}' read against the publication date {published.isoformat()}"
+                    found.append(_Months(month.month, month.month, Aggregation.MONTH, str(month.year), span, why))
+                blocked.append((match.start(), match.end()))
+                continue
             months = _months(match, language)
             if months is not None:
-                found.append(_Months(*months, Span(sentence.span.start + match.start(), sentence.span.start + match.end())))
+                found.append(_Months(*months, span))
                 blocked.append((match.start(), match.end()))
     found.sort(key=lambda item: item.span.start)
-    return _resolve_years(found, language, published)
+    return _resolve_years(found, language, published, article_year)
 
 
 def _months(match: re.Match[str], language: Language) -> tuple[int, int, Aggregation, str] | None:
@@ -87,14 +99,16 @@ def _aggregation_of(first: int, last: int) -> Aggregation:
     return Aggregation.WINDOW
 
 
-def _resolve_years(found: list[_Months], language: Language, published: date | None) -> list[PeriodMention]:
+def _resolve_years(found: list[_Months], language: Language, published: date | None, article_year: int | None) -> list[PeriodMention]:
     bare_years = [item for item in found if item.aggregation is Aggregation.YEAR and item.year_words.isdigit() and item.last == 12]
     used: set[int] = set()
     mentions: list[PeriodMention] = []
     for item in found:
         if item in bare_years:
             continue
-        year, guesses = _year(item, bare_years, used, language, published)
+        year, guesses = _year(item, bare_years, used, language, published, article_year)
+        if item.why:
+            guesses = (*guesses, Guess("period", item.why))
         if year is not None:
             mentions.append(_mention(item, year, guesses))
     mentions.extend(_mention(item, int(item.year_words), ()) for index, item in enumerate(bare_years) if index not in used)
@@ -102,7 +116,7 @@ def _resolve_years(found: list[_Months], language: Language, published: date | N
 
 
 def _year(
-    item: _Months, bare_years: list[_Months], used: set[int], language: Language, published: date | None
+    item: _Months, bare_years: list[_Months], used: set[int], language: Language, published: date | None, article_year: int | None
 ) -> tuple[int | None, tuple[Guess, ...]]:
     words = item.year_words.lower()
     if words.isdigit():
@@ -110,6 +124,8 @@ def _year(
     if words and published is not None:
         year = published.year - (1 if words in language.last_year else 0)
         return year, (Guess("period", f"'{item.year_words}' read against the publication date {published.isoformat()}"),)
+    if words in language.last_year:
+        return None, ()
     if bare_years:
         index = min(
             range(len(bare_years)),
@@ -118,7 +134,9 @@ def _year(
         used.add(index)
         return int(bare_years[index].year_words), (Guess("period", f"year {bare_years[index].year_words} taken from the same sentence"),)
     if published is None:
-        return None, ()
+        if article_year is None:
+            return None, ()
+        return article_year, (Guess("period", f"year {article_year}: no publication date, the year the article named last before"),)
     year = published.year if month_end(published.year, item.last) <= published else published.year - 1
     return year, (
         Guess("period", f"year {year} taken from the publication date {published.isoformat()}: the latest such period then ended"),

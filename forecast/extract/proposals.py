@@ -20,7 +20,6 @@ from forecast.extract.model import Guess, Proposal, Sentence, Subject
 from forecast.extract.numbers import Quantity
 from forecast.extract.periods import PeriodMention
 
-_TO = re.compile(r"^\s+to\s+$")
 _LISTED = re.compile(r"^\s*(?:and|,)\s*$")
 _MONEY = ("cny", "usd")
 
@@ -147,7 +146,8 @@ def _respectively(own: list[Figure], run: list[Growth]) -> bool:
 
 def _rate_owner(reading: SentenceReading, own: list[Figure], rate: Growth) -> Figure | None:
     for figure in own:
-        if figure.quantity.span.start >= rate.span.end and _TO.match(reading.text[rate.span.end : figure.quantity.span.start]):
+        gap = reading.text[rate.span.end : figure.quantity.span.start]
+        if figure.quantity.span.start >= rate.span.end and reading.language.rate_then_amount.match(gap):
             return figure if rate.kind not in figure.rates else None
     before = [figure for figure in own if figure.quantity.span.end <= rate.span.start]
     if before and rate.kind not in before[-1].rates:
