@@ -3,7 +3,7 @@
 app.py        create_app: settings, service, hot path, routers, error handlers
 state.py      ApiState: the service, the current snapshot's bodies, metrics, key checks
 deps.py       Annotated[..., Depends()] aliases routes ask for (State, Service, Bodies, READ, WRITE)
-routes/       one APIRouter per resource: ops, series, targets, observations (ingest), jobs, charts (SVG),
+routes/       one APIRouter per resource: ops, series, targets, observations (ingest), extract (articles), jobs, charts (SVG),
               dashboard (the page at / and its static files)
 schemas.py    request and response bodies (ObservationIn, ForecastOut, ErrorOut, ...)
 errors.py     ForecastError -> HTTP status, and one JSON shape for every error
