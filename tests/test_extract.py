@@ -371,3 +371,14 @@ def test_sales_and_output_are_not_exports() -> None:
     ]  # a mixed sentence is kept
     text = "In May alone, auto sales reached approximately 2.42 million units, up 1.5 percent year on year."
     assert extract(Article(text, published_date=date(2024, 6, 14)), SERIES).proposals == ()
+
+
+def test_a_comparison_year_dates_the_period_and_rates_per_month_are_not_totals() -> None:
+    text = "The country shipped 4.41 million autos from January to November, a 58% increase over the same time in 2022."
+    (proposal,) = extract(Article(text), SERIES).proposals
+    assert (proposal.period.start, proposal.period.end, proposal.yoy_pct) == (date(2023, 1, 1), date(2023, 11, 30), 58.0)
+    text = "In September, exports were 83,000 units, up 13% than that of last month, and up 38.9% year on year."
+    (proposal,) = extract(Article(text, published_date=date(2017, 10, 23)), SERIES).proposals
+    assert (proposal.mom_pct, proposal.yoy_pct) == (13.0, 38.9)
+    text = "In November, at 80,000 units per month, exports will pass the target of 800,000 units."
+    assert extract(Article(text, published_date=date(2025, 8, 1)), SERIES).proposals == ()

@@ -122,7 +122,7 @@ ENGLISH = Language(
     ),
     # Years that are not the figure's period: a comparison base, a deadline, a start, a stock at a date.
     not_a_period=re.compile(
-        rf"(?:same period (?:in|of|last)|compared (?:to|with)|than(?: in)?|by(?: the end of)?|since|before|after|end of|until|from)\s+(?:{_YEAR})\b",
+        rf"(?:same (?:period|time|months?) (?:in|of|last)|compared (?:to|with)|than(?: in)?|by(?: the end of)?|since|before|after|end of|until|from)\s+(?:{_YEAR})\b",
         re.IGNORECASE,
     ),
     growth=(
@@ -150,7 +150,8 @@ ENGLISH = Language(
     ),
     growth_words={"doubled": 100.0, "tripled": 200.0, "quadrupled": 300.0},
     month_on_month=re.compile(
-        r"month-on-month|month on month|\bmom\b|sequentially|from the previous month|over the previous month", re.IGNORECASE
+        r"month-on-month|month on month|\bmom\b|sequentially|(?:than|from|over|on)(?: that of)? (?:the )?(?:last|previous|prior|a) month",
+        re.IGNORECASE,
     ),
     year_on_year=re.compile(
         r"year-on-year|year on year|year-over-year|y-o-y|\byoy\b|(?:compared (?:to|with)|over|from|than) (?:the )?(?:same period|previous year|a year (?:earlier|ago)|last year)",
@@ -174,7 +175,9 @@ ENGLISH = Language(
     not_names=frozenset({"great", "new", "first", "central", "the"}),
     company_reference=re.compile(r"\bthe (?:company|firm|group|automaker|carmaker|manufacturer)\b", re.IGNORECASE),
     not_an_entity_after=re.compile(r"(?:(?:south|north)?(?:east|west)ern|southern|northern|central)\s*$", re.IGNORECASE),
-    not_a_figure_after=re.compile(r"\bper\s+$|\bNo\.\s*$|#\s*$", re.IGNORECASE),
+    not_a_figure_after=re.compile(r"\bper\s+$|\bNo\.\s*$|#\s*$|\b(?:target|goal|capacity) of\s+$", re.IGNORECASE),
+    per_period=re.compile(r"^\s*(?:(?:per|a|each)\s+(?:month|year|day|week)\b|annually|monthly)", re.IGNORECASE),
+    compared_year=re.compile(rf"same (?:period|time|months?) (?:in|of) (?P<year>{_YEAR})\b", re.IGNORECASE),
     export_words=re.compile(r"export|overseas|abroad|shipped|shipping|foreign market", re.IGNORECASE),
     attributions=(
         (re.compile(r"China Association of Automobile Manufacturers|\bCAAM\b", re.IGNORECASE), "caam"),

@@ -41,6 +41,7 @@ def extract(article: Article, series: Mapping[str, Series], language: Language =
         dated_by_address = Guess("published_date", f"{published} read from the address") if published else None
     names = entities(series, language)
     context = Context()
+    latest_named = _latest_year_named(article, language)
     proposals: list[Proposal] = []
     targets: list[TargetProposal] = []
     for sentence in sentences(article.text, language):
@@ -51,7 +52,7 @@ def extract(article: Article, series: Mapping[str, Series], language: Language =
         reading = SentenceReading(
             sentence,
             article.text,
-            period_mentions(sentence, language, published, context.year),
+            period_mentions(sentence, language, published, context.year or latest_named),
             quantities(sentence, language),
             growth_mentions(sentence, language),
             language,
@@ -62,11 +63,17 @@ def extract(article: Article, series: Mapping[str, Series], language: Language =
         else:
             proposals.extend(_proposals(reading, subjects, series))
         context.entity = entity_before(sentence.text, names, language) or context.entity
-        context.year = next((m.period.end.year for m in reversed(reading.periods) if not m.guesses), context.year)
+        context.year = max([m.period.end.year for m in reading.periods] + ([context.year] if context.year else []), default=None)
         context.company = entity_before(sentence.text, names, language, names.companies) or context.company
     if dated_by_address is not None:
         proposals = [replace(p, uncertain=(*p.uncertain, dated_by_address)) for p in proposals]
     return Extraction(tuple(proposals), tuple(targets))
+
+
+def _latest_year_named(article: Article, language: Language) -> int | None:
+    """The latest year the article names with a period: the year of "this year" when nothing else dates it."""
+    years = [m.period.end.year for s in sentences(article.text, language) for m in period_mentions(s, language, None) if not m.guesses]
+    return max(years, default=None)
 
 
 def _subjects(reading: SentenceReading, context: Context, names: Entities) -> dict[int, Subject]:

@@ -28,6 +28,8 @@ class Language:
     last_year: tuple[str, ...]
     periods: tuple[re.Pattern[str], ...]  # groups: start, end, months, quarters, quarter, half, month, lastmonth, year
     not_a_period: re.Pattern[str]
+    per_period: re.Pattern[str]  # after an amount: a rate ("80,000 units per month"), not a total of a period
+    compared_year: re.Pattern[str]  # "the same period in 2022": the figure's own period is a year later
     growth: tuple[re.Pattern[str], ...]  # groups: kind, up, down, qual, num, times, word
     growth_words: Mapping[str, float]
     month_on_month: re.Pattern[str]

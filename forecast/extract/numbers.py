@@ -22,6 +22,7 @@ class Quantity:
     span: Span  # in the article's text
     number_span: Span  # the digits and scale only, without the qualifier words
     qualifier_words: str = ""
+    per_period: bool = False  # "100,000 vehicles annually": a rate or a capacity, not a period's total
 
 
 def quantities(sentence: Sentence, language: Language) -> list[Quantity]:
@@ -49,6 +50,7 @@ def quantities(sentence: Sentence, language: Language) -> list[Quantity]:
                 span=Span(base + match.start(), base + match.end()),
                 number_span=Span(base + match.start("num"), base + (match.end("scale") if match.group("scale") else match.end("num"))),
                 qualifier_words=words,
+                per_period=bool(language.per_period.match(after)),
             )
         )
     return found

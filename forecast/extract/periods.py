@@ -62,7 +62,9 @@ def period_mentions(sentence: Sentence, language: Language, published: date | No
                 found.append(_Months(*months, span))
                 blocked.append((match.start(), match.end()))
     found.sort(key=lambda item: item.span.start)
-    return _resolve_years(found, language, published, article_year)
+    compared = language.compared_year.search(sentence.text)
+    after_compared = int(compared.group("year")) + 1 if compared else None
+    return _resolve_years(found, language, published, article_year, after_compared)
 
 
 def _months(match: re.Match[str], language: Language) -> tuple[int, int, Aggregation, str] | None:
@@ -99,14 +101,21 @@ def _aggregation_of(first: int, last: int) -> Aggregation:
     return Aggregation.WINDOW
 
 
-def _resolve_years(found: list[_Months], language: Language, published: date | None, article_year: int | None) -> list[PeriodMention]:
+def _resolve_years(
+    found: list[_Months], language: Language, published: date | None, article_year: int | None, after_compared: int | None
+) -> list[PeriodMention]:
     bare_years = [item for item in found if item.aggregation is Aggregation.YEAR and item.year_words.isdigit() and item.last == 12]
     used: set[int] = set()
     mentions: list[PeriodMention] = []
     for item in found:
         if item in bare_years:
             continue
-        year, guesses = _year(item, bare_years, used, language, published, article_year)
+        year: int | None
+        guesses: tuple[Guess, ...]
+        if not item.year_words and after_compared is not None:
+            year, guesses = after_compared, (Guess("period", f"year {after_compared}: a year after the period it is compared with"),)
+        else:
+            year, guesses = _year(item, bare_years, used, language, published, article_year)
         if item.why:
             guesses = (*guesses, Guess("period", item.why))
         if year is not None:

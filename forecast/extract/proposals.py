@@ -65,7 +65,7 @@ def read_amounts(reading: SentenceReading, subject_at: dict[int, Subject]) -> tu
             figures.append(Figure(amount, last.period, replace(last.subject, series_id=""), list(last.guesses), converted_from=last))
         elif last is not None and _is_difference(reading, amount):
             derived.extend(_prior_year(reading, last, amount))
-        elif amount.unit:
+        elif amount.unit and not amount.per_period:
             period = nearest_period(reading.periods, amount.span.start, amount.span.end)
             if period is not None:
                 figures.append(Figure(amount, period, subject_at[amount.span.start], list(period.guesses)))
