@@ -382,3 +382,34 @@ def test_a_comparison_year_dates_the_period_and_rates_per_month_are_not_totals()
     assert (proposal.mom_pct, proposal.yoy_pct) == (13.0, 38.9)
     text = "In November, at 80,000 units per month, exports will pass the target of 800,000 units."
     assert extract(Article(text, published_date=date(2025, 8, 1)), SERIES).proposals == ()
+
+
+def test_every_proposed_row_of_the_seeds_passes_the_ingest_validation_once_it_has_a_series(client: TestClient) -> None:
+    """What the review page sends: the `row` of each proposal, through the schema and the row rules of POST /v1/observations."""
+    from forecast.api.schemas import ObservationBatchIn
+    from forecast.data import observations_from_rows
+
+    for seed in SEED_FILES:
+        article = _seed_article(seed)
+        body = {
+            "text": article.text,
+            "publisher": "Seed",
+            "url": f"https://example.com/{seed}",
+            "published_date": str(article.published_date),
+        }
+        proposals = client.post("/v1/extract", json=body, headers=AUTH).json()["proposals"]
+        rows = [
+            {**p["row"], "series_id": p["row"]["series_id"] or "china_exports_caam"}
+            for p in proposals
+            if p["unit"] != "percent" or p["series_id"]
+        ]
+        batch = ObservationBatchIn.model_validate({"observations": rows})
+        assert len(
+            observations_from_rows([o.model_dump() for o in batch.observations], SERIES, source=seed, loaded_on=date.today())
+        ) == len(rows)
+
+
+def test_an_expected_figure_is_not_proposed() -> None:
+    text = "Exports reached 4.7 million units in the first three quarters, and are expected to reach 6 million units in 2025."
+    proposals = extract(Article(text, published_date=date(2024, 11, 20)), SERIES).proposals
+    assert [p.value for p in proposals] == [4_700_000]

@@ -1,6 +1,6 @@
 """An article -> proposals: the sentences read one by one, carrying who they are about to the next.
 
-Kept out: amounts with no period in their sentence (photo captions, "100 units delivered on November 5"), amounts
+Kept out: periods not over on the publication date (forecasts), amounts with no period in their sentence (photo captions, "100 units delivered on November 5"), amounts
 in money in a sentence that says nothing of exports or overseas sales (R&D spending), rates of their own in such
 a sentence ("Changan's NEV sales surged 69.2 percent"), and every amount in a sentence stating a goal, which is
 proposed as a target instead.
@@ -65,6 +65,8 @@ def extract(article: Article, series: Mapping[str, Series], language: Language =
         context.entity = entity_before(sentence.text, names, language) or context.entity
         context.year = max([m.period.end.year for m in reading.periods] + ([context.year] if context.year else []), default=None)
         context.company = entity_before(sentence.text, names, language, names.companies) or context.company
+    if article.published_date is not None:  # a period not over when the article appeared is an expectation, not a figure
+        proposals = [p for p in proposals if p.period.end <= article.published_date]
     if dated_by_address is not None:
         proposals = [replace(p, uncertain=(*p.uncertain, dated_by_address)) for p in proposals]
     return Extraction(tuple(proposals), tuple(targets))

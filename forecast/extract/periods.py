@@ -135,11 +135,9 @@ def _year(
         return year, (Guess("period", f"'{item.year_words}' read against the publication date {published.isoformat()}"),)
     if words in language.last_year:
         return None, ()
-    if bare_years:
-        index = min(
-            range(len(bare_years)),
-            key=lambda i: (bare_years[i].span.start > item.span.start, abs(bare_years[i].span.start - item.span.start)),
-        )
+    possible = [i for i, bare in enumerate(bare_years) if published is None or month_end(int(bare.year_words), item.last) <= published]
+    if possible:  # a year that would put the period after the publication is another period's (an expectation)
+        index = min(possible, key=lambda i: (bare_years[i].span.start > item.span.start, abs(bare_years[i].span.start - item.span.start)))
         used.add(index)
         return int(bare_years[index].year_words), (Guess("period", f"year {bare_years[index].year_words} taken from the same sentence"),)
     if published is None:
