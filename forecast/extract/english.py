@@ -179,7 +179,8 @@ ENGLISH = Language(
     per_period=re.compile(r"^\s*(?:(?:per|a|each)\s+(?:month|year|day|week)\b|annually|monthly)", re.IGNORECASE),
     compared_year=re.compile(rf"same (?:period|time|months?) (?:in|of) (?P<year>{_YEAR})\b", re.IGNORECASE),
     export_words=re.compile(r"export|overseas|abroad|shipped|shipping|foreign market", re.IGNORECASE),
-    attributions=(
+    attributions=(  # in order: "customs data sorted out by CAAM" is a customs count
+        (re.compile(r"\bcustoms (?:data|statistics|figures)\b", re.IGNORECASE), "customs"),
         (re.compile(r"China Association of Automobile Manufacturers|\bCAAM\b", re.IGNORECASE), "caam"),
         (re.compile(r"General Administration of Customs|\bGAC\b|China'?s customs|national customs", re.IGNORECASE), "customs"),
         (re.compile(r"\b(?:Chongqing|Khorgos|Horgos|Xinjiang|Urumqi|Shanghai|Tianjin)\s+Customs\b", re.IGNORECASE), "local_customs"),

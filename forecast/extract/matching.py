@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from forecast.domain import Basis, Series
 from forecast.extract.language import Language
@@ -94,6 +94,10 @@ def without_segments(text: str, language: Language) -> str:
 
 def match_series(subject: Subject, unit: str, clause: str, series: Mapping[str, Series]) -> tuple[Subject, tuple[Guess, ...]]:
     """`subject` with the one series it can belong to, or with none and a guess naming the candidates."""
+    if not subject.entity and subject.basis:  # "the auto export was 83,000 units", by CAAM: the entities that counter counts
+        entities = {item.entity for item in series.values() if item.basis.value == subject.basis}
+        if len(entities) == 1:
+            subject = replace(subject, entity=entities.pop())
     candidates = [item for item in series.values() if item.entity == subject.entity and _unit_fits(item.unit, unit)]
     if not candidates:
         return subject, (
