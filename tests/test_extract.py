@@ -413,3 +413,14 @@ def test_an_expected_figure_is_not_proposed() -> None:
     text = "Exports reached 4.7 million units in the first three quarters, and are expected to reach 6 million units in 2025."
     proposals = extract(Article(text, published_date=date(2024, 11, 20)), SERIES).proposals
     assert [p.value for p in proposals] == [4_700_000]
+
+
+def test_during_the_period_and_last_year() -> None:
+    text = (
+        "China's exports jumped 30.5 percent in the first two months of 2024. A total of 822,000 vehicles were exported during the period."
+    )
+    (proposal,) = [p for p in extract(Article(text, published_date=date(2024, 3, 18)), SERIES).proposals if p.kind is Kind.LEVEL]
+    assert (proposal.period.end, proposal.aggregation) == (date(2024, 2, 29), Aggregation.YTD)
+    text = "Last year, the country exported 5.859 million vehicles, surging 19.3 percent year on year."
+    (proposal,) = extract(Article(text, published_date=date(2025, 1, 13)), SERIES).proposals
+    assert (proposal.period.start, proposal.aggregation, proposal.yoy_pct) == (date(2024, 1, 1), Aggregation.YEAR, 19.3)

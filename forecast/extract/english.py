@@ -118,6 +118,7 @@ ENGLISH = Language(
         re.compile(rf"\bH(?P<half>[12])(?:\s+(?P<year>{_YEAR}))?\b"),
         re.compile(rf"\b(?P<month>{_MONTH})\b\.?(?!\s*\d{{1,2}}\b)(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}|this year|last year))?"),
         re.compile(r"\b(?P<lastmonth>last month)\b", re.IGNORECASE),
+        re.compile(r"(?<!period )(?<!than )(?<!from )(?<!over )(?<!with )(?<!to )\b(?P<lastyear>last year)\b", re.IGNORECASE),
         re.compile(rf"\b(?P<year>{_YEAR})\b"),
     ),
     # Years that are not the figure's period: a comparison base, a deadline, a start, a stock at a date.
@@ -176,6 +177,7 @@ ENGLISH = Language(
     company_reference=re.compile(r"\bthe (?:company|firm|group|automaker|carmaker|manufacturer)\b", re.IGNORECASE),
     not_an_entity_after=re.compile(r"(?:(?:south|north)?(?:east|west)ern|southern|northern|central)\s*$", re.IGNORECASE),
     not_a_figure_after=re.compile(r"\bper\s+$|\bNo\.\s*$|#\s*$|\b(?:target|goal|capacity) of\s+$", re.IGNORECASE),
+    same_period=re.compile(r"\b(?:during|in|over|for) (?:the|this|that|the same) period\b", re.IGNORECASE),
     per_period=re.compile(r"^\s*(?:(?:per|a|each)\s+(?:month|year|day|week)\b|annually|monthly)", re.IGNORECASE),
     compared_year=re.compile(rf"same (?:period|time|months?) (?:in|of) (?P<year>{_YEAR})\b", re.IGNORECASE),
     export_words=re.compile(r"export|overseas|abroad|shipped|shipping|foreign market", re.IGNORECASE),

@@ -17,9 +17,9 @@ from forecast.extract.english import ENGLISH
 from forecast.extract.growth import Growth, growth_mentions
 from forecast.extract.language import Language
 from forecast.extract.matching import Context, Entities, basis_in, entities, entity_before, match_series, segment_in, without_segments
-from forecast.extract.model import Article, Guess, Proposal, Subject, TargetProposal
+from forecast.extract.model import Article, Guess, Proposal, Sentence, Span, Subject, TargetProposal
 from forecast.extract.numbers import quantities
-from forecast.extract.periods import period_mentions
+from forecast.extract.periods import PeriodMention, period_mentions
 from forecast.extract.proposals import Figure, SentenceReading, attach_rates, nearest_period, read_amounts
 from forecast.extract.sentences import sentences
 from forecast.extract.targets import read_targets
@@ -49,10 +49,13 @@ def extract(article: Article, series: Mapping[str, Series], language: Language =
         if paragraph != context.paragraph_start:
             context.basis, context.paragraph_start = "", paragraph
         context.basis = basis_in(sentence.text, language) or context.basis
+        periods = period_mentions(sentence, language, published, context.year or latest_named)
+        periods = periods or _same_period(sentence, context, language)
+        context.period = periods[-1] if periods else None
         reading = SentenceReading(
             sentence,
             article.text,
-            period_mentions(sentence, language, published, context.year or latest_named),
+            periods,
             quantities(sentence, language),
             growth_mentions(sentence, language),
             language,
@@ -70,6 +73,16 @@ def extract(article: Article, series: Mapping[str, Series], language: Language =
     if dated_by_address is not None:
         proposals = [replace(p, uncertain=(*p.uncertain, dated_by_address)) for p in proposals]
     return Extraction(tuple(proposals), tuple(targets))
+
+
+def _same_period(sentence: Sentence, context: Context, language: Language) -> list[PeriodMention]:
+    """'during the period' in a sentence naming none: the period the sentence before ended on."""
+    reference = language.same_period.search(sentence.text)
+    if reference is None or context.period is None:
+        return []
+    span = Span(sentence.span.start + reference.start(), sentence.span.start + reference.end())
+    why = Guess("period", f"'{reference.group(0)}': the period of the sentence before")
+    return [PeriodMention(context.period.period, context.period.aggregation, span, (*context.period.guesses, why))]
 
 
 def _latest_year_named(article: Article, language: Language) -> int | None:

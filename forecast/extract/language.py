@@ -26,8 +26,9 @@ class Language:
     ordinals: Mapping[str, int]
     this_year: tuple[str, ...]
     last_year: tuple[str, ...]
-    periods: tuple[re.Pattern[str], ...]  # groups: start, end, months, quarters, quarter, half, month, lastmonth, year
+    periods: tuple[re.Pattern[str], ...]  # groups: start, end, months, quarters, quarter, half, month, lastmonth, lastyear, year
     not_a_period: re.Pattern[str]
+    same_period: re.Pattern[str]  # "during the period": the period of the sentence before
     per_period: re.Pattern[str]  # after an amount: a rate ("80,000 units per month"), not a total of a period
     compared_year: re.Pattern[str]  # "the same period in 2022": the figure's own period is a year later
     growth: tuple[re.Pattern[str], ...]  # groups: kind, up, down, qual, num, times, word

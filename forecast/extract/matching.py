@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from forecast.domain import Basis, Series
 from forecast.extract.language import Language
 from forecast.extract.model import Guess, Subject
+from forecast.extract.periods import PeriodMention
 
 _GENERIC_SEGMENTS = frozenset({"all vehicles", "all", "whole port", "group (broad definition)", "all markets"})
 _WORD = re.compile(r"[a-z][a-z-]{3,}")
@@ -31,7 +32,8 @@ class Context:
     company: str = ""
     basis: str = ""
     paragraph_start: int = -1
-    year: int | None = None  # the year of the last period named with its year
+    year: int | None = None  # the latest year the article has named so far
+    period: PeriodMention | None = None  # the last period of the sentence before
 
 
 @dataclass(frozen=True)

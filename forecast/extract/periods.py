@@ -50,11 +50,9 @@ def period_mentions(sentence: Sentence, language: Language, published: date | No
             if any(match.start() < end and start < match.end() for start, end in blocked):
                 continue
             span = Span(sentence.span.start + match.start(), sentence.span.start + match.end())
-            if match.groupdict().get("lastmonth"):
-                if published is not None:
-                    month = add_months(published, -1)
-                    why = f"'{match.group(0)}' read against the publication date {published.isoformat()}"
-                    found.append(_Months(month.month, month.month, Aggregation.MONTH, str(month.year), span, why))
+            relative = _relative(match, published, span)
+            if relative is not None or match.groupdict().get("lastmonth") or match.groupdict().get("lastyear"):
+                found.extend([relative] if relative else [])
                 blocked.append((match.start(), match.end()))
                 continue
             months = _months(match, language)
@@ -65,6 +63,19 @@ def period_mentions(sentence: Sentence, language: Language, published: date | No
     compared = language.compared_year.search(sentence.text)
     after_compared = int(compared.group("year")) + 1 if compared else None
     return _resolve_years(found, language, published, article_year, after_compared)
+
+
+def _relative(match: re.Match[str], published: date | None, span: Span) -> _Months | None:
+    """'last month' and 'last year', against the publication date (nothing without one)."""
+    if published is None:
+        return None
+    why = f"'{match.group(0)}' read against the publication date {published.isoformat()}"
+    if match.groupdict().get("lastmonth"):
+        month = add_months(published, -1)
+        return _Months(month.month, month.month, Aggregation.MONTH, str(month.year), span, why)
+    if match.groupdict().get("lastyear"):
+        return _Months(1, 12, Aggregation.YEAR, str(published.year - 1), span, why)
+    return None
 
 
 def _months(match: re.Match[str], language: Language) -> tuple[int, int, Aggregation, str] | None:
@@ -104,7 +115,9 @@ def _aggregation_of(first: int, last: int) -> Aggregation:
 def _resolve_years(
     found: list[_Months], language: Language, published: date | None, article_year: int | None, after_compared: int | None
 ) -> list[PeriodMention]:
-    bare_years = [item for item in found if item.aggregation is Aggregation.YEAR and item.year_words.isdigit() and item.last == 12]
+    bare_years = [
+        item for item in found if item.aggregation is Aggregation.YEAR and item.year_words.isdigit() and item.last == 12 and not item.why
+    ]
     used: set[int] = set()
     mentions: list[PeriodMention] = []
     for item in found:
