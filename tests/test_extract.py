@@ -424,3 +424,10 @@ def test_during_the_period_and_last_year() -> None:
     text = "Last year, the country exported 5.859 million vehicles, surging 19.3 percent year on year."
     (proposal,) = extract(Article(text, published_date=date(2025, 1, 13)), SERIES).proposals
     assert (proposal.period.start, proposal.aggregation, proposal.yoy_pct) == (date(2024, 1, 1), Aggregation.YEAR, 19.3)
+
+
+def test_a_basis_can_come_from_the_publisher_and_says_so() -> None:
+    text = "In September, the auto export was 83,000 units, up 38.9% year on year."
+    (proposal,) = extract(Article(text, publisher="CAAM (English site)", published_date=date(2017, 10, 23)), SERIES).proposals
+    assert proposal.subject.series_id == "china_exports_caam"
+    assert any(g.field == "basis" and "publisher" in g.why for g in proposal.uncertain)

@@ -40,7 +40,7 @@ def extract(article: Article, series: Mapping[str, Series], language: Language =
         published = date_in_address(article.url)
         dated_by_address = Guess("published_date", f"{published} read from the address") if published else None
     names = entities(series, language)
-    context = Context()
+    context = Context(publisher_basis=basis_in(article.publisher, language))
     latest_named = _latest_year_named(article, language)
     proposals: list[Proposal] = []
     targets: list[TargetProposal] = []
@@ -102,7 +102,8 @@ def _subjects(reading: SentenceReading, context: Context, names: Entities) -> di
         if not entity:
             entity = context.company if context.company and language.company_reference.search(local) else context.entity
         clause = reading.text[clause_start:end]
-        found[start] = Subject(entity=entity, basis=context.basis, segment=segment_in(clause, language) or "")
+        basis, why = (context.basis, "") if context.basis else (context.publisher_basis, "read from the publisher's name")
+        found[start] = Subject(entity=entity, basis=basis, segment=segment_in(clause, language) or "", basis_guess=why if basis else "")
         clause_start = end
     entity = entity_before(sentence.text, names, language, first=True) or context.entity
     found[-1] = Subject(entity=entity, measure="overseas sales" if "overseas" in sentence.text.lower() else "vehicle exports")
@@ -125,7 +126,7 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], series: M
 def _level(reading: SentenceReading, figure: Figure, series: Mapping[str, Series]) -> Proposal:
     subject, matched = match_series(figure.subject, figure.quantity.unit, without_segments(reading.sentence.text, reading.language), series)
     yoy, mom = figure.rates.get(Kind.YOY_PCT), figure.rates.get(Kind.MOM_PCT)
-    guesses = [*figure.guesses, *(g for rate in (yoy, mom) if rate for g in rate.guesses), *matched]
+    guesses = [*figure.guesses, *(g for rate in (yoy, mom) if rate for g in rate.guesses), *matched, *_basis_guess(figure.subject)]
     if figure.converted_from is not None:
         guesses.append(Guess("value", "in brackets after another amount: read as the publisher's conversion of it"))
     return Proposal(
@@ -148,7 +149,9 @@ def _rate_alone(reading: SentenceReading, rate: Growth, subject: Subject, series
     period = nearest_period(reading.periods, rate.span.start, rate.span.end)
     if period is None:
         return None
-    subject, matched = match_series(subject, "percent", without_segments(reading.sentence.text, reading.language), series)
+    matched = (*_basis_guess(subject),)
+    subject, found = match_series(subject, "percent", without_segments(reading.sentence.text, reading.language), series)
+    matched = (*found, *matched)
     return Proposal(
         subject=subject,
         period=period.period,
@@ -167,3 +170,7 @@ def _rate_alone(reading: SentenceReading, rate: Growth, subject: Subject, series
 def _matched(reading: SentenceReading, proposal: Proposal, series: Mapping[str, Series]) -> Proposal:
     subject, matched = match_series(proposal.subject, proposal.unit, without_segments(reading.sentence.text, reading.language), series)
     return replace(proposal, subject=subject, uncertain=tuple(dict.fromkeys([*proposal.uncertain, *matched])))
+
+
+def _basis_guess(subject: Subject) -> list[Guess]:
+    return [Guess("basis", subject.basis_guess)] if subject.basis_guess else []

@@ -31,6 +31,7 @@ class Context:
     entity: str = ""
     company: str = ""
     basis: str = ""
+    publisher_basis: str = ""  # who counts, as the publisher's name says ("CAAM (English site)")
     paragraph_start: int = -1
     year: int | None = None  # the latest year the article has named so far
     period: PeriodMention | None = None  # the last period of the sentence before

@@ -56,6 +56,7 @@ class Subject:
     basis: str = ""
     segment: str = "all vehicles"
     series_id: str = ""
+    basis_guess: str = ""  # why, when the basis was not read from the text (taken from the publisher's name)
 
 
 @dataclass(frozen=True)
