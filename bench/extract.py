@@ -8,7 +8,7 @@ labels.csv (the data/observations.csv rows citing each address). The held-aside 
 sha256(url) % 3 == 0, decided before any text was read. The texts are page excerpts retrieved with the search
 tool (corpus "pages"); they are kept in bench/extract_cases/texts/, which is not committed (the tool's terms ask
 not to copy the material verbatim), so a case whose text is missing or differs from its sha256 is skipped and
-counted as such. The seed articles (../shared/seeds/) are scored too: every figure data/ takes from them.
+counted as such. The publisher's name is passed as a caller would (it can name who counts). The seed articles (../shared/seeds/) are scored too: every figure data/ takes from them.
 
 A whole row is right when period, aggregation, kind, value and unit all equal a label's (one proposal per label).
 Per field: each label is paired with the proposal of the same value and unit (a rate: same kind of value); among
@@ -157,8 +157,8 @@ def _cases(held_out: bool) -> tuple[list[tuple[Article, list[Row]]], list[str]]:
             skipped.append(case["file"])
             continue
         published = date.fromisoformat(case["published_date"]) if case["published_date"] else None
-        article = Article(text, url=case["url"], published_date=published)
-        chosen.append((article, [row for row in labels if row["source_url"] == case["url"]]))
+        mine = [row for row in labels if row["source_url"] == case["url"]]
+        chosen.append((Article(text, publisher=mine[0]["source_publisher"], url=case["url"], published_date=published), mine))
     return chosen, skipped
 
 

@@ -8,6 +8,9 @@ proposals.py  one sentence's amounts, periods and rates put together (conversion
 matching.py   who a figure is about and which of our series it belongs to
 targets.py    goals: "aims to sell over 1.2 million vehicles annually ... by 2030"
 review.py     each proposal against the store's figures: new, the same, a conflict, a basis mix-up
+rows.py       proposals as data/observations.csv and data/targets.csv rows, and as the API's JSON bodies
+dates.py      a publication date read from an article's address, when the caller gives none
+model.py      Article, Span, Sentence, Guess, Subject, Proposal, TargetProposal
 extractor.py  the article read sentence by sentence
 language.py   what a language provides; english.py holds every English word and pattern
 
