@@ -431,3 +431,18 @@ def test_a_basis_can_come_from_the_publisher_and_says_so() -> None:
     (proposal,) = extract(Article(text, publisher="CAAM (English site)", published_date=date(2017, 10, 23)), SERIES).proposals
     assert proposal.subject.series_id == "china_exports_caam"
     assert any(g.field == "basis" and "publisher" in g.why for g in proposal.uncertain)
+
+
+def test_a_sentence_referring_back_takes_the_period_before() -> None:
+    text = (
+        "In the first seven months of this year, the city exported 203,000 vehicles. "
+        "The total value of these exports reached 17.69 billion yuan, reflecting a substantial 49% rise from the previous year. "
+        "Passenger car exports rose 31.5 percent from the same period last year to 686,000 units."
+    )
+    proposals = extract(Article(text, published_date=date(2023, 8, 14)), SERIES).proposals
+    assert [(p.value, p.period.end, p.yoy_pct) for p in proposals] == [
+        (203_000, date(2023, 7, 31), None),
+        (17_690_000_000, date(2023, 7, 31), 49.0),
+        (686_000, date(2023, 7, 31), 31.5),
+    ]
+    assert all(any("sentence before" in g.why for g in p.uncertain) for p in proposals[1:])

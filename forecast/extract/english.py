@@ -140,7 +140,8 @@ ENGLISH = Language(
         ),
         # "a 34 percent increase year-on-year", "a 3% decline"
         re.compile(
-            rf"\b(?:a|an)\s+(?:(?P<qual>{_QUALIFIER})\s+)?(?P<num>{_NUM}){_PCT}\s+(?:(?P<kind>{_KIND_WORDS})\s+)?(?:(?P<up>{_UP_NOUN})|(?P<down>{_DOWN_NOUN}))",
+            rf"\b(?:a|an)\s+(?:(?:significant|substantial|sharp|notable|remarkable|strong|robust|slight|modest)\s+)?(?:(?P<qual>{_QUALIFIER})\s+)?"
+            rf"(?P<num>{_NUM}){_PCT}\s+(?:(?P<kind>{_KIND_WORDS})\s+)?(?:(?P<up>{_UP_NOUN})|(?P<down>{_DOWN_NOUN}))",
             re.IGNORECASE,
         ),
         # "more than doubled": the number is the word
@@ -161,7 +162,8 @@ ENGLISH = Language(
     prior_year=re.compile(r"previous year|last year|same period|a year (?:earlier|ago)|prior year", re.IGNORECASE),
     # the words between a rate and the amount it grew to: "rose 8.3 percent year on year to", "grew by 96.6% ..., totaling"
     rate_then_amount=re.compile(
-        r"^(?:\s+(?:year[- ]on[- ]year|year[- ]over[- ]year|from a year (?:earlier|ago)))?\s+to\s+$|^[^.;]{0,60},\s*(?:totaling|totalling|reaching|hitting)\s+$",
+        r"^(?:\s+(?:year[- ]on[- ]year|year[- ]over[- ]year|from (?:a year (?:earlier|ago)|the same period (?:of )?last year)))?"
+        r"\s+to(?: reach| hit| top)?\s+$|^[^.;]{0,60},\s*(?:totaling|totalling|reaching|hitting)\s+$",
         re.IGNORECASE,
     ),
     other_measures=re.compile(r"\b(?:sales|sold|production|produced|output|deliveries|delivered|registrations)\b", re.IGNORECASE),
@@ -177,7 +179,11 @@ ENGLISH = Language(
     company_reference=re.compile(r"\bthe (?:company|firm|group|automaker|carmaker|manufacturer)\b", re.IGNORECASE),
     not_an_entity_after=re.compile(r"(?:(?:south|north)?(?:east|west)ern|southern|northern|central)\s*$", re.IGNORECASE),
     not_a_figure_after=re.compile(r"\bper\s+$|\bNo\.\s*$|#\s*$|\b(?:target|goal|capacity) of\s+$", re.IGNORECASE),
-    same_period=re.compile(r"\b(?:during|in|over|for) (?:the|this|that|the same) period\b", re.IGNORECASE),
+    same_period=re.compile(
+        r"\b(?:during|in|over|for) (?:the|this|that|the same) period\b|\bthese (?:exports|vehicles|shipments)\b"
+        r"|\bsame period (?:of )?(?:last year|a year (?:earlier|ago))",
+        re.IGNORECASE,
+    ),
     per_period=re.compile(r"^\s*(?:(?:per|a|each)\s+(?:month|year|day|week)\b|annually|monthly)", re.IGNORECASE),
     compared_year=re.compile(rf"same (?:period|time|months?) (?:in|of) (?P<year>{_YEAR})\b", re.IGNORECASE),
     export_words=re.compile(r"export|overseas|abroad|shipped|shipping|foreign market", re.IGNORECASE),

@@ -51,7 +51,7 @@ def extract(article: Article, series: Mapping[str, Series], language: Language =
         context.basis = basis_in(sentence.text, language) or context.basis
         periods = period_mentions(sentence, language, published, context.year or latest_named)
         periods = periods or _same_period(sentence, context, language)
-        context.period = periods[-1] if periods else None
+        context.period = periods[-1] if periods else context.period
         reading = SentenceReading(
             sentence,
             article.text,
