@@ -24,9 +24,10 @@ import hashlib
 import io
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from forecast.data import load_directory
 from forecast.domain import Aggregation, Kind, Period, Series
@@ -50,10 +51,7 @@ class Score:
     proposals: int = 0
     rows_right: int = 0
     paired: int = 0
-    field_right: dict[str, int] | None = None
-
-    def __post_init__(self) -> None:
-        self.field_right = dict.fromkeys(FIELDS, 0)
+    field_right: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
 
     def add(self, labels: Sequence[Row], proposals: Sequence[Proposal]) -> None:
         self.labels += len(labels)
@@ -69,7 +67,7 @@ class Score:
             if pair is not None:
                 self.paired += 1
                 for name in FIELDS:
-                    self.field_right[name] += _field_right(name, label, pair)  # type: ignore[index]
+                    self.field_right[name] += _field_right(name, label, pair)
 
     def summary(self) -> dict[str, float | int]:
         found: dict[str, float | int] = {
@@ -79,7 +77,7 @@ class Score:
             "row_precision": _ratio(self.rows_right, self.proposals),
             "value_recall": _ratio(self.paired, self.labels),
         }
-        for name, right in (self.field_right or {}).items():
+        for name, right in self.field_right.items():
             found[f"{name}_right"] = _ratio(right, self.paired)
         return found
 
@@ -145,9 +143,10 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
 
 
-def _cases(held_out: bool) -> tuple[list[tuple[Article, list[Row]]], list[str]]:
+def _cases(held_out: bool) -> tuple[list[tuple[Article, Sequence[Row]]], list[str]]:
     labels = _read_csv(CASES / "labels.csv")
-    chosen, skipped = [], []
+    chosen: list[tuple[Article, Sequence[Row]]] = []
+    skipped: list[str] = []
     for case in _read_csv(CASES / "cases.csv"):
         if (case["held_out"] == "true") != held_out:
             continue
@@ -162,9 +161,9 @@ def _cases(held_out: bool) -> tuple[list[tuple[Article, list[Row]]], list[str]]:
     return chosen, skipped
 
 
-def _seed_cases() -> list[tuple[Article, list[Row]]]:
+def _seed_cases() -> list[tuple[Article, Sequence[Row]]]:
     rows = _read_csv(ROOT / "data" / "observations.csv")
-    found = []
+    found: list[tuple[Article, Sequence[Row]]] = []
     for name in sorted({row["source_file"] for row in rows if row["source_file"]}):
         mine = [row for row in rows if row["source_file"] == name]
         published = date.fromisoformat(next(row["published_date"] for row in mine if row["published_date"]))
@@ -172,7 +171,7 @@ def _seed_cases() -> list[tuple[Article, list[Row]]]:
     return found
 
 
-def run(held_out: bool, series: Mapping[str, Series]) -> dict[str, object]:
+def run(held_out: bool, series: Mapping[str, Series]) -> dict[str, Any]:
     cases, skipped = _cases(held_out)
     dated = [(article, labels) for article, labels in cases if article.published_date is not None]
     scores = {"extractor": Score(), "baseline": Score(), "extractor_dated": Score(), "seeds": Score()}
@@ -194,14 +193,14 @@ def main() -> None:
     series, _, _ = load_directory(ROOT / "data")
     result = run(not args.dev, series)
     names = ("extractor", "baseline", "extractor_dated", "seeds")
-    metrics = list(result["extractor"])  # type: ignore[call-overload]
+    metrics = list(result["extractor"])
     print(
         f"set {result['set']}: {result['articles']} articles ({result['dated_articles']} with a publication date), skipped {result['skipped']}"
     )
     print(f"{'metric':<18}" + "".join(f"{name:>17}" for name in names))
     for metric in metrics:
-        print(f"{metric:<18}" + "".join(f"{result[name][metric]:>17}" for name in names))  # type: ignore[index]
-    ratio = result["extractor"]["row_recall"] / result["baseline"]["row_recall"] if result["baseline"]["row_recall"] else None  # type: ignore[index,operator]
+        print(f"{metric:<18}" + "".join(f"{result[name][metric]:>17}" for name in names))
+    ratio = result["extractor"]["row_recall"] / result["baseline"]["row_recall"] if result["baseline"]["row_recall"] else None
     print(json.dumps({**result, "row_recall_vs_baseline": ratio}))
 
 

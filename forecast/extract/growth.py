@@ -66,7 +66,8 @@ def _kind(match: re.Match[str], kind_words: str, text: str, language: Language) 
     if kind_words:
         return (Kind.MOM_PCT if language.month_on_month.search(kind_words) else Kind.YOY_PCT), ""
     rest = text[match.end() :]
-    clause = rest[: _CLAUSE_END.search(rest).start()]  # type: ignore[union-attr]  # the pattern matches at the end
+    end = _CLAUSE_END.search(rest)
+    clause = rest[: end.start() if end else len(rest)]
     if language.month_on_month.search(clause):
         return Kind.MOM_PCT, ""
     if language.year_on_year.search(clause):
