@@ -12,11 +12,9 @@ from forecast.extract.model import Article, Proposal, TargetProposal
 _NOT_ID = re.compile(r"[^a-z0-9]+")
 
 
-def observation_row(proposal: Proposal, article: Article) -> dict[str, object]:
-    quoted = proposal.sentence.text if len(proposal.sentence.text) <= 300 else proposal.sentence.text[:297] + "..."
-    note = "; ".join(part for part in (f"extracted from: '{quoted}'", proposal.note) if part)
-    row: dict[str, object] = {
-        "series_id": proposal.subject.series_id,
+def figure_columns(proposal: Proposal) -> dict[str, object]:
+    """What the text says of the figure itself: its period, aggregation, kind, value, unit and growth rates."""
+    return {
         "period_start": proposal.period.start.isoformat(),
         "period_end": proposal.period.end.isoformat(),
         "aggregation": proposal.aggregation.value,
@@ -26,6 +24,15 @@ def observation_row(proposal: Proposal, article: Article) -> dict[str, object]:
         "qualifier": proposal.qualifier.value,
         "yoy_pct": proposal.yoy_pct,
         "mom_pct": proposal.mom_pct,
+    }
+
+
+def observation_row(proposal: Proposal, article: Article) -> dict[str, object]:
+    quoted = proposal.sentence.text if len(proposal.sentence.text) <= 300 else proposal.sentence.text[:297] + "..."
+    note = "; ".join(part for part in (f"extracted from: '{quoted}'", proposal.note) if part)
+    row: dict[str, object] = {
+        "series_id": proposal.subject.series_id,
+        **figure_columns(proposal),
         "source_publisher": article.publisher,
         "source_url": article.url,
         "source_file": article.source_file,
@@ -80,15 +87,7 @@ def proposal_dict(proposal: Proposal, article: Article) -> dict[str, object]:
         "measure": subject.measure,
         "basis": subject.basis,
         "segment": subject.segment,
-        "period_start": proposal.period.start.isoformat(),
-        "period_end": proposal.period.end.isoformat(),
-        "aggregation": proposal.aggregation.value,
-        "kind": proposal.kind.value,
-        "value": proposal.value,
-        "unit": proposal.unit,
-        "qualifier": proposal.qualifier.value,
-        "yoy_pct": proposal.yoy_pct,
-        "mom_pct": proposal.mom_pct,
+        **figure_columns(proposal),
         "note": proposal.note,
         "span": span_dict(proposal, article),
         "uncertain": [{"field": guess.field, "why": guess.why} for guess in proposal.uncertain],
