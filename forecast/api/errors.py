@@ -5,11 +5,13 @@ Every error body is `{"error": <name>, "message": <how to fix it>, ...}` (schema
     ForecastError (forecast/errors.py)   status from ERROR_STATUS; DataError and InvalidParameter add
                                          field and reason (DataError also source, line, row)
     RequestValidationError (FastAPI)     422 InvalidRequest with field and FastAPI's list as detail
-    HTTPException (401, 404, ...)        the status's name from HTTP_ERROR_NAMES, detail = message
+    HTTPException (401, 404, 413, ...)   the status's name from HTTP_ERROR_NAMES, detail = message
+    any other exception                  500 InternalError: the same JSON shape, never plain text
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +24,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from forecast.api.schemas import ErrorOut
 from forecast.errors import DataError, ForecastError, InsufficientHistory, InvalidParameter, NotReady, UnknownSeries, UnknownTarget
 
+log = logging.getLogger("forecast")
+
 ERROR_STATUS: dict[type[ForecastError], int] = {
     UnknownSeries: 404,
     UnknownTarget: 404,
@@ -30,10 +34,19 @@ ERROR_STATUS: dict[type[ForecastError], int] = {
     InsufficientHistory: 422,
     NotReady: 503,
 }
-HTTP_ERROR_NAMES = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed", 422: "InvalidRequest"}
+HTTP_ERROR_NAMES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    413: "ContentTooLarge",
+    422: "InvalidRequest",
+}
 WHEN = {
     401: "the key is missing or wrong (Unauthorized)",
     404: "no such id (UnknownSeries, UnknownTarget, NotFound)",
+    413: "the body is larger than FORECAST_MAX_BODY_BYTES (ContentTooLarge)",
     422: "a parameter or row is invalid (InvalidRequest, InvalidParameter, DataError, InsufficientHistory)",
     503: "forecasts are still being computed (NotReady); see /readyz",
 }
@@ -62,9 +75,12 @@ async def invalid_request(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     problems = jsonable_encoder(error.errors())
     first = problems[0] if problems else {}
-    field = field_name(first.get("loc", ()))
-    message = f"{field}: {first.get('msg', 'invalid')}" if field else str(first.get("msg", "invalid request"))
-    return JSONResponse({"error": "InvalidRequest", "message": message, "field": field, "detail": problems}, status_code=422)
+    malformed = first.get("type") == "json_invalid"  # loc is ('body', <offset>): the body as a whole is at fault
+    field = "body" if malformed else field_name(first.get("loc", ()))
+    reason = f"not JSON: {first.get('ctx', {}).get('error', 'decode error')}" if malformed else str(first.get("msg", "invalid"))
+    message = f"{field}: {reason}" if field else reason
+    body = {"error": "InvalidRequest", "message": message, "field": field, "reason": reason, "detail": problems}
+    return JSONResponse(body, status_code=422)
 
 
 async def http_error(request: Request, error: Exception) -> JSONResponse:
@@ -75,15 +91,27 @@ async def http_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def internal_error(request: Request, error: Exception) -> JSONResponse:
+    """A bug: logged with its traceback, answered in the one error shape (the detail stays in the log)."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return JSONResponse({"error": "InternalError", "message": "the service failed on this request; the error is logged"}, status_code=500)
+
+
 def add_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, internal_error)
     app.add_exception_handler(ForecastError, forecast_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(StarletteHTTPException, http_error)
 
 
+UNION_MEMBERS = frozenset({"float", "str", "bool", "int", "none"})  # pydantic names a union's member after the field
+
+
 def field_name(location: Sequence[object]) -> str:
-    """('body', 'observations', 0, 'value') -> 'observations[0].value'; ('query', 'horizon') -> 'horizon'."""
+    """('body', 'observations', 0, 'value', 'float') -> 'observations[0].value'; ('query', 'horizon') -> 'horizon'."""
     name = ""
     for part in list(location)[1:]:
+        if part in UNION_MEMBERS:
+            break
         name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
     return name
