@@ -22,13 +22,23 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from forecast.api.schemas import ErrorOut
-from forecast.errors import DataError, ForecastError, InsufficientHistory, InvalidParameter, NotReady, UnknownSeries, UnknownTarget
+from forecast.errors import (
+    DataError,
+    ForecastError,
+    InsufficientHistory,
+    InvalidParameter,
+    NotReady,
+    UnknownObservation,
+    UnknownSeries,
+    UnknownTarget,
+)
 
 log = logging.getLogger("forecast")
 
 ERROR_STATUS: dict[type[ForecastError], int] = {
     UnknownSeries: 404,
     UnknownTarget: 404,
+    UnknownObservation: 404,
     DataError: 422,
     InvalidParameter: 422,
     InsufficientHistory: 422,
@@ -45,7 +55,7 @@ HTTP_ERROR_NAMES = {
 }
 WHEN = {
     401: "the key is missing or wrong (Unauthorized)",
-    404: "no such id (UnknownSeries, UnknownTarget, NotFound)",
+    404: "no such id (UnknownSeries, UnknownTarget, UnknownObservation, NotFound)",
     413: "the body is larger than FORECAST_MAX_BODY_BYTES (ContentTooLarge)",
     422: "a parameter or row is invalid (InvalidRequest, InvalidParameter, DataError, InsufficientHistory)",
     503: "forecasts are still being computed (NotReady); see /readyz",

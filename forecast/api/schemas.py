@@ -93,6 +93,15 @@ class ObservationBatchIn(BaseModel):
     observations: list[ObservationIn] = Field(min_length=1, max_length=MAX_BATCH_ROWS)
 
 
+class RetireIn(BaseModel):
+    """POST /v1/observations/retire: a stored figure to keep but no longer fit, and why."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    key: str = Field(min_length=1, max_length=4000, description="the figure's `key`, as GET /v1/series/{id}/observations lists it")
+    reason: str = Field(min_length=1, max_length=4000, description="why it is retired; shown with the figure")
+
+
 # operations --------------------------------------------------------------------------------------
 
 
@@ -183,6 +192,7 @@ class ObservationOut(Out):
     note: str
     disputed: bool
     used_in_fit: bool
+    retired: str | None = Field(description="why the figure was retired (POST /v1/observations/retire); a retired figure is never fitted")
     key: str
     conflicts: list[ConflictOut]
 
