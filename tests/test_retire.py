@@ -5,9 +5,12 @@ The data here is made up for the tests (three yearly series, tests/test_service_
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 import time
 import warnings
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -29,12 +32,14 @@ SERIES = "maker_a_exports"
 RETIRE = "/v1/observations/retire"
 
 
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[ForecastService]:
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The made-up data fitted once for the module; each test works on a copy (fixture `service`)."""
+    workdir = tmp_path_factory.mktemp("retire")
     settings = Settings(
-        data_dir=_made_up_data(tmp_path / "data"),
-        models_dir=tmp_path / "models",
-        database_path=tmp_path / "db.sqlite3",
+        data_dir=_made_up_data(workdir / "data"),
+        models_dir=workdir / "models",
+        database_path=workdir / "db.sqlite3",
         simulation_paths=200,
         backtest_origins=2,
         api_key=KEY,
@@ -44,6 +49,21 @@ def service(tmp_path: Path) -> Iterator[ForecastService]:
     made = ForecastService(settings, store)
     made.load_data_dir()
     made.refit()
+    store.close()
+    return settings
+
+
+@pytest.fixture
+def service(fitted: Settings, tmp_path: Path) -> Iterator[ForecastService]:
+    """A copy of the fitted database and models, started from the stored models (no refit)."""
+    settings = fitted.model_copy(update={"models_dir": tmp_path / "models", "database_path": tmp_path / "db.sqlite3"})
+    shutil.copytree(fitted.models_dir, settings.models_dir)
+    with closing(sqlite3.connect(fitted.database_path)) as original, closing(sqlite3.connect(settings.database_path)) as copy:
+        original.backup(copy)
+    store = Store(settings.database_path)
+    made = ForecastService(settings, store)
+    made.load_data_dir()
+    made.start()
     yield made
     store.close()
 

@@ -20,9 +20,9 @@ from contextlib import closing
 
 import pytest
 import schemathesis
-from schemathesis.config import SchemathesisConfig
 from fastapi import FastAPI
 from hypothesis import HealthCheck, seed, settings
+from schemathesis.config import SchemathesisConfig
 
 from forecast.api.app import create_app
 from forecast.config import Settings
