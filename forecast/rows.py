@@ -21,9 +21,10 @@ from forecast.domain import month_end
 from forecast.errors import DataError
 
 MAX_TEXT_CHARS = 4000  # any one text field; the longest note in data/ has 739
-# C0 and C1 control characters but tab and newline (a note may span lines), and the Unicode line and paragraph
-# separators: a lone carriage return in a stored field splits a CSV line where a reader does not expect it.
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# C0 and C1 control characters but tab and newline (a note may span lines), the Unicode line and paragraph
+# separators, and lone surrogates: a lone carriage return in a stored field splits a CSV line where a reader does
+# not expect it, and a lone surrogate (JSON "\ud800") cannot be written as UTF-8 at all.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 TRUE_WORDS = frozenset({"true", "yes", "1"})
 FALSE_WORDS = frozenset({"false", "no", "0", ""})
 

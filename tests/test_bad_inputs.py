@@ -202,6 +202,21 @@ def test_a_bad_batch_is_refused_whole_naming_the_field(service: ForecastService,
     assert dump(service) == before
 
 
+def test_what_json_can_say_but_a_field_cannot_hold_is_a_422_in_json(service: ForecastService, client: TestClient) -> None:
+    """Found by probing past the schema: a lone surrogate (JSON "\\ud800") once stored would make every later read a
+    500, and an error body quoting one (or a NaN) could not be written at all."""
+    before = dump(service)
+    batch = json.dumps({"observations": [{**good_row(), "note": "NOTE"}]})  # ASCII JSON: escapes stay escapes
+    body = refused(client, batch.replace('"NOTE"', '"\\ud800"'))
+    assert (body["field"], body["reason"]) == ("observations[0].note", "holds the control character U+D800 at position 0")
+    body = refused(client, json.dumps({"observations": [{"note": "x"}]}).replace('"x"', '"\\udfff"'))  # echoed in the 422
+    assert body["field"] == "observations[0].series_id"
+    body = refused(client, json.dumps({"observations": [{**good_row(), "period_start": 0}]}).replace(": 0,", ": NaN,"))
+    assert body["field"] == "observations[0].period_start"
+    assert refused(client, b'{"observations": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", status=400)["error"] == "BadRequest"
+    assert dump(service) == before
+
+
 def test_ten_thousand_rows_are_refused_naming_the_batch(service: ForecastService, client: TestClient) -> None:
     before = dump(service)
     compact = {k: v for k, v in good_row().items() if k not in ("note", "yoy_pct", "mom_pct", "qualifier", "kind", "source_file")}

@@ -11,6 +11,7 @@ Every error body is `{"error": <name>, "message": <how to fix it>, ...}` (schema
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -71,6 +72,13 @@ def status_for(error: ForecastError) -> int:
     return next((code for kind, code in ERROR_STATUS.items() if isinstance(error, kind)), 500)
 
 
+class ErrorResponse(JSONResponse):
+    """An error body in ASCII JSON: a lone surrogate quoted from a request (JSON "\\ud800") stays an escape."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
 async def forecast_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ForecastError)
     detail: dict[str, Any] = {"error": type(error).__name__, "message": str(error)}
@@ -78,25 +86,25 @@ async def forecast_error(request: Request, error: Exception) -> JSONResponse:
         detail.update(error.as_dict())
     if isinstance(error, DataError) and error.row is not None:
         detail["field"] = f"observations[{error.row}].{error.field}"
-    return JSONResponse(detail, status_code=status_for(error))
+    return ErrorResponse(detail, status_code=status_for(error))
 
 
 async def invalid_request(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    problems = jsonable_encoder(error.errors())
+    problems = jsonable_encoder([{k: v for k, v in problem.items() if k != "input"} for problem in error.errors()])
     first = problems[0] if problems else {}
     malformed = first.get("type") == "json_invalid"  # loc is ('body', <offset>): the body as a whole is at fault
     field = "body" if malformed else field_name(first.get("loc", ()))
     reason = f"not JSON: {first.get('ctx', {}).get('error', 'decode error')}" if malformed else str(first.get("msg", "invalid"))
     message = f"{field}: {reason}" if field else reason
     body = {"error": "InvalidRequest", "message": message, "field": field, "reason": reason, "detail": problems}
-    return JSONResponse(body, status_code=422)
+    return ErrorResponse(body, status_code=422)
 
 
 async def http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     name = HTTP_ERROR_NAMES.get(error.status_code, "HTTPError")
-    return JSONResponse(
+    return ErrorResponse(
         {"error": name, "message": str(error.detail), "detail": error.detail}, status_code=error.status_code, headers=error.headers
     )
 
