@@ -26,6 +26,7 @@ class Catalog:
     derived: tuple[Observation, ...]
     review: Review
     targets: tuple[Target, ...] = ()
+    retired: tuple[Observation, ...] = ()  # figures retired with a reason: shown with the others, never reviewed or fitted
     _cells_by_series: dict[str, list[ResolvedCell]] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -36,12 +37,14 @@ class Catalog:
         targets: Sequence[Target] = (),
         as_of: date | None = None,
     ) -> Catalog:
+        retired = tuple(o for o in reported if o.retired)
+        reported = [o for o in reported if not o.retired]
         derived = derive_base_observations(reported)
         checked = review(reported, derived, series)
         by_series: dict[str, list[ResolvedCell]] = defaultdict(list)
         for cell in checked.cells:
             by_series[cell.chosen.series_id].append(cell)
-        return cls(as_of, series, tuple(reported), tuple(derived), checked, tuple(targets), dict(by_series))
+        return cls(as_of, series, tuple(reported), tuple(derived), checked, tuple(targets), retired, dict(by_series))
 
     def require(self, series_id: str) -> Series:
         if series_id not in self.series:
@@ -74,9 +77,9 @@ class Catalog:
         return [cell.chosen for cell in self._cells_by_series.get(series_id, []) if cell.chosen.kind is Kind.LEVEL]
 
     def observations(self, series_id: str) -> list[Observation]:
-        """Reported and derived figures, by period."""
+        """Reported, retired and derived figures, by period."""
         self.require(series_id)
-        figures = [o for o in (*self.reported, *self.derived) if o.series_id == series_id]
+        figures = [o for o in (*self.reported, *self.retired, *self.derived) if o.series_id == series_id]
         return sorted(figures, key=lambda o: (o.period.end, o.period.start, o.is_derived, o.source.publisher))
 
     def used_keys(self) -> set[str]:

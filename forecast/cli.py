@@ -6,6 +6,7 @@
     forecast series | targets            tables read from the fitted models (a fit only if none match the data)
     forecast backtest SERIES             the rolling-origin scores by horizon
     forecast ingest FILE.csv|FILE.json   new figures, validated as POST /v1/observations does, all or nothing
+    forecast retire KEY --reason TEXT    keep a stored figure but fit it no more (POST /v1/observations/retire), refit
     forecast plot ID -o FILE.png|svg     a series' fan chart or a target's chart, options as GET .../chart.svg
     forecast export forecasts|observations|assessments [-o FILE.csv]
     forecast extract FILE.txt --publisher P --published-date D [--csv OUT]   an article's figures proposed as rows
@@ -30,9 +31,9 @@ from pydantic import ValidationError
 
 from forecast.cli_extract import add_extract_parser, extract_command
 from forecast.config import Settings
-from forecast.errors import DataError, ForecastError, InvalidParameter, UnknownSeries, UnknownTarget
+from forecast.errors import DataError, ForecastError, InvalidParameter, UnknownObservation, UnknownSeries, UnknownTarget
 
-BAD_INPUT = (DataError, InvalidParameter, UnknownSeries, UnknownTarget)
+BAD_INPUT = (DataError, InvalidParameter, UnknownSeries, UnknownTarget, UnknownObservation)
 if TYPE_CHECKING:  # imported where used: they cost seconds, and `serve` or a usage error needs none of them
     from forecast.catalog import Catalog
     from forecast.engine.projection import SeriesForecast
@@ -52,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="add figures from a CSV (columns of data/observations.csv) or JSON file")
     ingest.add_argument("file", type=Path)
     ingest.add_argument("--no-refit", action="store_true", help="only store the figures; the next fit or serve refits")
+    retire = commands.add_parser("retire", help="keep a stored figure but fit it no more, with a reason; then refit")
+    retire.add_argument("key", help="the figure's key, as `forecast export observations` or the API lists it")
+    retire.add_argument("--reason", required=True, help="why the figure is retired; shown beside it")
     plot = commands.add_parser("plot", help="draw a series' fan chart or a target's chart to a PNG or SVG file")
     plot.add_argument("id", help="a series id or a target id")
     plot.add_argument("-o", "--output", type=Path, required=True, help="FILE.png or FILE.svg")
@@ -214,6 +218,14 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if job.status == "done" else 1
 
 
+def retire(args: argparse.Namespace, settings: Settings) -> int:
+    service = _service(settings)
+    service.start()
+    job = service.retire(args.key, args.reason, run_in_background=False)
+    print(f"retired {args.key}: {job.detail.get('reason')}; refit {job.status}")
+    return 0 if job.status == "done" else 1
+
+
 def plot(args: argparse.Namespace, settings: Settings) -> int:
     from forecast.api import render
 
@@ -258,6 +270,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = dict(
     targets=targets,
     backtest=backtest,
     ingest=ingest,
+    retire=retire,
     plot=plot,
     export=export,
     extract=extract_command,

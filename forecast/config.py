@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     random_seed: int = 20231101
     horizon_months: int = 18  # the precomputed default horizon
     backtest_origins: int = 8
+    max_body_bytes: int = Field(
+        default=4 * 1024 * 1024, description="largest request body; a larger one is refused with 413 before it is read whole"
+    )
 
     @field_validator("api_key", "read_key")
     @classmethod

@@ -31,6 +31,7 @@ from forecast.domain import (
     measurement_sd,
 )
 from forecast.errors import DataError
+from forecast.plausibility import check_base, check_period, check_published, check_value
 from forecast.rows import Row, read_csv_rows, read_json_rows
 
 SERIES_FILE = "series.csv"
@@ -212,10 +213,15 @@ def _parse_observation(row: Row, series: Mapping[str, Series], loaded_on: date |
     if series_id not in series:
         raise row.fail("series_id", f"unknown series '{series_id}': add it to {SERIES_FILE} first")
     meta = series[series_id]
+    today = date.today()
     period, aggregation = _period_and_aggregation(row)
+    check_period(row, period, today)
     kind = row.choice("kind", Kind, default="level")
     value, unit = _value_and_unit(row, kind, series_id, meta.unit)
     yoy, mom = _growth_rates(row, kind, aggregation)
+    for field, rate, base in (("yoy_pct", yoy, period.shifted_years(-1)), ("mom_pct", mom, period.previous_month())):
+        if rate is not None:
+            check_base(row, field, value, unit, rate, base)
     qualifier = row.choice("qualifier", Qualifier, default="exact")
     source, vintage = _source_and_vintage(row, meta, period, aggregation, kind, loaded_on)
     observation = Observation(
@@ -274,8 +280,7 @@ def _value_and_unit(row: Row, kind: Kind, series_id: str, series_unit: str) -> t
         raise row.fail("value", f"a volume cannot be negative ({value:g})")
     if kind is Kind.SHARE and not 0 <= value <= 1:
         raise row.fail("value", f"a share must lie between 0 and 1 ({value:g})")
-    if kind in (Kind.YOY_PCT, Kind.MOM_PCT) and value <= -100:
-        raise row.fail("value", f"a fall of {value:g}% leaves nothing: growth must be above -100%")
+    check_value(row, kind, unit, value)
     return value, unit
 
 
@@ -314,6 +319,8 @@ def _source_and_vintage(
     if published is None:
         published = loaded_on or estimate_publication(meta, period, aggregation)
         estimated = loaded_on is None
+    else:
+        check_published(row, published, date.today())
     if published < period.end and kind is not Kind.SHARE:
         raise row.fail("published_date", f"{published} is before the period it reports ends ({period.end})")
     return Source(publisher, url, seed_file, published, estimated), published

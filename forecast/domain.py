@@ -180,6 +180,7 @@ class Observation:
     disputed: bool = False  # the curator marked it as suspect or conflicting
     derived_from: tuple[str, ...] = ()  # keys of the observations this one was computed from
     uncertainty: float = 0.0
+    retired: str = ""  # why the figure was retired (POST /v1/observations/retire): kept and shown, never fitted
 
     @property
     def key(self) -> str:

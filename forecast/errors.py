@@ -5,6 +5,7 @@
     ├── InvalidParameter          a query parameter is out of range (field, reason)
     ├── UnknownSeries             no series with that id
     ├── UnknownTarget             no target with that id
+    ├── UnknownObservation        no stored figure with that key
     ├── InsufficientHistory       too few figures to fit; says how many are needed
     ├── NotReady                  forecasts are still being computed
     └── ArtifactRejected          a stored model failed its manifest or hash check
@@ -60,6 +61,12 @@ class UnknownTarget(ForecastError):
     def __init__(self, target_id: str) -> None:
         self.target_id = target_id
         super().__init__(f"unknown target '{target_id}': see GET /v1/targets for the ids")
+
+
+class UnknownObservation(ForecastError):
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"no stored figure has the key '{key}': see the `key` of each figure in GET /v1/series/{{id}}/observations")
 
 
 class InsufficientHistory(ForecastError):

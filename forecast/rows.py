@@ -20,6 +20,11 @@ from typing import TypeVar
 from forecast.domain import month_end
 from forecast.errors import DataError
 
+MAX_TEXT_CHARS = 4000  # any one text field; the longest note in data/ has 739
+# C0 and C1 control characters but tab and newline (a note may span lines), the Unicode line and paragraph
+# separators, and lone surrogates: a lone carriage return in a stored field splits a CSV line where a reader does
+# not expect it, and a lone surrogate (JSON "\ud800") cannot be written as UTF-8 at all.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 TRUE_WORDS = frozenset({"true", "yes", "1"})
 FALSE_WORDS = frozenset({"false", "no", "0", ""})
 
@@ -52,6 +57,11 @@ class Row:
         value = self._cell(field).strip()
         if required and not value:
             raise self.fail(field, "is required")
+        if len(value) > MAX_TEXT_CHARS:
+            raise self.fail(field, f"has {len(value):,} characters; at most {MAX_TEXT_CHARS:,} are kept")
+        control = CONTROL_CHARACTERS.search(value)
+        if control:
+            raise self.fail(field, f"holds the control character U+{ord(control.group()):04X} at position {control.start()}")
         return value
 
     def _cell(self, field: str) -> str:
@@ -99,8 +109,12 @@ class Row:
             year, month = (int(part) for part in raw.split("-"))
             if not 1 <= month <= 12:
                 raise self.fail(field, f"'{raw}' has no month {month}")
+            if year < 1:
+                raise self.fail(field, f"'{raw}' has no year 0")
             return month_end(year, month), True
         if re.fullmatch(r"\d{4}", raw):
+            if int(raw) < 1:
+                raise self.fail(field, f"'{raw}' has no year 0")
             return date(int(raw), 12, 31), True
         raise self.fail(field, f"'{raw}' is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
 

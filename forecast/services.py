@@ -24,9 +24,10 @@ from forecast.domain import Target
 from forecast.engine.borrowing import Prior, prior_from
 from forecast.engine.projection import SeriesForecast
 from forecast.engine.series import MonthlySelection, fit_series
-from forecast.errors import ArtifactRejected, InsufficientHistory, InvalidParameter, NotReady
+from forecast.errors import ArtifactRejected, InsufficientHistory, InvalidParameter, NotReady, UnknownObservation
 from forecast.refits import RefitQueue
 from forecast.related import apply_comparison
+from forecast.rows import CONTROL_CHARACTERS, MAX_TEXT_CHARS
 from forecast.store import AddResult, Job, Store
 from forecast.targets import Assessment, assess, history_entry, link_revisions, replay_days_since
 
@@ -404,4 +405,22 @@ class ForecastService:
             self.store.update_job(job.id, "done", {**job.detail, "note": "nothing new: no refit needed"})
         else:
             self.refits.submit(job.id, affected, background=run_in_background)
+        return self.store.job(job.id) or job
+
+    def retire(self, key: str, reason: str, run_in_background: bool = True) -> Job:
+        """Keep the stored figure `key` (every version) but fit it no more, with a reason shown beside it, and queue a
+        refit of its series. A figure is never deleted: retiring is how one that breaks a fit is taken out of it."""
+        reason = reason.strip()
+        if not reason or len(reason) > MAX_TEXT_CHARS or CONTROL_CHARACTERS.search(reason):
+            raise InvalidParameter("reason", f"say why in 1 to {MAX_TEXT_CHARS:,} characters, without control characters")
+        versions = self.store.versions(key)
+        kept = self.store.retire(key, reason)
+        if kept is None or not versions:
+            raise UnknownObservation(key)
+        detail: dict[str, object] = {"series": [versions[0].series_id], "retired": key, "reason": kept}
+        job = self.store.create_job("refit", detail)
+        if kept != reason:
+            self.store.update_job(job.id, "done", {**detail, "note": "already retired: no refit needed"})
+        else:
+            self.refits.submit(job.id, [versions[0].series_id], background=run_in_background)
         return self.store.job(job.id) or job

@@ -52,6 +52,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE series ADD COLUMN lends_prior INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE series ADD COLUMN part_of TEXT NOT NULL DEFAULT '';
     """,
+    """
+    CREATE TABLE retirements (
+        key TEXT PRIMARY KEY, reason TEXT NOT NULL, retired_at TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -169,7 +174,22 @@ class Store:
             parameters.append(series_id)
         with self._lock:
             rows = self._connection.execute(query + " ORDER BY series_id, period_end, id", parameters).fetchall()
-        return [_row_to_observation(row) for row in rows]
+        retired = self.retirements()
+        return [_row_to_observation(row, retired.get(row[1], "")) for row in rows]
+
+    def retire(self, key: str, reason: str) -> str | None:
+        """Mark every version of the figure `key` retired (kept, readable, not fitted); None if no figure has
+        that key, else the reason it is retired for (an earlier one if it already was)."""
+        with self._transaction() as cursor:
+            if cursor.execute("SELECT 1 FROM observations WHERE key = ? LIMIT 1", (key,)).fetchone() is None:
+                return None
+            cursor.execute("INSERT INTO retirements VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING", (key, reason, _now()))
+            return str(cursor.execute("SELECT reason FROM retirements WHERE key = ?", (key,)).fetchone()[0])
+
+    def retirements(self) -> dict[str, str]:
+        """Key -> why the figure was retired."""
+        with self._lock:
+            return dict(self._connection.execute("SELECT key, reason FROM retirements").fetchall())
 
     def versions(self, key: str) -> list[Observation]:
         with self._lock:
@@ -185,7 +205,8 @@ class Store:
         """Changes whenever any stored figure or version changes."""
         with self._lock:
             row = self._connection.execute("SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(SUM(value), 0) FROM observations").fetchone()
-        return f"{row[0]}-{row[1]}-{row[2]:.6g}"
+            retired = self._connection.execute("SELECT COUNT(*) FROM retirements").fetchone()[0]
+        return f"{row[0]}-{row[1]}-{row[2]:.6g}" + (f"-r{retired}" if retired else "")
 
     # artifacts --------------------------------------------------------------
     def record_artifact(self, name: str, sha256: str, manifest: Mapping[str, object]) -> None:
@@ -310,7 +331,7 @@ def _observation_to_row(observation: Observation, vintage: date, origin: str, lo
     )
 
 
-def _row_to_observation(row: sqlite3.Row | tuple[Any, ...]) -> Observation:
+def _row_to_observation(row: sqlite3.Row | tuple[Any, ...], retired: str = "") -> Observation:
     (
         _id,
         _key,
@@ -351,4 +372,5 @@ def _row_to_observation(row: sqlite3.Row | tuple[Any, ...]) -> Observation:
         note=note,
         disputed=bool(disputed),
         uncertainty=uncertainty,
+        retired=retired,
     )

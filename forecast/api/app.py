@@ -22,6 +22,7 @@ from fastapi import FastAPI
 
 from forecast.api.errors import add_error_handlers
 from forecast.api.hotpath import HotPath
+from forecast.api.limits import BodyLimit
 from forecast.api.routes import charts, dashboard, extract, jobs, observations, ops, series, targets
 from forecast.api.state import ApiState
 from forecast.config import Settings
@@ -38,10 +39,16 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
     if service is None:
         service = ForecastService(settings, Store(settings.database_path))
     state = ApiState(settings, service)
-    app = FastAPI(title="forecast", version="1", description=DESCRIPTION, lifespan=_lifespan(service, fit_on_start))
+    app = FastAPI(
+        title="forecast",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=_lifespan(service, fit_on_start),
+    )
     app.state.api = state
     app.state.service = service
     app.state.settings = settings
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # 413 before a large body is read whole
     app.add_middleware(HotPath, lookup=state.stored, allowed=state.read_allowed, count=state.metrics.count)
     for module in (ops, series, targets, observations, extract, jobs, charts, dashboard):
         app.include_router(module.router)

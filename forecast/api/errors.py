@@ -5,11 +5,14 @@ Every error body is `{"error": <name>, "message": <how to fix it>, ...}` (schema
     ForecastError (forecast/errors.py)   status from ERROR_STATUS; DataError and InvalidParameter add
                                          field and reason (DataError also source, line, row)
     RequestValidationError (FastAPI)     422 InvalidRequest with field and FastAPI's list as detail
-    HTTPException (401, 404, ...)        the status's name from HTTP_ERROR_NAMES, detail = message
+    HTTPException (401, 404, 413, ...)   the status's name from HTTP_ERROR_NAMES, detail = message
+    any other exception                  500 InternalError: the same JSON shape, never plain text
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,20 +23,41 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from forecast.api.schemas import ErrorOut
-from forecast.errors import DataError, ForecastError, InsufficientHistory, InvalidParameter, NotReady, UnknownSeries, UnknownTarget
+from forecast.errors import (
+    DataError,
+    ForecastError,
+    InsufficientHistory,
+    InvalidParameter,
+    NotReady,
+    UnknownObservation,
+    UnknownSeries,
+    UnknownTarget,
+)
+
+log = logging.getLogger("forecast")
 
 ERROR_STATUS: dict[type[ForecastError], int] = {
     UnknownSeries: 404,
     UnknownTarget: 404,
+    UnknownObservation: 404,
     DataError: 422,
     InvalidParameter: 422,
     InsufficientHistory: 422,
     NotReady: 503,
 }
-HTTP_ERROR_NAMES = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed", 422: "InvalidRequest"}
+HTTP_ERROR_NAMES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    413: "ContentTooLarge",
+    422: "InvalidRequest",
+}
 WHEN = {
     401: "the key is missing or wrong (Unauthorized)",
-    404: "no such id (UnknownSeries, UnknownTarget, NotFound)",
+    404: "no such id (UnknownSeries, UnknownTarget, UnknownObservation, NotFound)",
+    413: "the body is larger than FORECAST_MAX_BODY_BYTES (ContentTooLarge)",
     422: "a parameter or row is invalid (InvalidRequest, InvalidParameter, DataError, InsufficientHistory)",
     503: "forecasts are still being computed (NotReady); see /readyz",
 }
@@ -48,6 +72,13 @@ def status_for(error: ForecastError) -> int:
     return next((code for kind, code in ERROR_STATUS.items() if isinstance(error, kind)), 500)
 
 
+class ErrorResponse(JSONResponse):
+    """An error body in ASCII JSON: a lone surrogate quoted from a request (JSON "\\ud800") stays an escape."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
 async def forecast_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ForecastError)
     detail: dict[str, Any] = {"error": type(error).__name__, "message": str(error)}
@@ -55,35 +86,50 @@ async def forecast_error(request: Request, error: Exception) -> JSONResponse:
         detail.update(error.as_dict())
     if isinstance(error, DataError) and error.row is not None:
         detail["field"] = f"observations[{error.row}].{error.field}"
-    return JSONResponse(detail, status_code=status_for(error))
+    return ErrorResponse(detail, status_code=status_for(error))
 
 
 async def invalid_request(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    problems = jsonable_encoder(error.errors())
+    problems = jsonable_encoder([{k: v for k, v in problem.items() if k != "input"} for problem in error.errors()])
     first = problems[0] if problems else {}
-    field = field_name(first.get("loc", ()))
-    message = f"{field}: {first.get('msg', 'invalid')}" if field else str(first.get("msg", "invalid request"))
-    return JSONResponse({"error": "InvalidRequest", "message": message, "field": field, "detail": problems}, status_code=422)
+    malformed = first.get("type") == "json_invalid"  # loc is ('body', <offset>): the body as a whole is at fault
+    field = "body" if malformed else field_name(first.get("loc", ()))
+    reason = f"not JSON: {first.get('ctx', {}).get('error', 'decode error')}" if malformed else str(first.get("msg", "invalid"))
+    message = f"{field}: {reason}" if field else reason
+    body = {"error": "InvalidRequest", "message": message, "field": field, "reason": reason, "detail": problems}
+    return ErrorResponse(body, status_code=422)
 
 
 async def http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     name = HTTP_ERROR_NAMES.get(error.status_code, "HTTPError")
-    return JSONResponse(
+    return ErrorResponse(
         {"error": name, "message": str(error.detail), "detail": error.detail}, status_code=error.status_code, headers=error.headers
     )
 
 
+async def internal_error(request: Request, error: Exception) -> JSONResponse:
+    """A bug: logged with its traceback, answered in the one error shape (the detail stays in the log)."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return JSONResponse({"error": "InternalError", "message": "the service failed on this request; the error is logged"}, status_code=500)
+
+
 def add_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, internal_error)
     app.add_exception_handler(ForecastError, forecast_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(StarletteHTTPException, http_error)
 
 
+UNION_MEMBERS = frozenset({"float", "str", "bool", "int", "none"})  # pydantic names a union's member after the field
+
+
 def field_name(location: Sequence[object]) -> str:
-    """('body', 'observations', 0, 'value') -> 'observations[0].value'; ('query', 'horizon') -> 'horizon'."""
+    """('body', 'observations', 0, 'value', 'float') -> 'observations[0].value'; ('query', 'horizon') -> 'horizon'."""
     name = ""
     for part in list(location)[1:]:
+        if part in UNION_MEMBERS:
+            break
         name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
     return name

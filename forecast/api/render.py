@@ -142,6 +142,7 @@ def observation_dict(catalog: Catalog, observation: Observation, used: set[str])
         "note": observation.note,
         "disputed": observation.disputed,
         "used_in_fit": observation.key in used,
+        "retired": observation.retired or None,
         "key": observation.key,
         "conflicts": [
             {

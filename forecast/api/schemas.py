@@ -57,7 +57,13 @@ class ForecastQuery(BaseModel):
 
 
 class ObservationIn(BaseModel):
-    """One figure, with the columns of data/observations.csv."""
+    """One figure, with the columns of data/observations.csv.
+
+    Strict: a number is a JSON number or text, never true/false; a field not listed here is refused by name.
+    The plausible ranges and text limits are checked with the CSV rows' (forecast/plausibility.py, rows.py).
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     series_id: str
     period_start: str
@@ -78,8 +84,22 @@ class ObservationIn(BaseModel):
     note: str | None = ""
 
 
+MAX_BATCH_ROWS = 5000
+
+
 class ObservationBatchIn(BaseModel):
-    observations: list[ObservationIn] = Field(min_length=1, max_length=5000)
+    model_config = ConfigDict(extra="forbid")
+
+    observations: list[ObservationIn] = Field(min_length=1, max_length=MAX_BATCH_ROWS)
+
+
+class RetireIn(BaseModel):
+    """POST /v1/observations/retire: a stored figure to keep but no longer fit, and why."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    key: str = Field(min_length=1, max_length=4000, description="the figure's `key`, as GET /v1/series/{id}/observations lists it")
+    reason: str = Field(min_length=1, max_length=4000, description="why it is retired; shown with the figure")
 
 
 # operations --------------------------------------------------------------------------------------
@@ -172,6 +192,7 @@ class ObservationOut(Out):
     note: str
     disputed: bool
     used_in_fit: bool
+    retired: str | None = Field(description="why the figure was retired (POST /v1/observations/retire); a retired figure is never fitted")
     key: str
     conflicts: list[ConflictOut]
 

@@ -1,4 +1,5 @@
-"""POST /v1/observations: new or revised figures, validated as a whole, stored, then a refit in the background."""
+"""POST /v1/observations: new or revised figures, validated as a whole, stored, then a refit in the background.
+POST /v1/observations/retire: a stored figure kept and shown but no longer fitted, with a reason; then a refit."""
 
 from __future__ import annotations
 
@@ -8,15 +9,27 @@ from fastapi import APIRouter
 
 from forecast.api.deps import WRITE, Service
 from forecast.api.errors import error_responses
-from forecast.api.schemas import IngestAcceptedOut, ObservationBatchIn
+from forecast.api.schemas import IngestAcceptedOut, ObservationBatchIn, RetireIn
 
 router = APIRouter(tags=["ingest"])
 
 
 @router.post(
-    "/v1/observations", status_code=202, dependencies=[WRITE], response_model=IngestAcceptedOut, responses=error_responses(401, 422)
+    "/v1/observations", status_code=202, dependencies=[WRITE], response_model=IngestAcceptedOut, responses=error_responses(401, 413, 422)
 )
 async def ingest(batch: ObservationBatchIn, service: Service) -> IngestAcceptedOut:
     rows = [o.model_dump() for o in batch.observations]
     job = await asyncio.to_thread(service.ingest, rows)
+    return IngestAcceptedOut(job_id=job.id, status=job.status, detail=dict(job.detail))
+
+
+@router.post(
+    "/v1/observations/retire",
+    status_code=202,
+    dependencies=[WRITE],
+    response_model=IngestAcceptedOut,
+    responses=error_responses(401, 404, 413, 422),
+)
+async def retire(body: RetireIn, service: Service) -> IngestAcceptedOut:
+    job = await asyncio.to_thread(service.retire, body.key, body.reason)
     return IngestAcceptedOut(job_id=job.id, status=job.status, detail=dict(job.detail))
