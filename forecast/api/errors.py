@@ -55,6 +55,7 @@ HTTP_ERROR_NAMES = {
     422: "InvalidRequest",
 }
 WHEN = {
+    400: "the body cannot be read as text (BadRequest): not UTF-8",
     401: "the key is missing or wrong (Unauthorized)",
     404: "no such id (UnknownSeries, UnknownTarget, UnknownObservation, NotFound)",
     413: "the body is larger than FORECAST_MAX_BODY_BYTES (ContentTooLarge)",

@@ -17,7 +17,7 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 DEFAULT_HORIZON = 12  # future periods served when a request does not say
 ALLOWED_LEVELS = (50, 80, 90, 95, 99)
@@ -374,6 +374,14 @@ class ExtractIn(BaseModel):
     url: str = Field("", max_length=2000)
     published_date: date | None = Field(None, description="YYYY-MM-DD; without it, periods that name no year are left out")
     language: str = Field("en", description="the language of the text; rules exist for: en")
+
+    @field_validator("published_date", mode="before")
+    @classmethod
+    def date_as_text(cls, value: object) -> object:
+        """A date is "YYYY-MM-DD" text: pydantic would read a number as seconds since 1970."""
+        if value is not None and not isinstance(value, str):
+            raise ValueError("must be a date written YYYY-MM-DD")
+        return value
 
 
 class SpanOut(Out):

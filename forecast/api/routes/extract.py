@@ -19,7 +19,7 @@ from forecast.extract.rows import extraction_body
 router = APIRouter(tags=["extract"])
 
 
-@router.post("/v1/extract", dependencies=[WRITE], response_model=ExtractOut, responses=error_responses(401, 413, 422))
+@router.post("/v1/extract", dependencies=[WRITE], response_model=ExtractOut, responses=error_responses(400, 401, 413, 422))
 async def extract_figures(body: ExtractIn, service: Service) -> ExtractOut:
     if body.language not in LANGUAGES:
         raise InvalidParameter("language", f"no rules for '{body.language}'; known: {', '.join(sorted(LANGUAGES))}")

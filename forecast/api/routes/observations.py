@@ -15,7 +15,7 @@ router = APIRouter(tags=["ingest"])
 
 
 @router.post(
-    "/v1/observations", status_code=202, dependencies=[WRITE], response_model=IngestAcceptedOut, responses=error_responses(401, 413, 422)
+    "/v1/observations", status_code=202, dependencies=[WRITE], response_model=IngestAcceptedOut, responses=error_responses(400, 401, 413, 422)
 )
 async def ingest(batch: ObservationBatchIn, service: Service) -> IngestAcceptedOut:
     rows = [o.model_dump() for o in batch.observations]
@@ -28,7 +28,7 @@ async def ingest(batch: ObservationBatchIn, service: Service) -> IngestAcceptedO
     status_code=202,
     dependencies=[WRITE],
     response_model=IngestAcceptedOut,
-    responses=error_responses(401, 404, 413, 422),
+    responses=error_responses(400, 401, 404, 413, 422),
 )
 async def retire(body: RetireIn, service: Service) -> IngestAcceptedOut:
     job = await asyncio.to_thread(service.retire, body.key, body.reason)
