@@ -1,11 +1,12 @@
-"""Liveness, readiness and Prometheus metrics: open to all, never cached."""
+"""Liveness and readiness, open to all; Prometheus metrics, behind the read key when one is set. Never cached."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from forecast.api.deps import Service, State
+from forecast.api.deps import READ, Service, State
+from forecast.api.errors import error_responses
 from forecast.api.schemas import HealthOut, ReadyOut
 
 router = APIRouter(tags=["ops"])
@@ -25,6 +26,11 @@ async def readyz(service: Service) -> JSONResponse:
     return JSONResponse({**body, "recomputing": service.recomputing, "failures": dict(snapshot.failures)})
 
 
-@router.get("/metrics", response_class=PlainTextResponse, responses={200: {"description": "Prometheus text exposition format"}})
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    dependencies=[READ],
+    responses={200: {"description": "Prometheus text exposition format"}, **error_responses(401)},
+)
 async def metrics(state: State) -> Response:
     return Response(state.metrics.exposition(), media_type=state.metrics.media_type)
