@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     workers: int = 1
     timeout_keep_alive: int = 5  # seconds an idle keep-alive connection stays open after its last response
     request_timeout: float = 10.0  # seconds a connection has to send a whole request (headers and body)
+    max_header_bytes: int = 16384  # the request line and headers of one request (h11's default bound)
     cache_max_age: int = 5  # seconds dashboards may reuse a response before revalidating
     simulation_paths: int = 2000
     random_seed: int = 20231101
