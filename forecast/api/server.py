@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import Any
+from typing import Any, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -25,7 +25,7 @@ class HeadersTooLarge(ValueError):
     """Raised inside the parser; uvicorn answers any parser error with a 400 and closes the connection."""
 
 
-class DeadlineProtocol(HttpToolsProtocol):  # type: ignore[misc]
+class DeadlineProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, request_timeout: float, max_header_bytes: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.request_timeout = request_timeout
@@ -97,7 +97,7 @@ def serve(settings: Settings) -> None:
         port=settings.port,
         workers=settings.workers,
         loop="uvloop",
-        http=protocol_for(settings),
+        http=cast("type[asyncio.Protocol]", protocol_for(settings)),  # uvicorn only calls it, as it would a class
         timeout_keep_alive=settings.timeout_keep_alive,
         access_log=False,  # an access log line would carry query strings; nothing of a request is logged
     )
