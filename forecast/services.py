@@ -130,12 +130,12 @@ class ForecastService:
         try:
             snapshot = self.refit()
         except Exception as error:
-            reason = f"{type(error).__name__}: {error}"
+            failure = f"{type(error).__name__}: {error}"
             if self.ready:  # the last good models keep serving; say why they stay older than the data
-                self.recomputing = f"the refit at start-up failed ({reason}); serving the models fitted before"
+                self.recomputing = f"the refit at start-up failed ({failure}); serving the models fitted before"
             for job_id in interrupted:  # closed, so no client polls them for ever
                 job = self.store.job(job_id)
-                self.store.update_job(job_id, "failed", {**(job.detail if job else {}), "error": f"rerun at start-up failed: {reason}"})
+                self.store.update_job(job_id, "failed", {**(job.detail if job else {}), "error": f"rerun at start-up failed: {failure}"})
             raise
         self._close_interrupted(interrupted, snapshot)
         return snapshot
