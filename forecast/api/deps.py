@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from forecast.api.hotpath import wants_csv
 from forecast.api.render import ResponseCache
@@ -59,15 +60,20 @@ UNAUTHORIZED_HEADERS = {"WWW-Authenticate": "Bearer"}
 UNAUTHORIZED = "a valid key is needed: 'Authorization: Bearer <key>'"
 
 
-async def check_read(state: State, authorization: Annotated[str | None, Header()] = None) -> None:
-    if not state.keys.may_read(authorization):
+# declares the scheme in /openapi.json (the Authorize button of /docs); the check itself is keys.KeyRing's, on the raw header
+BEARER = HTTPBearer(auto_error=False, description="a write key, or the read key when FORECAST_READ_KEY is set")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)]
+
+
+async def check_read(state: State, request: Request, _: Credentials) -> None:
+    if not state.keys.may_read(request.headers.get("authorization")):
         raise HTTPException(401, UNAUTHORIZED, headers=UNAUTHORIZED_HEADERS)
 
 
-async def check_write(state: State, authorization: Annotated[str | None, Header()] = None) -> None:
+async def check_write(state: State, request: Request, _: Credentials) -> None:
     if not state.keys.writes_enabled:
         raise HTTPException(401, "ingest is disabled: set FORECAST_API_KEY to enable it", headers=UNAUTHORIZED_HEADERS)
-    if not state.keys.may_write(authorization):
+    if not state.keys.may_write(request.headers.get("authorization")):
         raise HTTPException(401, UNAUTHORIZED, headers=UNAUTHORIZED_HEADERS)
 
 
