@@ -7,6 +7,7 @@ The service here fits made-up data (tests/made_up.py) in a few seconds, once for
 from __future__ import annotations
 
 import logging
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,6 +57,9 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForecastServic
     fitted.load_data_dir()
     fitted.refit()
     yield fitted
+    deadline = time.monotonic() + 300
+    while not fitted.refits.idle() and time.monotonic() < deadline:  # a refit an ingest started uses the store
+        time.sleep(0.1)
     store.close()
 
 
