@@ -299,22 +299,34 @@ class Calibration:
 SCALE_BOUNDS = (0.5, 4.0)  # a handful of origins (or a rule) can neither collapse nor explode the bands
 
 
-def calibrate(rows: Sequence[BacktestRow]) -> Calibration:
+def standardised_errors(rows: Sequence[BacktestRow], in_logs: bool = False) -> np.ndarray:
+    """Each row's absolute error over the sd its 80% interval implies; in logs for lognormal bands
+    (centre times exp(+-z sd)), where an error is measured on the scale the bands are drawn on."""
+    actual = np.array([r.actual for r in rows])
+    centre = np.array([r.mean for r in rows])
+    lower, upper = np.array([r.lower_80 for r in rows]), np.array([r.upper_80 for r in rows])
+    if in_logs:
+        ok = (actual > 0) & (centre > 0) & (lower > 0) & (upper > lower)
+        sd = np.log(upper[ok] / lower[ok]) / (2 * Z80)
+        return np.asarray(np.abs(np.log(actual[ok] / centre[ok])) / sd)
+    sd = (upper - lower) / (2 * Z80)
+    ok = sd > 0
+    return np.asarray(np.abs(actual[ok] - centre[ok]) / sd[ok])
+
+
+def calibrate(rows: Sequence[BacktestRow], in_logs: bool = False) -> Calibration:
     """Conformal-style: rescale deviations by the backtest's standardised error quantiles.
 
-    Each row's error is divided by the sd its 80% interval implies; the scale
-    that makes 80% and 95% of those fall inside is averaged over both levels.
-    Applied only when coverage is off by more than 5 points, and bounded to
-    SCALE_BOUNDS.
+    Each row's error is divided by the sd its 80% interval implies (standardised_errors); the
+    scale that makes 80% and 95% of those fall inside is averaged over both levels. Applied only
+    when coverage is off by more than 5 points, and bounded to SCALE_BOUNDS.
     """
     if not rows:
         return Calibration.fixed()
     actual = np.array([r.actual for r in rows])
     cover80 = coverage(actual, np.array([r.lower_80 for r in rows]), np.array([r.upper_80 for r in rows]))
     cover95 = coverage(actual, np.array([r.lower_95 for r in rows]), np.array([r.upper_95 for r in rows]))
-    sd = np.array([(r.upper_80 - r.lower_80) / (2 * Z80) for r in rows])
-    ok = sd > 0
-    z = np.abs(actual[ok] - np.array([r.mean for r in rows])[ok]) / sd[ok]
+    z = standardised_errors(rows, in_logs)
     needed = (abs(cover80 - 0.80) > COVERAGE_TOLERANCE or abs(cover95 - 0.95) > COVERAGE_TOLERANCE) and len(z) >= 5
     if not needed:
         return Calibration(1.0, cover80, cover95, False, len(rows))

@@ -8,6 +8,7 @@
     forecast ingest FILE.csv|FILE.json   new figures, validated as POST /v1/observations does, all or nothing
     forecast plot ID -o FILE.png|svg     a series' fan chart or a target's chart, options as GET .../chart.svg
     forecast export forecasts|observations|assessments [-o FILE.csv]
+    forecast extract FILE.txt --publisher P --published-date D [--csv OUT]   an article's figures proposed as rows
 
 Exit codes: 0 done, 2 bad input (the message names the field, as the API's 422 does), 1 any other failure.
 """
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from forecast.cli_extract import add_extract_parser, extract_command
 from forecast.config import Settings
 from forecast.errors import DataError, ForecastError, InvalidParameter, UnknownSeries, UnknownTarget
 
@@ -58,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("what", choices=("forecasts", "observations", "assessments"))
     export.add_argument("-o", "--output", type=Path, help="a CSV file (default: standard output)")
     _query_options(export)
+    add_extract_parser(commands)
     return parser
 
 
@@ -239,7 +242,16 @@ def export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = dict(
-    serve=serve, load=load, fit=fit, series=series, targets=targets, backtest=backtest, ingest=ingest, plot=plot, export=export
+    serve=serve,
+    load=load,
+    fit=fit,
+    series=series,
+    targets=targets,
+    backtest=backtest,
+    ingest=ingest,
+    plot=plot,
+    export=export,
+    extract=extract_command,
 )
 
 

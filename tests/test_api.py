@@ -628,6 +628,7 @@ DOCUMENTED = {
     ("get", "/v1/targets"): {"200", "401", "422", "503"},
     ("get", "/v1/targets/{target_id}"): {"200", "401", "404", "422", "503"},
     ("post", "/v1/observations"): {"202", "401", "422"},
+    ("post", "/v1/extract"): {"200", "401", "422"},
     ("get", "/v1/jobs/{job_id}"): {"200", "401", "404", "422"},
     ("get", "/v1/series/{series_id}/chart.svg"): {"200", "401", "404", "422", "503"},
     ("get", "/v1/targets/{target_id}/chart.svg"): {"200", "401", "404", "422", "503"},

@@ -9,6 +9,7 @@ import numpy as np
 
 from forecast.domain import Aggregation, Kind, Observation, Period, Qualifier, Source, add_months, month_end, rounding_unit
 from forecast.estimators.curves import ConstantGrowth, DampedGrowth, Gompertz, Logistic, gompertz, logistic
+from forecast.estimators.paths import cumulate, with_positive_years
 from forecast.estimators.statespace import MixedFrequencyStateSpace
 
 SOURCE = Source("synthetic", "https://example.invalid")
@@ -209,3 +210,23 @@ def test_one_aberrant_year_does_not_set_the_shock_sd_of_every_later_year() -> No
     # a normal bulk keeps its root mean square: the median never widens
     normal = rng.normal(0, 0.05, 200_000)
     assert shock_sd(normal, len(normal)) == pytest.approx(0.05, rel=0.01)
+
+
+def test_paths_with_a_year_total_of_zero_or_less_are_replaced_by_possible_ones_and_counted() -> None:
+    # made-up paths from October 2024: 2024 ends after 2 months (700 so far), 2025 after 14, 2026 after 26
+    rng = np.random.default_rng(0)
+    months = rng.normal(100.0, 30.0, size=(400, 30))
+    months[:40, 0:2] = -500.0  # 10% of paths: 2024 ends below zero
+    months[40:80, 2:14] = -50.0  # another 10%: a negative 2025, the year after
+    months[80:120, 14:26] = -50.0  # a negative 2026: not an anchor, left as the model drew it
+    paths = cumulate(months, date(2024, 10, 1), 700.0, 0.0)
+    kept, share = with_positive_years(paths, date(2024, 10, 1), np.random.default_rng(1))
+    assert share == 0.2
+    assert (kept["ytd"][:, [1, 13]] > 0).all()
+    assert (kept["ytd"][:, 25] < 0).any()
+    replaced = np.flatnonzero(~np.isin(kept["month"][:, 0], months[:, 0]))
+    assert len(replaced) == 0  # every kept path is one the model drew, whole
+    assert all((kept[key][:, :] == cumulate(kept["month"], date(2024, 10, 1), 700.0, 0.0)[key]).all() for key in ("ytd", "qtd"))
+    untouched = np.random.default_rng(2)
+    _, none = with_positive_years(cumulate(np.abs(months), date(2024, 10, 1), 700.0, 0.0), date(2024, 10, 1), untouched)
+    assert none == 0.0 and untouched.bit_generator.state == np.random.default_rng(2).bit_generator.state  # no draw when nothing is replaced

@@ -37,6 +37,7 @@ class MonthlyReport:
     seasonal_factors_from: str | None  # "own months", or the series they were borrowed from
     calibration: Calibration
     reconciled_with_trailing_years: Reconciliation | None
+    paths_with_a_nonpositive_year_replaced: float = 0.0  # share of paths conditioned away (paths.with_positive_years)
 
     @classmethod
     def empty(cls, calibration: Calibration) -> MonthlyReport:

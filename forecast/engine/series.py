@@ -19,7 +19,7 @@ import numpy as np
 
 from forecast.backtest import BacktestRow, Calibration, summarise
 from forecast.catalog import Catalog
-from forecast.domain import Observation, add_months, month_index
+from forecast.domain import Kind, Observation, add_months, month_index
 from forecast.engine.annual import AnnualFit, annual_history, annual_paths, fit_annual
 from forecast.engine.borrowing import Prior
 from forecast.engine.monthly import RICH_FIGURES, fit_monthly, mixture, monthly_candidates, widened
@@ -29,7 +29,7 @@ from forecast.engine.reconciliation import reconciled
 from forecast.engine.report import AnnualReport, HistoryYear, ModelReport, MonthlyReport, Reconciliation, Saturation, describe
 from forecast.errors import InsufficientHistory
 from forecast.estimators.curves import DampedGrowth, SaturatingCurve
-from forecast.estimators.paths import Paths, cumulate, months_following_years
+from forecast.estimators.paths import Paths, cumulate, months_following_years, with_positive_years
 from forecast.estimators.season import deseasonalised, reseasonalised, reseasonalised_years, seasonal_factors
 from forecast.estimators.seasonal import SeasonalModel
 from forecast.estimators.statespace import POSTERIOR_DRAWS, MixedFrequencyStateSpace, MonthlyFit
@@ -80,6 +80,7 @@ class MonthlyStep:
     rows: list[BacktestRow] = field(default_factory=list)
     combined: Paths | None = None
     reconciliation: Reconciliation | None = None
+    replaced_share: float = 0.0  # paths with a year total of zero or less, replaced (paths.with_positive_years)
 
     @property
     def lead(self) -> MixedFrequencyStateSpace | None:
@@ -217,6 +218,8 @@ def _monthly_step(
         # cannot be backtested, so widened by rule; in a replay too, where the scale of today's fit would widen a second time
         step.calibration = borrowed_calibration(mixed["month"], data.prior.annual_sd)
     step.combined = widened(mixed, step.calibration.scale)
+    if lead_fit is not None and all(f.value > 0 for f in data.figures if f.kind is Kind.LEVEL):
+        step.combined, step.replaced_share = with_positive_years(step.combined, lead_fit.last_month, rng)
     return step
 
 
@@ -298,6 +301,7 @@ def _report(
         seasonal_factors_from=factors_from,
         calibration=monthly.calibration,
         reconciled_with_trailing_years=monthly.reconciliation,
+        paths_with_a_nonpositive_year_replaced=monthly.replaced_share,
     )
     annual_report = AnnualReport(
         weights=annual.weights,

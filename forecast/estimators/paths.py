@@ -92,3 +92,26 @@ def pulled_toward(paths: Paths, last_month: date, targets: np.ndarray, weight: f
     months = months_pulled_toward(paths["month"], targets, weight)
     change = cumulate(months - paths["month"], last_month, 0.0, 0.0)
     return {"month": months, "ytd": paths["ytd"] + change["ytd"], "qtd": paths["qtd"] + change["qtd"]}
+
+
+def with_positive_years(paths: Paths, last_month: date, rng: np.random.Generator, years: int = 2) -> tuple[Paths, float]:
+    """The paths whose first `years` year totals are positive, and the share of paths that were not.
+
+    A model in levels has symmetric errors, so some paths of a small or volatile series end a year
+    at zero or below, which a count or a value cannot. Those paths are replaced by paths drawn at
+    random from the others: the model's distribution conditioned on the totals being positive.
+    Clipping at zero instead would put that mass on a total of zero and, as the anchor of the
+    annual curves, keep it there for every later year. Only the years that anchor the curves (the year
+    under way and the next) are conditioned on: later months follow the curves' years
+    (months_following_years), and conditioning on them would select the paths that drift upward.
+    No path is drawn when none needs replacing.
+    """
+    year_ends = [h for h in range(paths["ytd"].shape[1]) if add_months(last_month, h + 1).month == 12][:years]
+    if not year_ends:
+        return paths, 0.0
+    possible = np.all(paths["ytd"][:, year_ends] > 0, axis=1)
+    if possible.all() or not possible.any():
+        return paths, float(np.mean(~possible))
+    rows = np.arange(len(possible))
+    rows[~possible] = rng.choice(np.flatnonzero(possible), size=int((~possible).sum()))
+    return {key: values[rows] for key, values in paths.items()}, float(np.mean(~possible))

@@ -1,0 +1,200 @@
+"""English rules: every word and pattern the extractor reads English with, in one place.
+
+Another language gets a module like this one building a `Language` (forecast.extract.language);
+the modules that read sentences, numbers, periods and growth rates take the `Language` and hold no words.
+"""
+
+from __future__ import annotations
+
+import re
+
+from forecast.extract.language import Language
+
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_QUALIFIER = (
+    r"nearly|almost|about|approximately|around|roughly|some|close to|over|more than|exceeding|above|at least|less than|under|below|up to"
+)
+_MONTH = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec"
+)
+_COUNT = r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+_YEAR = r"(?:19|20)\d\d"
+_YEAR_SUFFIX = rf"(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}|this year|last year|the year))?"
+_UNIT_MODIFIERS = r"(?:(?:new|energy|new-energy|passenger|commercial|electric|fuel|NEV|complete|Chinese|domestic|made-in-[\w-]+)\s+){0,3}"
+_UP = r"up|grew|grown|rose|risen|increased|surged|soared|soaring|jumped|climbed|growing|rising|gained|expanded|surging|grow|rise"
+_DOWN = r"down|fell|fallen|dropped|declined|decreased|slumped|plunged|falling|declining|dropping|shrank|slid|decrease|fall"
+_UP_NOUN = r"increase|rise|growth|gain|jump|surge"
+_DOWN_NOUN = r"decrease|decline|drop|fall|contraction"
+_KIND_WORDS = r"year-on-year|year on year|year-over-year|y-o-y|yoy|month-on-month|month on month|mom|sequentially"
+_PCT = r"(?:\s*%|[\s-]percent|\s+per cent|\s+pct)"
+
+ENGLISH = Language(
+    code="en",
+    sentence_break=re.compile(r"(?<=[.!?])[\"”’]?\s+(?=[\"“‘(\[【A-Z0-9])|\n+"),
+    quantity=re.compile(
+        rf"(?:(?P<qual>{_QUALIFIER})\s+)?(?:a total of\s+)?(?P<cur>US\$|\$|USD\s?|RMB\s?|CNY\s?)?(?P<num>{_NUM})"
+        rf"(?:\s*(?P<scale>thousand|million|billion|trillion|bn|M)\b)?"
+        rf"(?:\s+{_UNIT_MODIFIERS}(?P<noun>vehicles|vehicle|units|unit|cars|car|automobiles|autos|NEVs|EVs|yuan|dollars)\b)?",
+        re.IGNORECASE,
+    ),
+    scales={"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "m": 1e6},
+    nouns={
+        "vehicles": "vehicles",
+        "vehicle": "vehicles",
+        "units": "vehicles",
+        "unit": "vehicles",
+        "cars": "vehicles",
+        "car": "vehicles",
+        "automobiles": "vehicles",
+        "autos": "vehicles",
+        "nevs": "vehicles",
+        "evs": "vehicles",
+        "yuan": "cny",
+        "dollars": "usd",
+    },
+    currencies={"$": "usd", "us$": "usd", "usd": "usd", "rmb": "cny", "cny": "cny"},
+    qualifiers={
+        "nearly": "approx",
+        "almost": "approx",
+        "about": "approx",
+        "approximately": "approx",
+        "around": "approx",
+        "roughly": "approx",
+        "some": "approx",
+        "close to": "approx",
+        "over": "lower_bound",
+        "more than": "lower_bound",
+        "exceeding": "lower_bound",
+        "above": "lower_bound",
+        "at least": "lower_bound",
+        "less than": "upper_bound",
+        "under": "upper_bound",
+        "below": "upper_bound",
+        "up to": "upper_bound",
+    },
+    not_a_figure=re.compile(r"^\s*(?:per\s+(?:unit|vehicle|car)|each|kilometers|km|countries|days|percent|%|times)", re.IGNORECASE),
+    months={
+        name: number
+        for number, names in enumerate(
+            (
+                ("january", "jan"),
+                ("february", "feb"),
+                ("march", "mar"),
+                ("april", "apr"),
+                ("may",),
+                ("june", "jun"),
+                ("july", "jul"),
+                ("august", "aug"),
+                ("september", "sep", "sept"),
+                ("october", "oct"),
+                ("november", "nov"),
+                ("december", "dec"),
+            ),
+            start=1,
+        )
+        for name in names
+    },
+    counts={
+        word: number
+        for number, word in enumerate(
+            ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"), start=1
+        )
+    },
+    ordinals={"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4},
+    this_year=("this year", "the year"),
+    last_year=("last year",),
+    # Each pattern names its groups: start/end months, months (count of first months), quarters, quarter, half, year.
+    periods=(
+        re.compile(
+            rf"\b(?:from\s+|between\s+)?(?P<start>{_MONTH})\.?\s*(?:to|through|till|until|and|-|–)\s*(?:the end of\s+)?(?P<end>{_MONTH})\b\.?{_YEAR_SUFFIX}",
+            re.IGNORECASE,
+        ),
+        re.compile(rf"\b(?:the\s+)?first\s+(?P<months>{_COUNT})\s+months{_YEAR_SUFFIX}", re.IGNORECASE),
+        re.compile(rf"\b(?:the\s+)?first\s+(?P<quarters>{_COUNT})\s+quarters{_YEAR_SUFFIX}", re.IGNORECASE),
+        re.compile(rf"\b(?:the\s+)?(?P<quarter>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter{_YEAR_SUFFIX}", re.IGNORECASE),
+        re.compile(rf"\bQ(?P<quarter>[1-4])(?:\s+(?P<year>{_YEAR}))?\b"),
+        re.compile(rf"\b(?:the\s+)?(?P<half>first|second)\s+half{_YEAR_SUFFIX}", re.IGNORECASE),
+        re.compile(rf"\bH(?P<half>[12])(?:\s+(?P<year>{_YEAR}))?\b"),
+        re.compile(rf"\b(?P<month>{_MONTH})\b\.?(?!\s*\d{{1,2}}\b)(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}|this year|last year))?"),
+        re.compile(r"\b(?P<lastmonth>last month)\b", re.IGNORECASE),
+        re.compile(r"(?<!period )(?<!than )(?<!from )(?<!over )(?<!with )(?<!to )\b(?P<lastyear>last year)\b", re.IGNORECASE),
+        re.compile(rf"\b(?P<year>{_YEAR})\b"),
+    ),
+    # Years that are not the figure's period: a comparison base, a deadline, a start, a stock at a date.
+    not_a_period=re.compile(
+        rf"(?:same (?:period|time|months?) (?:in|of|last)|compared (?:to|with)|than(?: in)?|by(?: the end of)?|since|before|after|end of|until|from)\s+(?:{_YEAR})\b",
+        re.IGNORECASE,
+    ),
+    growth=(
+        # "a year-on-year increase of 14.5%", "an increase of 38.6%", "a decrease of 3 percent"
+        re.compile(
+            rf"(?:(?:a|an)\s+(?:significant\s+|sharp\s+)?)?(?:(?P<kind>{_KIND_WORDS})\s+)?(?:(?P<up>{_UP_NOUN})|(?P<down>{_DOWN_NOUN}))\s+of\s+"
+            rf"(?:(?P<qual>{_QUALIFIER})\s+)?(?P<num>{_NUM})(?:{_PCT}|(?P<times>\s+times|\s*-fold))",
+            re.IGNORECASE,
+        ),
+        # "up 40 percent year on year", "grew 34 percent to", "soaring 131.9 percent", "increased by 17.8 times"
+        re.compile(
+            rf"\b(?:(?P<up>{_UP})|(?P<down>{_DOWN}))\s+(?:by\s+)?(?:(?P<qual>{_QUALIFIER})\s+)?(?P<num>{_NUM})(?:{_PCT}|(?P<times>\s+times|x\b|\s*-fold))",
+            re.IGNORECASE,
+        ),
+        # "a 34 percent increase year-on-year", "a 3% decline"
+        re.compile(
+            rf"\b(?:a|an)\s+(?:(?:significant|substantial|sharp|notable|remarkable|strong|robust|slight|modest)\s+)?(?:(?P<qual>{_QUALIFIER})\s+)?"
+            rf"(?P<num>{_NUM}){_PCT}\s+(?:(?P<kind>{_KIND_WORDS})\s+)?(?:(?P<up>{_UP_NOUN})|(?P<down>{_DOWN_NOUN}))",
+            re.IGNORECASE,
+        ),
+        # "more than doubled": the number is the word
+        re.compile(r"(?:(?P<qual>more than|nearly|almost|over)\s+)?(?P<word>doubled|tripled|quadrupled)", re.IGNORECASE),
+        # "and 39.6 times" after a first multiple: a list of rates given respectively
+        re.compile(rf"(?<=times and )(?P<num>{_NUM})(?P<times>\s+times)", re.IGNORECASE),
+        re.compile(rf"(?<=% and )(?P<num>{_NUM}){_PCT}", re.IGNORECASE),
+    ),
+    growth_words={"doubled": 100.0, "tripled": 200.0, "quadrupled": 300.0},
+    month_on_month=re.compile(
+        r"month-on-month|month on month|\bmom\b|sequentially|(?:than|from|over|on)(?: that of)? (?:the )?(?:last|previous|prior|a) month",
+        re.IGNORECASE,
+    ),
+    year_on_year=re.compile(
+        r"year-on-year|year on year|year-over-year|y-o-y|\byoy\b|(?:compared (?:to|with)|over|from|than) (?:the )?(?:same period|previous year|a year (?:earlier|ago)|last year)",
+        re.IGNORECASE,
+    ),
+    prior_year=re.compile(r"previous year|last year|same period|a year (?:earlier|ago)|prior year", re.IGNORECASE),
+    # the words between a rate and the amount it grew to: "rose 8.3 percent year on year to", "grew by 96.6% ..., totaling"
+    rate_then_amount=re.compile(
+        r"^(?:\s+(?:year[- ]on[- ]year|year[- ]over[- ]year|from (?:a year (?:earlier|ago)|the same period (?:of )?last year)))?"
+        r"\s+to(?: reach| hit| top)?\s+$|^[^.;]{0,60},\s*(?:totaling|totalling|reaching|hitting)\s+$",
+        re.IGNORECASE,
+    ),
+    other_measures=re.compile(r"\b(?:sales|sold|production|produced|output|deliveries|delivered|registrations)\b", re.IGNORECASE),
+    difference=re.compile(r"(?:\bby|(?:increase|rise|growth|more|up) of)\s+$", re.IGNORECASE),
+    difference_down=re.compile(r"(?:decrease|decline|drop|fall|down|less) of\s+$|(?:fell|dropped|declined)\s+by\s+$", re.IGNORECASE),
+    conversion=re.compile(r"^\s*\(\s*$"),
+    target=re.compile(
+        r"\b(?:aims?|aiming|plans?|planning|targets?|targeting|goal|strives?|seeks?|expects?)\b.*?\bby\s+(?:the end of\s+)?(?P<year>(?:19|20)\d\d)\b",
+        re.IGNORECASE,
+    ),
+    target_annual=re.compile(r"\bannual(?:ly)?\b|\ba year\b|\bper year\b|\beach year\b", re.IGNORECASE),
+    not_names=frozenset({"great", "new", "first", "central", "the"}),
+    company_reference=re.compile(r"\bthe (?:company|firm|group|automaker|carmaker|manufacturer)\b", re.IGNORECASE),
+    not_an_entity_after=re.compile(r"(?:(?:south|north)?(?:east|west)ern|southern|northern|central)\s*$", re.IGNORECASE),
+    not_a_figure_after=re.compile(r"\bper\s+$|\bNo\.\s*$|#\s*$|\b(?:target|goal|capacity) of\s+$", re.IGNORECASE),
+    same_period=re.compile(
+        r"\b(?:during|in|over|for) (?:the|this|that|the same) period\b|\bthese (?:exports|vehicles|shipments)\b"
+        r"|\bsame period (?:of )?(?:last year|a year (?:earlier|ago))",
+        re.IGNORECASE,
+    ),
+    per_period=re.compile(r"^\s*(?:(?:per|a|each)\s+(?:month|year|day|week)\b|annually|monthly)", re.IGNORECASE),
+    compared_year=re.compile(rf"same (?:period|time|months?) (?:in|of) (?P<year>{_YEAR})\b", re.IGNORECASE),
+    export_words=re.compile(r"export|overseas|abroad|shipped|shipping|foreign market", re.IGNORECASE),
+    attributions=(  # in order: "customs data sorted out by CAAM" is a customs count
+        (re.compile(r"\bcustoms (?:data|statistics|figures)\b", re.IGNORECASE), "customs"),
+        (re.compile(r"China Association of Automobile Manufacturers|\bCAAM\b", re.IGNORECASE), "caam"),
+        (re.compile(r"General Administration of Customs|\bGAC\b|China'?s customs|national customs", re.IGNORECASE), "customs"),
+        (re.compile(r"\b(?:Chongqing|Khorgos|Horgos|Xinjiang|Urumqi|Shanghai|Tianjin)\s+Customs\b", re.IGNORECASE), "local_customs"),
+    ),
+    segments=(
+        (re.compile(r"new[ -]energy|\bNEVs?\b|electric vehicles?\b", re.IGNORECASE), "new energy vehicles"),
+        (re.compile(r"passenger (?:car|vehicle)s?", re.IGNORECASE), "passenger vehicles"),
+    ),
+)

@@ -1,0 +1,176 @@
+"""An article -> proposals: the sentences read one by one, carrying who they are about to the next.
+
+Kept out: periods not over on the publication date (forecasts), amounts with no period in their sentence (photo captions, "100 units delivered on November 5"), amounts
+in money in a sentence that says nothing of exports or overseas sales (R&D spending), rates of their own in such
+a sentence ("Changan's NEV sales surged 69.2 percent"), and every amount in a sentence stating a goal, which is
+proposed as a target instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from forecast.domain import Kind, Series
+from forecast.extract.dates import date_in_address
+from forecast.extract.english import ENGLISH
+from forecast.extract.growth import Growth, growth_mentions
+from forecast.extract.language import Language
+from forecast.extract.matching import Context, Entities, basis_in, entities, entity_before, match_series, segment_in, without_segments
+from forecast.extract.model import Article, Guess, Proposal, Sentence, Span, Subject, TargetProposal
+from forecast.extract.numbers import quantities
+from forecast.extract.periods import PeriodMention, period_mentions
+from forecast.extract.proposals import Figure, SentenceReading, attach_rates, nearest_period, read_amounts
+from forecast.extract.sentences import sentences
+from forecast.extract.targets import read_targets
+
+LANGUAGES: dict[str, Language] = {ENGLISH.code: ENGLISH}
+_MONEY = ("cny", "usd")
+
+
+@dataclass(frozen=True)
+class Extraction:
+    proposals: tuple[Proposal, ...]
+    targets: tuple[TargetProposal, ...]
+
+
+def extract(article: Article, series: Mapping[str, Series], language: Language = ENGLISH) -> Extraction:
+    published, dated_by_address = article.published_date, None
+    if published is None:
+        published = date_in_address(article.url)
+        dated_by_address = Guess("published_date", f"{published} read from the address") if published else None
+    names = entities(series, language)
+    context = Context(publisher_basis=basis_in(article.publisher, language))
+    latest_named = _latest_year_named(article, language)
+    proposals: list[Proposal] = []
+    targets: list[TargetProposal] = []
+    for sentence in sentences(article.text, language):
+        paragraph = article.text.rfind("\n", 0, sentence.span.start)
+        if paragraph != context.paragraph_start:
+            context.basis, context.paragraph_start = "", paragraph
+        context.basis = basis_in(sentence.text, language) or context.basis
+        periods = period_mentions(sentence, language, published, context.year or latest_named)
+        periods = periods or _same_period(sentence, context, language)
+        context.period = periods[-1] if periods else context.period
+        reading = SentenceReading(
+            sentence,
+            article.text,
+            periods,
+            quantities(sentence, language),
+            growth_mentions(sentence, language),
+            language,
+        )
+        subjects = _subjects(reading, context, names)
+        if language.target.search(sentence.text):
+            targets.extend(read_targets(sentence, subjects.get(-1, Subject()), language))
+        else:
+            proposals.extend(_proposals(reading, subjects, series))
+        context.entity = entity_before(sentence.text, names, language) or context.entity
+        context.year = max([m.period.end.year for m in reading.periods] + ([context.year] if context.year else []), default=None)
+        context.company = entity_before(sentence.text, names, language, names.companies) or context.company
+    if article.published_date is not None:  # a period not over when the article appeared is an expectation, not a figure
+        proposals = [p for p in proposals if p.period.end <= article.published_date]
+    if dated_by_address is not None:
+        proposals = [replace(p, uncertain=(*p.uncertain, dated_by_address)) for p in proposals]
+    return Extraction(tuple(proposals), tuple(targets))
+
+
+def _same_period(sentence: Sentence, context: Context, language: Language) -> list[PeriodMention]:
+    """'during the period' in a sentence naming none: the period the sentence before ended on."""
+    reference = language.same_period.search(sentence.text)
+    if reference is None or context.period is None:
+        return []
+    span = Span(sentence.span.start + reference.start(), sentence.span.start + reference.end())
+    why = Guess("period", f"'{reference.group(0)}': the period of the sentence before")
+    return [PeriodMention(context.period.period, context.period.aggregation, span, (*context.period.guesses, why))]
+
+
+def _latest_year_named(article: Article, language: Language) -> int | None:
+    """The latest year the article names with a period: the year of "this year" when nothing else dates it."""
+    years = [m.period.end.year for s in sentences(article.text, language) for m in period_mentions(s, language, None) if not m.guesses]
+    return max(years, default=None)
+
+
+def _subjects(reading: SentenceReading, context: Context, names: Entities) -> dict[int, Subject]:
+    """The subject of each amount and rate by its start offset; -1 is the sentence's own."""
+    language, sentence = reading.language, reading.sentence
+    found: dict[int, Subject] = {}
+    clause_start = sentence.span.start
+    for start, end in sorted([(a.span.start, a.span.end) for a in reading.amounts] + [(r.span.start, r.span.end) for r in reading.rates]):
+        local = reading.text[sentence.span.start : start]
+        entity = entity_before(local, names, language)
+        if not entity:
+            entity = context.company if context.company and language.company_reference.search(local) else context.entity
+        clause = reading.text[clause_start:end]
+        basis, why = (context.basis, "") if context.basis else (context.publisher_basis, "read from the publisher's name")
+        found[start] = Subject(entity=entity, basis=basis, segment=segment_in(clause, language) or "", basis_guess=why if basis else "")
+        clause_start = end
+    entity = entity_before(sentence.text, names, language, first=True) or context.entity
+    found[-1] = Subject(entity=entity, measure="overseas sales" if "overseas" in sentence.text.lower() else "vehicle exports")
+    return found
+
+
+def _proposals(reading: SentenceReading, subjects: dict[int, Subject], series: Mapping[str, Series]) -> list[Proposal]:
+    if reading.language.other_measures.search(reading.sentence.text) and not reading.language.export_words.search(reading.sentence.text):
+        return []
+    figures, derived = read_amounts(reading, subjects)
+    alone = attach_rates(reading, figures)
+    about_exports = bool(reading.language.export_words.search(reading.sentence.text))
+    found = [_level(reading, figure, series) for figure in figures if about_exports or figure.quantity.unit not in _MONEY]
+    if about_exports:
+        found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], series) for rate in alone) if p)
+    found.extend(_matched(reading, proposal, series) for proposal in derived)
+    return sorted(found, key=lambda proposal: proposal.span.start)
+
+
+def _level(reading: SentenceReading, figure: Figure, series: Mapping[str, Series]) -> Proposal:
+    subject, matched = match_series(figure.subject, figure.quantity.unit, without_segments(reading.sentence.text, reading.language), series)
+    yoy, mom = figure.rates.get(Kind.YOY_PCT), figure.rates.get(Kind.MOM_PCT)
+    guesses = [*figure.guesses, *(g for rate in (yoy, mom) if rate for g in rate.guesses), *matched, *_basis_guess(figure.subject)]
+    if figure.converted_from is not None:
+        guesses.append(Guess("value", "in brackets after another amount: read as the publisher's conversion of it"))
+    return Proposal(
+        subject=subject,
+        period=figure.period.period,
+        aggregation=figure.period.aggregation,
+        kind=Kind.LEVEL,
+        value=figure.quantity.value,
+        unit=figure.quantity.unit,
+        qualifier=figure.quantity.qualifier,
+        span=figure.quantity.span,
+        sentence=reading.sentence,
+        yoy_pct=yoy.pct if yoy else None,
+        mom_pct=mom.pct if mom else None,
+        uncertain=tuple(dict.fromkeys(guesses)),
+    )
+
+
+def _rate_alone(reading: SentenceReading, rate: Growth, subject: Subject, series: Mapping[str, Series]) -> Proposal | None:
+    period = nearest_period(reading.periods, rate.span.start, rate.span.end)
+    if period is None:
+        return None
+    matched = (*_basis_guess(subject),)
+    subject, found = match_series(subject, "percent", without_segments(reading.sentence.text, reading.language), series)
+    matched = (*found, *matched)
+    return Proposal(
+        subject=subject,
+        period=period.period,
+        aggregation=period.aggregation,
+        kind=rate.kind,
+        value=rate.pct,
+        unit="percent",
+        qualifier=rate.qualifier,
+        span=rate.span,
+        sentence=reading.sentence,
+        uncertain=tuple(dict.fromkeys([*period.guesses, *rate.guesses, *matched])),
+        note="a growth rate with no level given",
+    )
+
+
+def _matched(reading: SentenceReading, proposal: Proposal, series: Mapping[str, Series]) -> Proposal:
+    subject, matched = match_series(proposal.subject, proposal.unit, without_segments(reading.sentence.text, reading.language), series)
+    return replace(proposal, subject=subject, uncertain=tuple(dict.fromkeys([*proposal.uncertain, *matched])))
+
+
+def _basis_guess(subject: Subject) -> list[Guess]:
+    return [Guess("basis", subject.basis_guess)] if subject.basis_guess else []

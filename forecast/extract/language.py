@@ -1,0 +1,59 @@
+"""What a language gives the extractor: its words and patterns. English is in forecast.extract.english.
+
+Every pattern's named groups are the contract with the readers (numbers, periods, growth): a new language's
+module fills the same fields with its own words and the readers stay as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    sentence_break: re.Pattern[str]
+    quantity: re.Pattern[str]  # groups: qual, cur, num, scale, noun
+    scales: Mapping[str, float]
+    nouns: Mapping[str, str]  # unit word -> our unit
+    currencies: Mapping[str, str]  # currency sign -> our unit
+    qualifiers: Mapping[str, str]  # qualifier words -> Qualifier value
+    not_a_figure: re.Pattern[str]  # what after a number says it is not a counted total (a price, a distance)
+    months: Mapping[str, int]
+    counts: Mapping[str, int]
+    ordinals: Mapping[str, int]
+    this_year: tuple[str, ...]
+    last_year: tuple[str, ...]
+    periods: tuple[re.Pattern[str], ...]  # groups: start, end, months, quarters, quarter, half, month, lastmonth, lastyear, year
+    not_a_period: re.Pattern[str]
+    same_period: re.Pattern[str]  # "during the period": the period of the sentence before
+    per_period: re.Pattern[str]  # after an amount: a rate ("80,000 units per month"), not a total of a period
+    compared_year: re.Pattern[str]  # "the same period in 2022": the figure's own period is a year later
+    growth: tuple[re.Pattern[str], ...]  # groups: kind, up, down, qual, num, times, word
+    growth_words: Mapping[str, float]
+    month_on_month: re.Pattern[str]
+    year_on_year: re.Pattern[str]
+    rate_then_amount: re.Pattern[str]  # the words between a rate and the amount it grew to
+    other_measures: re.Pattern[str]  # what a sentence counts when it is not exports (sales, output): kept out unless it says export
+    prior_year: re.Pattern[str]  # the words that put the base of a difference one year back
+    difference: re.Pattern[str]  # the words just before a number that make it a difference ("by", "an increase of")
+    difference_down: re.Pattern[str]
+    conversion: re.Pattern[str]  # the words just before a number that make it a conversion of the previous one ("(")
+    target: re.Pattern[str]  # a goal with its deadline year
+    target_annual: re.Pattern[str]
+    not_names: frozenset[str]  # first words of entity names that are ordinary words ("Great" of Great Wall Motor)
+    company_reference: re.Pattern[str]  # "the company": the figure is about the last company named
+    not_an_entity_after: re.Pattern[str]  # words that make the next name an adjective ("southwestern China")
+    not_a_figure_after: re.Pattern[str]  # words before a number that make it no amount ("per 100 vehicles")
+    export_words: re.Pattern[str]
+    attributions: tuple[tuple[re.Pattern[str], str], ...]  # who counts -> Basis value
+    segments: tuple[tuple[re.Pattern[str], str], ...]
+
+    def count(self, word: str) -> int:
+        """'nine' or '9' -> 9; an ordinal ('third') -> 3."""
+        lowered = word.lower()
+        if lowered.isdigit():
+            return int(lowered)
+        return self.counts.get(lowered) or self.ordinals[lowered]

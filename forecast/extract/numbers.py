@@ -1,0 +1,70 @@
+"""Amounts in a sentence: "2.49 million vehicles", "551,000 units", "33.17 billion yuan ($4.58 billion)", "nearly 1 million"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from forecast.domain import Qualifier
+from forecast.extract.language import Language
+from forecast.extract.model import Sentence, Span
+
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number with its scale applied; `unit` is "" when the words around it name none."""
+
+    value: float
+    unit: str
+    qualifier: Qualifier
+    span: Span  # in the article's text
+    number_span: Span  # the digits and scale only, without the qualifier words
+    qualifier_words: str = ""
+    per_period: bool = False  # "100,000 vehicles annually": a rate or a capacity, not a period's total
+
+
+def quantities(sentence: Sentence, language: Language) -> list[Quantity]:
+    found: list[Quantity] = []
+    base = sentence.span.start
+    for match in language.quantity.finditer(sentence.text):
+        digits = match.group("num")
+        after = sentence.text[match.end() :]
+        if not match.group("noun") and not match.group("cur") and (_YEAR.match(digits) or language.not_a_figure.match(after)):
+            continue
+        if match.group("noun") is None and language.not_a_figure.match(after):
+            continue
+        if language.not_a_figure_after.search(sentence.text[: match.start()]):
+            continue
+        if _inside_word(sentence.text, match.start("num"), match.end("num")):
+            continue
+        scale = language.scales.get((match.group("scale") or "").lower(), 1.0)
+        value = round(float(digits.replace(",", "")) * scale, 6)
+        words = (match.group("qual") or "").lower()
+        found.append(
+            Quantity(
+                value=value,
+                unit=_unit(match, language),
+                qualifier=Qualifier(language.qualifiers.get(words, "exact")),
+                span=Span(base + match.start(), base + match.end()),
+                number_span=Span(base + match.start("num"), base + (match.end("scale") if match.group("scale") else match.end("num"))),
+                qualifier_words=words,
+                per_period=bool(language.per_period.match(after)),
+            )
+        )
+    return found
+
+
+def _unit(match: re.Match[str], language: Language) -> str:
+    currency = (match.group("cur") or "").strip().lower()
+    if currency:
+        return language.currencies.get(currency, "")
+    return language.nouns.get((match.group("noun") or "").lower(), "")
+
+
+def _inside_word(text: str, start: int, end: int) -> bool:
+    """'M9', 'S60', 'Avatr 11' models and '2022-' ranges are not amounts."""
+    before = text[start - 1 : start]
+    after = text[end : end + 1]
+    return before.isalpha() or (after.isalpha() and after.lower() not in ("m", "k", "b"))

@@ -1,0 +1,155 @@
+"""One sentence's figures as proposals: amounts with their periods, growth rates, conversions and differences.
+
+Which period: the nearest the sentence names. Which growth rate: "grew 34 percent to 31.7 billion yuan" gives
+the rate to the amount after "to"; otherwise a rate belongs to the amount just before it unless that amount
+already has a rate of that kind ("..., with NEV exports soaring 131.9 percent" is a figure of its own); rates
+listed together ("17.8 times and 39.6 times") go respectively to as many amounts before them. An amount in
+brackets after another is a currency conversion of it (same period, no rates). "by nearly 1 million" after a
+total, with "previous year" or "same period", gives the total a year earlier (a difference, not a level).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from forecast.domain import Kind, Qualifier
+from forecast.extract.growth import Growth
+from forecast.extract.language import Language
+from forecast.extract.model import Guess, Proposal, Sentence, Subject
+from forecast.extract.numbers import Quantity
+from forecast.extract.periods import PeriodMention
+
+_LISTED = re.compile(r"^\s*(?:and|,)\s*$")
+_MONEY = ("cny", "usd")
+
+
+@dataclass
+class Figure:
+    """An amount on its way to a proposal."""
+
+    quantity: Quantity
+    period: PeriodMention
+    subject: Subject
+    guesses: list[Guess] = field(default_factory=list)
+    rates: dict[Kind, Growth] = field(default_factory=dict)
+    converted_from: Figure | None = None
+
+
+@dataclass(frozen=True)
+class SentenceReading:
+    sentence: Sentence
+    text: str  # the whole article
+    periods: list[PeriodMention]
+    amounts: list[Quantity]
+    rates: list[Growth]
+    language: Language
+
+
+def nearest_period(periods: list[PeriodMention], start: int, end: int) -> PeriodMention | None:
+    def gap(mention: PeriodMention) -> int:
+        return start - mention.span.end if mention.span.end <= start else max(mention.span.start - end, 0)
+
+    return min(periods, key=gap) if periods else None
+
+
+def read_amounts(reading: SentenceReading, subject_at: dict[int, Subject]) -> tuple[list[Figure], list[Proposal]]:
+    """Levels (with their conversions) and the differences between them, in text order."""
+    figures: list[Figure] = []
+    derived: list[Proposal] = []
+    previous_end = reading.sentence.span.start
+    for amount in reading.amounts:
+        before = reading.text[previous_end : amount.span.start]
+        last = next((f for f in reversed(figures) if f.converted_from is None), None)
+        if last is not None and amount.unit in _MONEY and reading.language.conversion.search(before):
+            figures.append(Figure(amount, last.period, replace(last.subject, series_id=""), list(last.guesses), converted_from=last))
+        elif last is not None and _is_difference(reading, amount):
+            derived.extend(_prior_year(reading, last, amount))
+        elif amount.unit and not amount.per_period:
+            period = nearest_period(reading.periods, amount.span.start, amount.span.end)
+            if period is not None:
+                figures.append(Figure(amount, period, subject_at[amount.span.start], list(period.guesses)))
+        previous_end = amount.span.end
+    return figures, derived
+
+
+def _is_difference(reading: SentenceReading, amount: Quantity) -> bool:
+    before = reading.text[reading.sentence.span.start : amount.span.start]
+    return bool(reading.language.difference.search(before) or reading.language.difference_down.search(before))
+
+
+def _prior_year(reading: SentenceReading, base: Figure, difference: Quantity) -> list[Proposal]:
+    """The total a year earlier: base less the difference (plus, for a fall)."""
+    if not reading.language.prior_year.search(reading.sentence.text):
+        return []
+    before = reading.text[reading.sentence.span.start : difference.span.start]
+    sign = 1 if reading.language.difference_down.search(before) else -1
+    value = base.quantity.value + sign * difference.value
+    exact = base.quantity.qualifier is Qualifier.EXACT and difference.qualifier is Qualifier.EXACT
+    why = f"derived: {base.quantity.value:,.0f} {'plus' if sign > 0 else 'less'} the difference {difference.value:,.0f} the text gives against a year earlier"
+    return [
+        Proposal(
+            subject=base.subject,
+            period=base.period.period.shifted_years(-1),
+            aggregation=base.period.aggregation,
+            kind=Kind.LEVEL,
+            value=value,
+            unit=base.quantity.unit,
+            qualifier=Qualifier.EXACT if exact else Qualifier.APPROX,
+            span=difference.span,
+            sentence=reading.sentence,
+            uncertain=(*base.period.guesses, Guess("value", why)),
+            note=why,
+        )
+    ]
+
+
+def attach_rates(reading: SentenceReading, figures: list[Figure]) -> list[Growth]:
+    """Give each rate to its amount; the rates that belong to none are returned (figures of their own)."""
+    own = [figure for figure in figures if figure.converted_from is None]
+    alone: list[Growth] = []
+    index = 0
+    while index < len(reading.rates):
+        run = _listed_run(reading, index)
+        if len(run) > 1 and _respectively(own, run):
+            index += len(run)
+            continue
+        rate = reading.rates[index]
+        target = _rate_owner(reading, own, rate)
+        if target is None:
+            alone.append(rate)
+        else:
+            target.rates[rate.kind] = rate
+        index += 1
+    return alone
+
+
+def _listed_run(reading: SentenceReading, index: int) -> list[Growth]:
+    run = [reading.rates[index]]
+    for rate in reading.rates[index + 1 :]:
+        gap = reading.text[run[-1].span.end : rate.span.start]
+        if rate.kind is not run[0].kind or not _LISTED.match(gap):
+            break
+        run.append(rate)
+    return run
+
+
+def _respectively(own: list[Figure], run: list[Growth]) -> bool:
+    before = [figure for figure in own if figure.quantity.span.end <= run[0].span.start and run[0].kind not in figure.rates]
+    if len(before) < len(run):
+        return False
+    for figure, rate in zip(before[-len(run) :], run, strict=True):
+        figure.rates[rate.kind] = rate
+        figure.guesses.append(Guess(rate.kind.value, "rates listed together, given to the amounts in the same order"))
+    return True
+
+
+def _rate_owner(reading: SentenceReading, own: list[Figure], rate: Growth) -> Figure | None:
+    for figure in own:
+        gap = reading.text[rate.span.end : figure.quantity.span.start]
+        if figure.quantity.span.start >= rate.span.end and reading.language.rate_then_amount.match(gap):
+            return figure if rate.kind not in figure.rates else None
+    before = [figure for figure in own if figure.quantity.span.end <= rate.span.start]
+    if before and rate.kind not in before[-1].rates:
+        return before[-1]
+    return None

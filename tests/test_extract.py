@@ -1,0 +1,448 @@
+"""The extractor: every figure data/ takes from a seed article is proposed from that article's text (a test per
+seed), the readers of periods, amounts and rates on their own, the review against stored figures, and
+POST /v1/extract on a service that has loaded data/ (no fit needed)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from forecast.config import Settings
+from forecast.data import load_directory
+from forecast.domain import Aggregation, Kind, Period
+from forecast.extract import Article, extract
+from forecast.extract.english import ENGLISH
+from forecast.extract.growth import growth_mentions
+from forecast.extract.model import Sentence, Span
+from forecast.extract.numbers import quantities
+from forecast.extract.periods import period_mentions
+from forecast.extract.review import reviewed
+from forecast.services import ForecastService
+from forecast.store import Store
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
+    from fastapi.testclient import TestClient
+
+from forecast.api.app import create_app  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+SERIES, STORED, _ = load_directory(ROOT / "data")
+ROWS = list(csv.DictReader(io.StringIO((ROOT / "data" / "observations.csv").read_text())))
+SEED_FILES = sorted({row["source_file"] for row in ROWS if row["source_file"]})
+AUTH = {"Authorization": "Bearer test-key-0123456789"}
+
+
+def _number(text: str) -> float | None:
+    return float(text) if text else None
+
+
+def _row_key(row: dict[str, str]) -> tuple[object, ...]:
+    return (
+        row["period_start"],
+        row["period_end"],
+        row["aggregation"],
+        row["kind"],
+        float(row["value"]),
+        row["unit"],
+        _number(row["yoy_pct"]),
+        _number(row["mom_pct"]),
+    )
+
+
+def _seed_article(name: str) -> Article:
+    published = next(row["published_date"] for row in ROWS if row["source_file"] == name and row["published_date"])
+    return Article((SEEDS / name).read_text(), publisher="seed", published_date=date.fromisoformat(published), source_file=name)
+
+
+def test_every_seed_with_figures_is_tested() -> None:
+    assert len(SEED_FILES) == 5 and all((SEEDS / name).is_file() for name in SEED_FILES)
+
+
+@pytest.mark.parametrize("seed", SEED_FILES)
+def test_every_figure_data_takes_from_a_seed_is_proposed(seed: str) -> None:
+    """Same period, aggregation, kind, value, unit and growth rates as the row in data/observations.csv."""
+    article = _seed_article(seed)
+    proposed = [
+        (p.period.start.isoformat(), p.period.end.isoformat(), p.aggregation.value, p.kind.value, p.value, p.unit, p.yoy_pct, p.mom_pct)
+        for p in extract(article, SERIES).proposals
+    ]
+    expected = [_row_key(row) for row in ROWS if row["source_file"] == seed]
+    missing = [key for key in expected if key not in proposed]
+    assert expected and not missing, f"not proposed from {seed}: {missing}\nproposed: {proposed}"
+
+
+@pytest.mark.parametrize("seed", SEED_FILES)
+def test_each_proposal_points_at_the_words_it_came_from(seed: str) -> None:
+    article = _seed_article(seed)
+    for proposal in extract(article, SERIES).proposals:
+        words = proposal.span.cut(article.text)
+        assert words and words in proposal.sentence.text
+        assert proposal.sentence.span.cut(article.text) == proposal.sentence.text
+
+
+def _sentence(text: str) -> Sentence:
+    return Sentence(Span(0, len(text)), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "period", "aggregation", "guessed"),
+    [
+        (
+            "In the first three quarters of this year, exports rose.",
+            date(2024, 11, 20),
+            ("2024-01-01", "2024-09-30"),
+            Aggregation.YTD,
+            True,
+        ),
+        (
+            "From January to May, 2.49 million vehicles were exported.",
+            date(2025, 6, 20),
+            ("2025-01-01", "2025-05-31"),
+            Aggregation.YTD,
+            True,
+        ),
+        ("Exports reached 551,000 units in May.", date(2025, 6, 20), ("2025-05-01", "2025-05-31"), Aggregation.MONTH, True),
+        ("Exports reached 551,000 units in May.", date(2025, 5, 20), ("2024-05-01", "2024-05-31"), Aggregation.MONTH, True),
+        ("In the first half of 2023, exports doubled.", None, ("2023-01-01", "2023-06-30"), Aggregation.HALF, False),
+        ("In the third quarter of 2025, exports fell.", None, ("2025-07-01", "2025-09-30"), Aggregation.QUARTER, False),
+        (
+            "It continued into 2024, with 4.7 million exported in the first nine months.",
+            None,
+            ("2024-01-01", "2024-09-30"),
+            Aggregation.YTD,
+            True,
+        ),
+    ],
+)
+def test_periods(text: str, published: date | None, period: tuple[str, str], aggregation: Aggregation, guessed: bool) -> None:
+    mentions = period_mentions(_sentence(text), ENGLISH, published)
+    assert len(mentions) == 1
+    assert mentions[0].period == Period(date.fromisoformat(period[0]), date.fromisoformat(period[1]))
+    assert mentions[0].aggregation is aggregation
+    assert bool(mentions[0].guesses) is guessed
+
+
+def test_years_that_are_not_the_period_are_left_out() -> None:
+    text = "Exports were 17.8 times those of the same period in 2022 and should double by 2030."
+    assert period_mentions(_sentence(text), ENGLISH, None) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "qualifier"),
+    [
+        ("shipping 4.91 million vehicles", 4_910_000, "vehicles", "exact"),
+        ("worth approximately 490 million yuan", 490_000_000, "cny", "approx"),
+        ("($4.58 billion)", 4_580_000_000, "usd", "exact"),
+        ("for more than 280,000 vehicles", 280_000, "vehicles", "lower_bound"),
+        ("212,000 new energy vehicles were exported", 212_000, "vehicles", "exact"),
+    ],
+)
+def test_amounts(text: str, value: float, unit: str, qualifier: str) -> None:
+    found = quantities(_sentence(text), ENGLISH)
+    assert [(q.value, q.unit, q.qualifier.value) for q in found] == [(value, unit, qualifier)]
+
+
+def test_model_names_years_and_prices_are_not_amounts() -> None:
+    text = "In 2023 the Aito M9 and Avatr 11 sold from $5,000 per unit; faults per 100 new vehicles fell."
+    assert [q.value for q in quantities(_sentence(text), ENGLISH) if q.unit] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "pct", "qualifier"),
+    [
+        ("a month-on-month increase of 6.6%", Kind.MOM_PCT, 6.6, "exact"),
+        ("a year-on-year increase of 1.2 times", Kind.YOY_PCT, 120.0, "exact"),
+        ("an increase of 17.8 times compared to the same period", Kind.YOY_PCT, 1680.0, "exact"),
+        ("exports more than doubled year-on-year", Kind.YOY_PCT, 100.0, "lower_bound"),
+        ("sales were down 4.9% year on year", Kind.YOY_PCT, -4.9, "exact"),
+        ("a 61.81 percent increase year-on-year", Kind.YOY_PCT, 61.81, "exact"),
+    ],
+)
+def test_growth_rates(text: str, kind: Kind, pct: float, qualifier: str) -> None:
+    found = growth_mentions(_sentence(text), ENGLISH)
+    assert [(g.kind, g.pct, g.qualifier.value) for g in found] == [(kind, pct, qualifier)]
+
+
+def test_a_difference_is_not_a_level_but_gives_the_year_before() -> None:
+    text = "In the first three quarters of 2024, exports reached 4.7 million units, an increase of nearly 1 million compared to the same period last year."
+    proposals = extract(Article(text), SERIES).proposals
+    values = {(p.period.start.year, p.value, p.qualifier.value) for p in proposals}
+    assert values == {(2024, 4_700_000, "exact"), (2023, 3_700_000, "approx")}
+
+
+def test_a_stated_goal_is_a_target_not_a_figure() -> None:
+    article = _seed_article("001_5d533b8b31385b19.txt")
+    extraction = extract(article, SERIES)
+    goal = next(t for t in extraction.targets if t.unit == "vehicles")
+    assert (goal.subject.entity, goal.comparator, goal.threshold, goal.deadline_year) == ("Changan Automobile", ">", 1_200_000, 2030)
+    assert all(p.period.end.year < 2030 for p in extraction.proposals)
+
+
+def test_review_finds_seed_000s_basis_mix_up_and_figures_already_stored() -> None:
+    seed = "000_46fb8e2fee177be0.txt"
+    others = [figure for figure in STORED if figure.source.seed_file != seed]
+    proposals = reviewed(extract(_seed_article(seed), SERIES), SERIES, others).proposals
+    by_value = {p.value: p for p in proposals}
+    assert by_value[4_910_000].subject.series_id == "china_exports_gac"
+    assert by_value[4_910_000].review_status == "basis_mixup" and "china_exports_caam" in by_value[4_910_000].review
+    assert by_value[368_000].review_status == "same"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    workdir = tmp_path_factory.mktemp("extract")
+    settings = Settings(
+        data_dir=ROOT / "data", models_dir=workdir / "models", database_path=workdir / "db.sqlite3", api_key="test-key-0123456789"
+    )
+    store = Store(settings.database_path)
+    service = ForecastService(settings, store)
+    service.load_data_dir()
+    with TestClient(create_app(settings, service, fit_on_start=False)) as test_client:
+        yield test_client
+    store.close()
+
+
+def test_post_extract_proposes_rows_with_spans_guesses_and_reviews(client: TestClient) -> None:
+    text = (SEEDS / "002_9bb480553c6e5ad1.txt").read_text()
+    body = {"text": text, "publisher": "Example News", "url": "https://example.com/a", "published_date": "2025-06-20"}
+    response = client.post("/v1/extract", json=body, headers=AUTH)
+    assert response.status_code == 200, response.text
+    proposals = response.json()["proposals"]
+    may = next(p for p in proposals if p["value"] == 551_000)
+    assert (may["series_id"], may["period_start"], may["aggregation"], may["yoy_pct"], may["mom_pct"]) == (
+        "china_exports_caam",
+        "2025-05-01",
+        "month",
+        14.5,
+        6.6,
+    )
+    assert text[may["span"]["start"] : may["span"]["end"]] == may["span"]["text"] == "551,000 units"
+    assert any(g["field"] == "period" and "publication date" in g["why"] for g in may["uncertain"])
+    assert may["review"]["status"] == "same"
+    assert may["row"]["source_publisher"] == "Example News" and may["row"]["series_id"] == "china_exports_caam"
+
+
+def test_post_extract_needs_the_write_key_and_names_bad_fields(client: TestClient) -> None:
+    assert client.post("/v1/extract", json={"text": "x"}).status_code == 401
+    bad_date = client.post("/v1/extract", json={"text": "x", "published_date": "2025-13-01"}, headers=AUTH)
+    assert bad_date.status_code == 422 and "published_date" in bad_date.json()["field"]
+    bad_language = client.post("/v1/extract", json={"text": "x", "language": "xx"}, headers=AUTH)
+    assert bad_language.status_code == 422 and bad_language.json()["field"] == "language"
+    empty = client.post("/v1/extract", json={"text": ""}, headers=AUTH)
+    assert empty.status_code == 422 and "text" in empty.json()["field"]
+
+
+def test_cli_prints_the_proposals_and_writes_rows_ingest_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from forecast.cli import main, read_rows
+    from forecast.data import observations_from_rows
+
+    monkeypatch.setenv("FORECAST_DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    monkeypatch.setenv("FORECAST_DATA_DIR", str(ROOT / "data"))
+    out = tmp_path / "rows.csv"
+    seed = SEEDS / "004_a1ed7ff298aff8e5.txt"
+    assert main(["extract", str(seed), "--publisher", "PhoneAuto", "--published-date", "2023-05-23", "--csv", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "4,119 cars" in printed and "chongqing_central_asia_exports_units" in printed
+    rows = read_rows(out)
+    assert len(rows) == len(extract(_seed_article(seed.name), SERIES).proposals)
+    assert observations_from_rows([r for r in rows if r["series_id"]], SERIES, source=out.name, loaded_on=date.today())
+    assert main(["extract", str(seed), "--publisher", "x", "--published-date", "2023-02-30"]) == 2
+    assert main(["extract", str(tmp_path / "missing.txt"), "--publisher", "x", "--published-date", "2023-05-23"]) == 2
+
+
+def test_the_review_page_is_served(client: TestClient) -> None:
+    page = client.get("/review")
+    assert page.status_code == 200 and "/static/review.js" in page.text
+    assert client.get("/static/review.js").status_code == 200
+
+
+@pytest.fixture(scope="module")
+def live_url(client: TestClient) -> Iterator[str]:
+    """The same app (data/ loaded, nothing fitted) served by uvicorn on a free port, for the browser."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(client.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_an_analyst_pastes_an_article_accepts_edits_and_rejects_and_sends_the_accepted(live_url: str, tmp_path: Path) -> None:
+    """In headless Chromium (as tests/test_dashboard.py): the proposals are marked in the text; the accepted
+    and edited rows are what POST /v1/observations receives (intercepted here, so nothing is refitted)."""
+    import json
+    import shutil
+
+    chromium = "/usr/bin/chromium"
+    if not Path(chromium).exists() or shutil.which("chromium") is None:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it: apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    sent: list[dict[str, object]] = []
+
+    def capture(route: object) -> None:
+        sent.append(json.loads(route.request.post_data))  # type: ignore[attr-defined]
+        route.fulfill(status=202, content_type="application/json", body='{"job_id": "j1", "status": "queued", "detail": {}}')  # type: ignore[attr-defined]
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.route("**/v1/observations", capture)
+            page.goto(f"{live_url}/review")
+            page.fill("#publisher", "Example News")
+            page.fill("#url", "https://example.com/article")
+            page.fill("#published-date", "2025-06-20")
+            page.fill("#key", "test-key-0123456789")
+            page.fill("#text", (SEEDS / "002_9bb480553c6e5ad1.txt").read_text())
+            page.click("#propose")
+            page.wait_for_selector("#marked mark")
+            assert page.locator("#marked mark").count() == page.locator("#proposals tbody tr").count() == 5
+            assert page.locator("#marked mark >> nth=1").inner_text() == "551,000 units"
+            page.check('input[name="d1"][value="accept"]')
+            page.check('input[name="d2"][value="reject"]')
+            page.fill('#proposals input[data-i="3"][data-field="value"]', "212500")
+            page.locator('#proposals input[data-i="3"][data-field="value"]').dispatch_event("change")
+            assert page.locator("#marked mark.accepted").count() == 2 and page.locator("#marked mark.rejected").count() == 1
+            page.click("#send")
+            page.wait_for_function("document.querySelector('#status').innerText.includes('job j1')")
+            page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
+            assert errors == []
+        finally:
+            browser.close()
+    rows = sent[0]["observations"]
+    assert isinstance(rows, list) and [(r["series_id"], r["value"]) for r in rows] == [
+        ("china_exports_caam", 551000),
+        ("china_nev_exports_caam", 212500),
+    ]
+    assert all(r["source_publisher"] == "Example News" and r["source_url"] == "https://example.com/article" for r in rows)
+
+
+def test_a_rate_before_the_amount_it_grew_to_and_last_month() -> None:
+    text = "Chinese carmakers exported a total of 158,000 vehicles last month, up 1.5 times year on year and a 5-percent increase from the previous month."
+    (proposal,) = extract(Article(text, published_date=date(2021, 7, 10)), SERIES).proposals
+    assert (proposal.period.start, proposal.aggregation, proposal.yoy_pct, proposal.mom_pct) == (
+        date(2021, 6, 1),
+        Aggregation.MONTH,
+        150.0,
+        5.0,
+    )
+    text = "From January to the end of May, exports rose by 8.3 percent year on year to nearly 2.31 million units."
+    (proposal,) = extract(Article(text, published_date=date(2024, 6, 14)), SERIES).proposals
+    assert (proposal.period.end, proposal.yoy_pct, proposal.qualifier.value) == (date(2024, 5, 31), 8.3, "approx")
+
+
+def test_without_a_publication_date_the_year_comes_from_the_address_or_the_article() -> None:
+    text = "From January to July this year, overseas sales reached 550,300 units."
+    (from_address,) = extract(Article(text, url="https://example.com/2025/08/02/byd.html"), SERIES).proposals
+    assert from_address.period.start.year == 2025 and any(g.field == "published_date" for g in from_address.uncertain)
+    text = "Exports in the first half of 2012 grew.\nFrom January to June China managed to export 487,900 cars, up 28% from the same period last year."
+    (from_article,) = extract(Article(text), SERIES).proposals
+    assert (from_article.period.end, from_article.yoy_pct) == (date(2012, 6, 30), 28.0)
+
+
+def test_sales_and_output_are_not_exports() -> None:
+    text = "In May, auto sales rose 11.2 percent to 2.69 million units, while exports reached 551,000 units."
+    assert 551_000 in [
+        p.value for p in extract(Article(text, published_date=date(2025, 6, 12)), SERIES).proposals
+    ]  # a mixed sentence is kept
+    text = "In May alone, auto sales reached approximately 2.42 million units, up 1.5 percent year on year."
+    assert extract(Article(text, published_date=date(2024, 6, 14)), SERIES).proposals == ()
+
+
+def test_a_comparison_year_dates_the_period_and_rates_per_month_are_not_totals() -> None:
+    text = "The country shipped 4.41 million autos from January to November, a 58% increase over the same time in 2022."
+    (proposal,) = extract(Article(text), SERIES).proposals
+    assert (proposal.period.start, proposal.period.end, proposal.yoy_pct) == (date(2023, 1, 1), date(2023, 11, 30), 58.0)
+    text = "In September, exports were 83,000 units, up 13% than that of last month, and up 38.9% year on year."
+    (proposal,) = extract(Article(text, published_date=date(2017, 10, 23)), SERIES).proposals
+    assert (proposal.mom_pct, proposal.yoy_pct) == (13.0, 38.9)
+    text = "In November, at 80,000 units per month, exports will pass the target of 800,000 units."
+    assert extract(Article(text, published_date=date(2025, 8, 1)), SERIES).proposals == ()
+
+
+def test_every_proposed_row_of_the_seeds_passes_the_ingest_validation_once_it_has_a_series(client: TestClient) -> None:
+    """What the review page sends: the `row` of each proposal, through the schema and the row rules of POST /v1/observations."""
+    from forecast.api.schemas import ObservationBatchIn
+    from forecast.data import observations_from_rows
+
+    for seed in SEED_FILES:
+        article = _seed_article(seed)
+        body = {
+            "text": article.text,
+            "publisher": "Seed",
+            "url": f"https://example.com/{seed}",
+            "published_date": str(article.published_date),
+        }
+        proposals = client.post("/v1/extract", json=body, headers=AUTH).json()["proposals"]
+        rows = [
+            {**p["row"], "series_id": p["row"]["series_id"] or "china_exports_caam"}
+            for p in proposals
+            if p["unit"] != "percent" or p["series_id"]
+        ]
+        batch = ObservationBatchIn.model_validate({"observations": rows})
+        assert len(
+            observations_from_rows([o.model_dump() for o in batch.observations], SERIES, source=seed, loaded_on=date.today())
+        ) == len(rows)
+
+
+def test_an_expected_figure_is_not_proposed() -> None:
+    text = "Exports reached 4.7 million units in the first three quarters, and are expected to reach 6 million units in 2025."
+    proposals = extract(Article(text, published_date=date(2024, 11, 20)), SERIES).proposals
+    assert [p.value for p in proposals] == [4_700_000]
+
+
+def test_during_the_period_and_last_year() -> None:
+    text = (
+        "China's exports jumped 30.5 percent in the first two months of 2024. A total of 822,000 vehicles were exported during the period."
+    )
+    (proposal,) = [p for p in extract(Article(text, published_date=date(2024, 3, 18)), SERIES).proposals if p.kind is Kind.LEVEL]
+    assert (proposal.period.end, proposal.aggregation) == (date(2024, 2, 29), Aggregation.YTD)
+    text = "Last year, the country exported 5.859 million vehicles, surging 19.3 percent year on year."
+    (proposal,) = extract(Article(text, published_date=date(2025, 1, 13)), SERIES).proposals
+    assert (proposal.period.start, proposal.aggregation, proposal.yoy_pct) == (date(2024, 1, 1), Aggregation.YEAR, 19.3)
+
+
+def test_a_basis_can_come_from_the_publisher_and_says_so() -> None:
+    text = "In September, the auto export was 83,000 units, up 38.9% year on year."
+    (proposal,) = extract(Article(text, publisher="CAAM (English site)", published_date=date(2017, 10, 23)), SERIES).proposals
+    assert proposal.subject.series_id == "china_exports_caam"
+    assert any(g.field == "basis" and "publisher" in g.why for g in proposal.uncertain)
+
+
+def test_a_sentence_referring_back_takes_the_period_before() -> None:
+    text = (
+        "In the first seven months of this year, the city exported 203,000 vehicles. "
+        "The total value of these exports reached 17.69 billion yuan, reflecting a substantial 49% rise from the previous year. "
+        "Passenger car exports rose 31.5 percent from the same period last year to 686,000 units."
+    )
+    proposals = extract(Article(text, published_date=date(2023, 8, 14)), SERIES).proposals
+    assert [(p.value, p.period.end, p.yoy_pct) for p in proposals] == [
+        (203_000, date(2023, 7, 31), None),
+        (17_690_000_000, date(2023, 7, 31), 49.0),
+        (686_000, date(2023, 7, 31), 31.5),
+    ]
+    assert all(any("sentence before" in g.why for g in p.uncertain) for p in proposals[1:])
