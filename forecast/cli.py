@@ -111,18 +111,9 @@ def _fail(code: int, name: str, message: str, field: str | None) -> int:
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+    from forecast.api.server import serve
 
-    uvicorn.run(
-        "forecast.api.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-    )
+    serve(settings)
     return 0
 
 

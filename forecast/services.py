@@ -128,7 +128,16 @@ class ForecastService:
         except ArtifactRejected as reason:
             log.info("refitting: %s", reason)
             self._serve_last_good(name, str(reason))
-        snapshot = self.refit()
+        try:
+            snapshot = self.refit()
+        except Exception as error:
+            failure = f"{type(error).__name__}: {error}"
+            if self.ready:  # the last good models keep serving; say why they stay older than the data
+                self.recomputing = f"the refit at start-up failed ({failure}); serving the models fitted before"
+            for job_id in interrupted:  # closed, so no client polls them for ever
+                job = self.store.job(job_id)
+                self.store.update_job(job_id, "failed", {**(job.detail if job else {}), "error": f"rerun at start-up failed: {failure}"})
+            raise
         self._close_interrupted(interrupted, snapshot)
         return snapshot
 

@@ -91,6 +91,7 @@ class Store:
         self._connection.execute("PRAGMA foreign_keys = ON")
         if str(path) != ":memory:":
             self._connection.execute("PRAGMA journal_mode = WAL")
+            self._connection.execute("PRAGMA synchronous = FULL")  # a commit is on disk before the 202 (README: durability)
         self._lock = threading.RLock()
         self._migrate()
 

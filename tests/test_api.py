@@ -40,7 +40,7 @@ from forecast.api.schemas import (
     SeriesOut,
     TargetOut,
 )
-from forecast.config import Settings
+from forecast.config import Settings, key_digest
 from forecast.data import OBSERVATION_COLUMNS, SEED_FILE
 from forecast.services import ForecastService
 from forecast.store import Store
@@ -172,7 +172,7 @@ class Fitted:
 @pytest.fixture(scope="module")
 def fitted(fitted_service: ForecastService) -> Iterator[Fitted]:
     """The session's fitted service behind an app of this module's own (its own response cache and metrics)."""
-    assert fitted_service.settings.write_keys == {KEY}, "KEY here must be the write key of conftest.settings_in"
+    assert fitted_service.settings.write_key_digests == {key_digest(KEY)}, "KEY here must be the write key of conftest.settings_in"
     with TestClient(create_app(fitted_service.settings, fitted_service, fit_on_start=False)) as client:
         yield Fitted(fitted_service.settings, fitted_service, client)
 
@@ -621,7 +621,7 @@ def test_every_error_has_the_documented_error_and_message(
 DOCUMENTED = {
     ("get", "/healthz"): {"200"},
     ("get", "/readyz"): {"200", "503"},
-    ("get", "/metrics"): {"200"},
+    ("get", "/metrics"): {"200", "401"},
     ("get", "/v1/series"): {"200", "401", "422", "503"},
     ("get", "/v1/series/{series_id}/observations"): {"200", "401", "404", "422", "503"},
     ("get", "/v1/series/{series_id}/forecast"): {"200", "401", "404", "422", "503"},
@@ -630,7 +630,7 @@ DOCUMENTED = {
     ("post", "/v1/observations"): {"202", "400", "401", "413", "422"},
     ("post", "/v1/observations/retire"): {"202", "400", "401", "404", "413", "422"},
     ("post", "/v1/extract"): {"200", "400", "401", "413", "422"},
-    ("get", "/v1/jobs/{job_id}"): {"200", "404", "422"},
+    ("get", "/v1/jobs/{job_id}"): {"200", "401", "404", "422"},
     ("get", "/v1/series/{series_id}/chart.svg"): {"200", "401", "404", "422", "503"},
     ("get", "/v1/targets/{target_id}/chart.svg"): {"200", "401", "404", "422", "503"},
 }

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from forecast import cli, services
+from forecast.api.server import DeadlineProtocol
 from forecast.config import Settings
 from forecast.data import OBSERVATION_COLUMNS
 from forecast.services import ForecastService
@@ -189,6 +190,7 @@ def test_serve_starts_uvicorn_on_the_settings(run: Run, fitted_copy: Settings, m
     monkeypatch.setenv("FORECAST_PORT", "8123")
     assert run("serve")[0] == 0
     assert started["target"] == "forecast.api.app:create_app" and started["factory"] is True and started["port"] == 8123
+    assert started["http"].func is DeadlineProtocol and started["timeout_keep_alive"] == 5  # type: ignore[attr-defined]
 
 
 def test_a_usage_error_exits_with_2(run: Run) -> None:

@@ -131,3 +131,44 @@ def test_a_restart_on_changed_data_serves_the_last_good_models_at_once_then_refi
     assert served[-1] == final.version != first.version and restarted.recomputing is None
     closed = service.store.job(job.id)
     assert closed is not None and closed.status == "done" and "interrupted" in closed.detail
+
+
+def test_when_the_refit_at_start_up_fails_the_interrupted_jobs_are_failed_and_the_last_good_models_keep_serving(
+    service: ForecastService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import date
+
+    from forecast.data import observations_from_rows
+
+    first = service.refit()
+    row = {column: "" for column in OBSERVATION_COLUMNS}
+    row.update(
+        {
+            "series_id": "maker_b_exports",
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
+            "aggregation": "year",
+            "kind": "level",
+            "value": "900000",
+            "unit": "vehicles",
+            "qualifier": "exact",
+            "source_publisher": "test fixture",
+            "source_url": "https://example.test/maker_b/2025",
+            "published_date": "2026-01-20",
+        }
+    )
+    service.store.add_observations(observations_from_rows([row], service.store.series()), origin="ingest", revised_on=date.today())
+    job = service.store.create_job("refit", {"series": ["maker_b_exports"]})
+    service.store.update_job(job.id, "running", job.detail)  # the process stops here
+    restarted = ForecastService(service.settings, service.store)
+
+    def broken(only: object = None) -> object:
+        raise MemoryError("out of memory")
+
+    monkeypatch.setattr(restarted, "refit", broken)
+    with pytest.raises(MemoryError):
+        restarted.start()
+    assert restarted.snapshot.version == first.version
+    assert restarted.recomputing is not None and "MemoryError: out of memory" in restarted.recomputing
+    failed = service.store.job(job.id)
+    assert failed is not None and failed.status == "failed" and "MemoryError" in str(failed.detail["error"])

@@ -1,7 +1,8 @@
 """create_app(): the FastAPI application around one ForecastService.
 
-app.py        create_app: settings, service, hot path, routers, error handlers
-state.py      ApiState: the service, the current snapshot's bodies, metrics, key checks
+app.py        create_app: settings, service, hot path, CORS allow-list, routers, error handlers
+state.py      ApiState: the service, the current snapshot's bodies, metrics, keys
+keys.py       the Bearer scheme and the keys as digests, compared in constant time
 deps.py       Annotated[..., Depends()] aliases routes ask for (State, Service, Bodies, READ, WRITE)
 routes/       one APIRouter per resource: ops, series, targets, observations (ingest), extract (articles), jobs, charts (SVG),
               dashboard (the page at / and its static files)
@@ -19,6 +20,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from forecast.api.errors import add_error_handlers
 from forecast.api.hotpath import HotPath
@@ -50,6 +52,14 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
     app.state.settings = settings
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # 413 before a large body is read whole
     app.add_middleware(HotPath, lookup=state.stored, allowed=state.read_allowed, count=state.metrics.count)
+    if settings.cors_origins:  # outside the hot path, so its answers carry the CORS headers too
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "If-None-Match"],
+            expose_headers=["ETag"],
+        )
     for module in (ops, series, targets, observations, extract, jobs, charts, dashboard):
         app.include_router(module.router)
     add_error_handlers(app)

@@ -6,7 +6,7 @@
              run before FastAPI validates the query, so routes with query parameters call
              `state.current()` themselves: a bad query stays a 422 before the first fit
     AsCsv    whether the request's Accept asks for text/csv
-    READ     route dependency: reads need the read key when one is set (401)
+    READ     route dependency: every data route needs the read key (or a write key) when one is set (401)
     WRITE    route dependency: writes need a write key (401)
 
 Every dependency is `async def`: a plain `def` would be run in a worker thread, which
@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from forecast.api.hotpath import wants_csv
 from forecast.api.render import ResponseCache
@@ -54,16 +55,26 @@ async def accepts_csv(request: Request) -> bool:
 AsCsv = Annotated[bool, Depends(accepts_csv)]
 
 
-async def check_read(state: State, authorization: Annotated[str | None, Header()] = None) -> None:
-    if not state.read_allowed(authorization.encode("latin-1") if authorization else None):
-        raise HTTPException(401, "reads need 'Authorization: Bearer <key>'")
+UNAUTHORIZED_HEADERS = {"WWW-Authenticate": "Bearer"}
+# one message for a missing, malformed or wrong key: the answer tells nothing of what was wrong with it
+UNAUTHORIZED = "a valid key is needed: 'Authorization: Bearer <key>'"
 
 
-async def check_write(state: State, authorization: Annotated[str | None, Header()] = None) -> None:
-    if not state.settings.write_keys:
-        raise HTTPException(401, "ingest is disabled: set FORECAST_API_KEY to enable it")
-    if not state.is_write_key(authorization):
-        raise HTTPException(401, "missing or wrong 'Authorization: Bearer <key>'")
+# declares the scheme in /openapi.json (the Authorize button of /docs); the check itself is keys.KeyRing's, on the raw header
+BEARER = HTTPBearer(auto_error=False, description="a write key, or the read key when FORECAST_READ_KEY is set")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)]
+
+
+async def check_read(state: State, request: Request, _: Credentials) -> None:
+    if not state.keys.may_read(request.headers.get("authorization")):
+        raise HTTPException(401, UNAUTHORIZED, headers=UNAUTHORIZED_HEADERS)
+
+
+async def check_write(state: State, request: Request, _: Credentials) -> None:
+    if not state.keys.writes_enabled:
+        raise HTTPException(401, "ingest is disabled: set FORECAST_API_KEY to enable it", headers=UNAUTHORIZED_HEADERS)
+    if not state.keys.may_write(request.headers.get("authorization")):
+        raise HTTPException(401, UNAUTHORIZED, headers=UNAUTHORIZED_HEADERS)
 
 
 READ = Depends(check_read)

@@ -1,4 +1,4 @@
-"""What the routes share between requests: the service, the current ResponseCache, the metrics, the key checks.
+"""What the routes share between requests: the service, the current ResponseCache, the metrics, the keys.
 
 One ApiState per app, kept on `app.state.api` and handed to routes by deps.py.
 The service tells it of every new snapshot (`on_swap`); it then starts a new
@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from forecast.api.hotpath import RawKey, StoredResponse, wants_csv
+from forecast.api.keys import KeyRing
 from forecast.api.render import Body, ResponseCache
 from forecast.config import Settings
 from forecast.errors import NotReady
@@ -49,6 +50,7 @@ class ApiState:
         self.settings = settings
         self.service = service
         self.metrics = Metrics()
+        self.keys = KeyRing.from_settings(settings)
         self.cache: ResponseCache | None = None  # None until the service has a snapshot
         self.cache_control = f"public, max-age={settings.cache_max_age}, must-revalidate"
         service.on_swap.append(self.swap)
@@ -72,13 +74,7 @@ class ApiState:
         return cache.stored.get(key) if cache is not None else None
 
     def read_allowed(self, authorization: bytes | None) -> bool:
-        if not self.settings.read_key:
-            return True
-        token = (authorization or b"").decode("latin-1").removeprefix("Bearer ").strip()
-        return token == self.settings.read_key or token in self.settings.write_keys
-
-    def is_write_key(self, authorization: str | None) -> bool:
-        return bool(authorization) and authorization.removeprefix("Bearer ").strip() in self.settings.write_keys  # type: ignore[union-attr]
+        return self.keys.may_read(authorization)
 
     def respond(self, request: Request, body: Body, route: str, cache: ResponseCache) -> Response:
         """The body with its ETag (or a 304), stored under the raw URL so the next identical GET skips FastAPI."""

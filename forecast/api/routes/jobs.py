@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 
-from forecast.api.deps import Service
+from forecast.api.deps import READ, Service
 from forecast.api.errors import error_responses
 from forecast.api.schemas import JobOut
 
-router = APIRouter(tags=["ingest"])
+router = APIRouter(tags=["ingest"], dependencies=[READ])  # a job echoes what was ingested: a read like any other
 
 
-@router.get("/v1/jobs/{job_id}", response_model=JobOut, responses=error_responses(404, 422))
+@router.get("/v1/jobs/{job_id}", response_model=JobOut, responses=error_responses(401, 404, 422))
 async def job(job_id: str, service: Service) -> JobOut:
     found = service.store.job(job_id)
     if found is None:

@@ -1,14 +1,17 @@
-"""Liveness, readiness and Prometheus metrics: open to all, never cached."""
+"""Liveness and readiness, open to all; Prometheus metrics, behind the read key when one is set. Never cached."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from forecast.api.deps import Service, State
+from forecast.api.deps import READ, Service, State
+from forecast.api.errors import WHEN
 from forecast.api.schemas import HealthOut, ReadyOut
 
 router = APIRouter(tags=["ops"])
+# the 401 is JSON like every error, although the 200 is text: declared by hand, as `model=` would take the route's media type
+UNAUTHORIZED_JSON = {"description": WHEN[401], "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
 
 
 @router.get("/healthz", response_model=HealthOut)
@@ -25,6 +28,11 @@ async def readyz(service: Service) -> JSONResponse:
     return JSONResponse({**body, "recomputing": service.recomputing, "failures": dict(snapshot.failures)})
 
 
-@router.get("/metrics", response_class=PlainTextResponse, responses={200: {"description": "Prometheus text exposition format"}})
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    dependencies=[READ],
+    responses={200: {"description": "Prometheus text exposition format"}, 401: UNAUTHORIZED_JSON},
+)
 async def metrics(state: State) -> Response:
     return Response(state.metrics.exposition(), media_type=state.metrics.media_type)
