@@ -15,7 +15,11 @@ router = APIRouter(tags=["ingest"])
 
 
 @router.post(
-    "/v1/observations", status_code=202, dependencies=[WRITE], response_model=IngestAcceptedOut, responses=error_responses(400, 401, 413, 422)
+    "/v1/observations",
+    status_code=202,
+    dependencies=[WRITE],
+    response_model=IngestAcceptedOut,
+    responses=error_responses(400, 401, 413, 422),
 )
 async def ingest(batch: ObservationBatchIn, service: Service) -> IngestAcceptedOut:
     rows = [o.model_dump() for o in batch.observations]
