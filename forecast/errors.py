@@ -28,6 +28,7 @@ class DataError(ForecastError):
         self.field = field
         self.reason = reason
         self.row = row  # index in an ingest batch, where lines and rows differ (a note may span lines)
+        self.problems: list[DataError] = [self]  # every bad row of the batch, this one first
         where = f"row {row}" if row is not None else f"line {line}"
         super().__init__(f"{source}, {where}, field '{field}': {reason}")
 
@@ -35,6 +36,8 @@ class DataError(ForecastError):
         found: dict[str, object] = {"source": self.source, "line": self.line, "field": self.field, "reason": self.reason}
         if self.row is not None:
             found["row"] = self.row
+        if len(self.problems) > 1:
+            found["problems"] = [{key: value for key, value in problem.as_dict().items() if key != "problems"} for problem in self.problems]
         return found
 
 
