@@ -8,6 +8,7 @@
     forecast ingest FILE.csv|FILE.json   new figures, validated as POST /v1/observations does, all or nothing
     forecast plot ID -o FILE.png|svg     a series' fan chart or a target's chart, options as GET .../chart.svg
     forecast export forecasts|observations|assessments [-o FILE.csv]
+    forecast export data -o DIR          series, figures and targets (API additions included) as data/ files
 
 Exit codes: 0 done, 2 bad input (the message names the field, as the API's 422 does), 1 any other failure.
 """
@@ -55,8 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("-o", "--output", type=Path, required=True, help="FILE.png or FILE.svg")
     _query_options(plot)
     export = commands.add_parser("export", help="a table as CSV")
-    export.add_argument("what", choices=("forecasts", "observations", "assessments"))
-    export.add_argument("-o", "--output", type=Path, help="a CSV file (default: standard output)")
+    export.add_argument("what", choices=("forecasts", "observations", "assessments", "data"))
+    export.add_argument("-o", "--output", type=Path, help="a CSV file (default: standard output); for data, a folder")
     _query_options(export)
     return parser
 
@@ -232,6 +233,8 @@ def plot(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def export(args: argparse.Namespace, settings: Settings) -> int:
+    if args.what == "data":
+        return _export_data(args, settings)
     service = _ready(settings)
     writers: dict[str, Callable[[ForecastService, argparse.Namespace], str]] = {
         "forecasts": _forecasts_csv,
@@ -244,6 +247,18 @@ def export(args: argparse.Namespace, settings: Settings) -> int:
     else:
         args.output.write_text(text)
         print(f"wrote {args.output} ({text.count(chr(10)) - 1} rows)", file=sys.stderr)
+    return 0
+
+
+def _export_data(args: argparse.Namespace, settings: Settings) -> int:
+    """The store's series, figures and targets (data/'s and those added over the API) as data/ files in a folder."""
+    from forecast.datafiles import write_directory
+
+    if args.output is None:
+        raise InvalidParameter("output", "export data writes three files: name a folder with -o")
+    store = _service(settings).store
+    write_directory(args.output, store.series().values(), store.observations(), store.targets())
+    print(f"wrote {args.output}/series.csv, observations.csv, targets.csv", file=sys.stderr)
     return 0
 
 

@@ -134,6 +134,10 @@ def _parse_observation(row: Row, series: Mapping[str, Series], loaded_on: date |
     if series_id not in series:
         raise row.fail("series_id", f"unknown series '{series_id}': add it to {SERIES_FILE} first")
     meta = series[series_id]
+    if loaded_on is not None and meta.retired_on:
+        raise row.fail(
+            "series_id", f"series '{series_id}' was retired on {meta.retired_on} ({meta.retired_reason}): it takes no new figures"
+        )
     period, aggregation = _period_and_aggregation(row)
     kind = row.choice("kind", Kind, default="level")
     value, unit = _value_and_unit(row, kind, series_id, meta.unit)

@@ -33,11 +33,15 @@ class DataError(ForecastError):
         super().__init__(f"{source}, {where}, field '{field}': {reason}")
 
     def as_dict(self) -> dict[str, object]:
+        found = self._where()
+        if len(self.problems) > 1:
+            found["problems"] = [problem._where() for problem in self.problems]
+        return found
+
+    def _where(self) -> dict[str, object]:
         found: dict[str, object] = {"source": self.source, "line": self.line, "field": self.field, "reason": self.reason}
         if self.row is not None:
             found["row"] = self.row
-        if len(self.problems) > 1:
-            found["problems"] = [{key: value for key, value in problem.as_dict().items() if key != "problems"} for problem in self.problems]
         return found
 
 

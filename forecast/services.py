@@ -76,7 +76,8 @@ class ForecastService:
         series, observations, targets = load_directory(self.settings.data_dir)
         self.store.upsert_series(series.values())
         result = self.store.add_observations(observations, origin="data", revised_on=date.today())
-        self.targets = targets
+        self.store.upsert_targets(targets)
+        self.targets = self.store.targets()  # data/'s and those added over the API (tracking.py)
         return result
 
     def catalog(self, as_of: date | None = None) -> Catalog:
@@ -334,6 +335,7 @@ class ForecastService:
             for day in replay_days_since(target, replays):
                 assessment.history.append(history_entry(day, self.assess_one(target, replays[day], priors[day], today=day)))
             link_revisions(assessment, target, self.targets)
+            assessment.retired = {"on": target.retired_on, "reason": target.retired_reason} if target.retired_on else None
             assessments[target.id] = assessment
         return assessments
 
@@ -397,11 +399,14 @@ class ForecastService:
         observations = observations_from_rows(rows, self.store.series(), source="request", loaded_on=date.today())
         result = self.store.add_observations(observations, origin="ingest", revised_on=date.today())
         affected = sorted({o.series_id for o in observations})
-        job = self.store.create_job(
-            "refit", {"series": affected, "new": result.new, "unchanged": result.unchanged, "revised": result.revised}
-        )
-        if result.new == 0 and result.revised == 0:
-            self.store.update_job(job.id, "done", {**job.detail, "note": "nothing new: no refit needed"})
+        detail = {"series": affected, "new": result.new, "unchanged": result.unchanged, "revised": result.revised}
+        return self.queue_refit(affected, detail, result.new > 0 or result.revised > 0, run_in_background)
+
+    def queue_refit(self, affected: Sequence[str], detail: Mapping[str, object], changed: bool, background: bool = True) -> Job:
+        """A refit job for a change to the store (figures, series, targets); done at once when nothing changed."""
+        job = self.store.create_job("refit", detail)
+        if not changed:
+            self.store.update_job(job.id, "done", {"note": "nothing new: no refit needed", **job.detail})
         else:
-            self.refits.submit(job.id, affected, background=run_in_background)
+            self.refits.submit(job.id, affected, background=background)
         return self.store.job(job.id) or job

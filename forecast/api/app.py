@@ -4,6 +4,7 @@ app.py        create_app: settings, service, hot path, routers, error handlers
 state.py      ApiState: the service, the current snapshot's bodies, metrics, key checks
 deps.py       Annotated[..., Depends()] aliases routes ask for (State, Service, Bodies, READ, WRITE)
 routes/       one APIRouter per resource: ops, series, targets, observations (ingest), jobs, charts (SVG),
+              tracking (series and targets added and retired),
               dashboard (the page at / and its static files)
 schemas.py    request and response bodies (ObservationIn, ForecastOut, ErrorOut, ...)
 errors.py     ForecastError -> HTTP status, and one JSON shape for every error
@@ -22,7 +23,7 @@ from fastapi import FastAPI
 
 from forecast.api.errors import add_error_handlers
 from forecast.api.hotpath import HotPath
-from forecast.api.routes import charts, dashboard, jobs, observations, ops, series, targets
+from forecast.api.routes import charts, dashboard, jobs, observations, ops, series, targets, tracking
 from forecast.api.state import ApiState
 from forecast.config import Settings
 from forecast.services import ForecastService
@@ -43,7 +44,7 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
     app.state.service = service
     app.state.settings = settings
     app.add_middleware(HotPath, lookup=state.stored, allowed=state.read_allowed, count=state.metrics.count)
-    for module in (ops, series, targets, observations, jobs, charts, dashboard):
+    for module in (ops, series, targets, observations, jobs, charts, dashboard, tracking):
         app.include_router(module.router)
     add_error_handlers(app)
     return app
