@@ -21,7 +21,7 @@ import io
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -311,14 +311,19 @@ def _progress_service() -> type[ForecastService]:
             return super()._origins(catalog, series_id)
 
         def replay(
-            self, catalog: Catalog, forecasts: Mapping[str, SeriesForecast], days: Sequence[date]
+            self,
+            catalog: Catalog,
+            forecasts: Mapping[str, SeriesForecast],
+            days: Sequence[date],
+            reused: Mapping[date, Mapping[str, SeriesForecast]] | None = None,
+            unchanged: Set[str] = frozenset(),
         ) -> dict[date, dict[str, SeriesForecast]]:
             if self.bar is not None:  # every series is fitted when the replays begin
                 self.bar.update(self.bar.total - self.bar.n)
                 self.bar.close()
             replays: dict[date, dict[str, SeriesForecast]] = {}
             for day in tqdm(days, desc="as-of replays", unit="day", file=sys.stderr):
-                replays.update(super().replay(catalog, forecasts, [day]))
+                replays.update(super().replay(catalog, forecasts, [day], reused, unchanged))
             return replays
 
     return WithProgress

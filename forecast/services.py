@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 
@@ -53,6 +53,8 @@ class Snapshot:
     prior: Prior = Prior()
     created_at: str = ""
     seconds: float = 0.0
+    refitted: tuple[str, ...] = ()  # the series this refit fitted; the others' fits were the previous snapshot's
+    reassessed: tuple[str, ...] = ()  # the targets this refit assessed
 
 
 class ForecastService:
@@ -67,7 +69,7 @@ class ForecastService:
         self._catalog_cache: OrderedDict[date | None, tuple[str, Catalog]] = OrderedDict()  # as_of -> (data fingerprint, catalog)
         self._catalog_lock = threading.Lock()
         self.on_swap: list[Callable[[Snapshot], None]] = []
-        self.refits = RefitQueue(store, lambda only: self.refit(only).version)
+        self.refits = RefitQueue(store, self._refit_for_jobs)
         self.recomputing: str | None = None  # why the forecasts served are older than the data, while a refit runs
 
     # data ---------------------------------------------------------------------
@@ -154,20 +156,33 @@ class ForecastService:
         return "forecasts"
 
     def refit(self, only: Iterable[str] | None = None) -> Snapshot:
-        """Fit every series (or only some, reusing the rest), replay vintages, assess targets, persist."""
+        """Fit, replay as of earlier days, assess targets, swap and persist: everything (`only` None, or no fit served
+        yet), or what changed since the fit served (`only` the series an ingest named, a hint; the catalogs say the rest).
+
+        A change refits the series whose figures or definition changed and the series that read them
+        (Catalog.depending_on), replays those on every replay day and every series on a day new since, and
+        reassesses the targets that read a refitted series or changed; the rest is the served fit's, as a full
+        refit would compute it again (tests/test_incremental.py).
+        """
         with self._refit_lock:
             started = time.perf_counter()
-            catalog = self.catalog()
-            previous = self._snapshot
-            forecasts, failures, prior = self._fit_all(catalog, only, previous)
-            forecasts = self._use_related(catalog, forecasts, prior)
-            replays = (
-                dict(previous.replays)
-                if previous is not None and only is not None
-                else self.replay(catalog, forecasts, self.replay_dates(catalog))
-            )
-            assessments = self.assess_all(forecasts, replays, prior)
             fingerprint = self.store.fingerprint()
+            catalog = self.catalog()
+            previous = self._snapshot if only is not None else None
+            refitting = set(catalog.series)
+            if previous is not None:
+                refitting = catalog.depending_on(catalog.changed_since(previous.catalog) | set(only or ()))
+            forecasts, failures, prior = self._fit_all(catalog, refitting, previous)
+            forecasts = self._use_related(catalog, forecasts, prior)
+            days = self.replay_dates(catalog)
+            reused = {} if previous is None else {day: previous.replays[day] for day in days if day in previous.replays}
+            replays = self.replay(catalog, forecasts, days, reused, set(catalog.series) - refitting)
+            reassessing = None
+            if previous is not None and set(reused) == set(days):
+                reading = {t.id for t in catalog.targets if {t.series_id, t.denominator_series_id} & refitting}
+                reassessing = reading | catalog.targets_changed_since(previous.catalog)
+            kept = previous.assessments if previous is not None else {}
+            assessments = self.assess_all(forecasts, replays, prior, reassessing, kept)
             snapshot = Snapshot(
                 version=f"{fingerprint}/{MODEL_VERSION}",
                 data_fingerprint=fingerprint,
@@ -179,17 +194,28 @@ class ForecastService:
                 prior=prior,
                 created_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 seconds=time.perf_counter() - started,
+                refitted=tuple(sorted(refitting)),
+                reassessed=tuple(sorted(assessments if reassessing is None else reassessing & set(assessments))),
             )
+            self._persist_lock.acquire()
             if only is None:
-                self._persist_lock.acquire()
                 self.recomputing = None
             self._swap(snapshot)
-            if only is None:
-                try:
-                    self._save(snapshot, forecasts)
-                finally:
-                    self._persist_lock.release()
+            try:
+                self._save(snapshot, forecasts)
+            finally:
+                self._persist_lock.release()
             return snapshot
+
+    def _refit_for_jobs(self, hinted: Iterable[str]) -> dict[str, object]:
+        """What a refit job reports when it is done (GET /v1/jobs/{id})."""
+        done = self.refit(hinted)
+        return {
+            "version": done.version,
+            "refitted": list(done.refitted),
+            "reassessed": list(done.reassessed),
+            "seconds": round(done.seconds, 3),
+        }
 
     def close(self, timeout: float = 60.0) -> None:
         """Wait for fitted models being written to disk, so a stop right after readiness keeps them."""
@@ -210,15 +236,15 @@ class ForecastService:
         )
 
     def _fit_all(
-        self, catalog: Catalog, only: Iterable[str] | None, previous: Snapshot | None
+        self, catalog: Catalog, wanted: set[str], previous: Snapshot | None
     ) -> tuple[dict[str, SeriesForecast], dict[str, str], Prior]:
-        wanted = set(only) if only is not None else None
+        """Fit the `wanted` series in fitting order, the others' fits (or failures) taken from `previous`."""
         forecasts: dict[str, SeriesForecast] = {}
         failures: dict[str, str] = {}
-        prior = previous.prior if previous is not None and wanted is not None else Prior()
         lender = catalog.prior_lender()
+        prior = previous.prior if previous is not None and lender not in wanted else Prior()
         for series_id in catalog.fitting_order():
-            if wanted is not None and series_id not in wanted and previous is not None:
+            if series_id not in wanted and previous is not None:
                 if series_id in previous.forecasts:
                     forecasts[series_id] = previous.forecasts[series_id]
                 elif series_id in previous.failures:
@@ -242,7 +268,7 @@ class ForecastService:
                 log.exception("fitting %s failed", series_id)
                 failures[series_id] = f"the fit failed: {type(error).__name__}: {error}"
                 continue
-            if series_id == lender and wanted is None:
+            if series_id == lender:
                 prior = self.prior_from(forecasts[series_id])
         return forecasts, failures, prior
 
@@ -284,9 +310,15 @@ class ForecastService:
         return self.prior_from(replayed[lender]) if lender is not None and lender in replayed else Prior()
 
     def replay(
-        self, catalog: Catalog, forecasts: Mapping[str, SeriesForecast], days: Sequence[date]
+        self,
+        catalog: Catalog,
+        forecasts: Mapping[str, SeriesForecast],
+        days: Sequence[date],
+        reused: Mapping[date, Mapping[str, SeriesForecast]] | None = None,
+        unchanged: Set[str] = frozenset(),
     ) -> dict[date, dict[str, SeriesForecast]]:
-        """Refit each series as of each of `days`, with the current fit's monthly weights and scale (no monthly backtests).
+        """Refit each series as of each of `days`, with the current fit's monthly weights and scale (no monthly backtests);
+        an `unchanged` series' replay on a day in `reused` is taken from there instead.
 
         As in a fresh fit, the lender comes first, with the default prior; the series after it
         borrow from its replay (prior_as_of). Every series backtests its annual curves on what was
@@ -295,42 +327,55 @@ class ForecastService:
         per replay would cost minutes (docs/decisions.md, "As-of replays").
         """
         replays: dict[date, dict[str, SeriesForecast]] = {}
+        lender = catalog.prior_lender()
         for day in days:
-            known = self.catalog(day)
+            kept = (reused or {}).get(day)
             replays[day] = {}
             prior = Prior()
             for series_id in catalog.fitting_order(forecasts):
-                monthly = forecasts[series_id].model.monthly
-                weights = MonthlySelection(dict(monthly.weights), monthly.calibration.scale)
-                try:
-                    replays[day][series_id] = fit_series(
-                        series_id,
-                        known,
-                        prior=prior,
-                        n_paths=ASOF_PATHS,
-                        seed=self.settings.random_seed,
-                        horizon_months=self.settings.horizon_months,
-                        fixed_weights=weights,
-                        posterior_draws=ASOF_POSTERIOR_DRAWS,
-                    )
-                except InsufficientHistory:
-                    continue
-                except Exception:  # noqa: BLE001 - a replay that breaks leaves that day without this series, not without all
-                    log.exception("replaying %s as of %s failed", series_id, day)
-                    continue
-                if series_id == catalog.prior_lender():
+                if kept is not None and series_id in unchanged:
+                    if series_id in kept:
+                        replays[day][series_id] = kept[series_id]
+                else:
+                    self._replay_one(series_id, day, forecasts[series_id], prior, replays[day])
+                if series_id == lender and lender in replays[day]:
                     prior = self.prior_as_of(replays[day])
         return replays
+
+    def _replay_one(self, series_id: str, day: date, fitted: SeriesForecast, prior: Prior, into: dict[str, SeriesForecast]) -> None:
+        """One series as of `day` (left out of `into` when it cannot be fitted on what was known then)."""
+        monthly = fitted.model.monthly
+        try:
+            into[series_id] = fit_series(
+                series_id,
+                self.catalog(day),
+                prior=prior,
+                n_paths=ASOF_PATHS,
+                seed=self.settings.random_seed,
+                horizon_months=self.settings.horizon_months,
+                fixed_weights=MonthlySelection(dict(monthly.weights), monthly.calibration.scale),
+                posterior_draws=ASOF_POSTERIOR_DRAWS,
+            )
+        except InsufficientHistory:
+            return
+        except Exception:  # noqa: BLE001 - a replay that breaks leaves that day without this series, not without all
+            log.exception("replaying %s as of %s failed", series_id, day)
 
     def assess_all(
         self,
         forecasts: Mapping[str, SeriesForecast],
         replays: Mapping[date, Mapping[str, SeriesForecast]],
         prior: Prior,
+        only: Set[str] | None = None,
+        kept: Mapping[str, Assessment] | None = None,
     ) -> dict[str, Assessment]:
+        """Assess every target, or `only` those, the others' assessments taken from `kept`."""
         assessments = {}
-        priors = {day: self.prior_as_of(known) for day, known in replays.items()}
+        priors = {day: self.prior_as_of(known) for day, known in replays.items()} if only is None or only else {}
         for target in self.targets:
+            if only is not None and target.id not in only and kept is not None and target.id in kept:
+                assessments[target.id] = kept[target.id]
+                continue
             assessment = self.assess_one(target, forecasts, prior)
             for day in replay_days_since(target, replays):
                 assessment.history.append(history_entry(day, self.assess_one(target, replays[day], priors[day], today=day)))
