@@ -68,6 +68,18 @@ class Catalog:
         parts = sorted(part for part, total in self.parts().items() if total == lender and part in ids)
         return [*first, *parts, *sorted(ids - {*first, *parts})]
 
+    def fitting_waves(self, series_ids: Iterable[str]) -> list[list[str]]:
+        """The ids in waves that can be fitted side by side: the lender alone (the others borrow from its fit), then the rest."""
+        order = self.fitting_order(series_ids)
+        lender = self.prior_lender()
+        first = [sid for sid in order if sid == lender]
+        return [wave for wave in (first, [sid for sid in order if sid != lender]) if wave]
+
+    def restricted_to(self, series_id: str) -> Catalog:
+        """This catalog with only what a fit of `series_id` reads (its definition and resolved cells): small to send to a worker."""
+        cells = list(self._cells_by_series.get(series_id, []))
+        return Catalog(self.as_of, {series_id: self.require(series_id)}, (), (), Review(tuple(cells), ()), (), {series_id: cells})
+
     def changed_since(self, earlier: Catalog) -> set[str]:
         """The series whose definition (retirement aside), figures (every version known, derived ones included) or
         resolved cells and conflicts differ from `earlier`'s, and the series new or gone since."""

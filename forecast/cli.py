@@ -21,7 +21,7 @@ import io
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,8 +33,6 @@ from forecast.errors import DataError, ForecastError, InvalidParameter, UnknownS
 
 BAD_INPUT = (DataError, InvalidParameter, UnknownSeries, UnknownTarget)
 if TYPE_CHECKING:  # imported where used: they cost seconds, and `serve` or a usage error needs none of them
-    from forecast.catalog import Catalog
-    from forecast.engine.projection import SeriesForecast
     from forecast.services import ForecastService, Snapshot
 
 
@@ -290,41 +288,32 @@ def _ready(settings: Settings) -> ForecastService:
 
 
 def _progress_service() -> type[ForecastService]:
-    """ForecastService with progress bars: one step per series fitted, then one per as-of replay day."""
+    """ForecastService with progress bars: one step per series fitted, then one per as-of replay of a series on a day."""
     from tqdm import tqdm  # type: ignore[import-untyped]
 
+    from forecast.fitting import FitOutcome
     from forecast.services import ForecastService
 
     class WithProgress(ForecastService):
-        bar: Any = None
-
         def refit(self, only: Iterable[str] | None = None) -> Snapshot:
-            total = len(self.catalog().fitting_order())
-            with tqdm(total=total, desc="fitting", unit="series", file=sys.stderr) as self.bar:
+            bars: dict[str, Any] = {}
+            total = len(self.catalog().series)
+
+            def done(outcome: FitOutcome) -> None:  # told of each fit as it ends, whichever worker ran it
+                kind = "as-of replays" if outcome.day else "fitting"
+                if kind not in bars:
+                    unit = "fit" if outcome.day else "series"
+                    bars[kind] = tqdm(total=None if outcome.day else total, desc=kind, unit=unit, file=sys.stderr)
+                bars[kind].set_postfix_str(outcome.series_id, refresh=False)
+                bars[kind].update(1)
+
+            self.fitter.on_done = done
+            try:
                 return super().refit(only)
-
-        def _origins(self, catalog: Catalog, series_id: str) -> list[date]:
-            # asked once per series, just before its fit (services._fit_all): one step per series begun
-            if self.bar is not None:
-                self.bar.set_postfix_str(series_id, refresh=False)
-                self.bar.update(1)
-            return super()._origins(catalog, series_id)
-
-        def replay(
-            self,
-            catalog: Catalog,
-            forecasts: Mapping[str, SeriesForecast],
-            days: Sequence[date],
-            reused: Mapping[date, Mapping[str, SeriesForecast]] | None = None,
-            unchanged: Set[str] = frozenset(),
-        ) -> dict[date, dict[str, SeriesForecast]]:
-            if self.bar is not None:  # every series is fitted when the replays begin
-                self.bar.update(self.bar.total - self.bar.n)
-                self.bar.close()
-            replays: dict[date, dict[str, SeriesForecast]] = {}
-            for day in tqdm(days, desc="as-of replays", unit="day", file=sys.stderr):
-                replays.update(super().replay(catalog, forecasts, [day], reused, unchanged))
-            return replays
+            finally:
+                self.fitter.on_done = None
+                for bar in bars.values():
+                    bar.close()
 
     return WithProgress
 

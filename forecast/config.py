@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     random_seed: int = 20231101
     horizon_months: int = 18  # the precomputed default horizon
     backtest_origins: int = 8
+    n_jobs: int = Field(default=-1, description="worker processes fitting series side by side (joblib); -1: every core, 1: none")
 
     @field_validator("api_key", "read_key")
     @classmethod

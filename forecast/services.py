@@ -23,8 +23,8 @@ from forecast.data import load_directory, observations_from_rows
 from forecast.domain import Target
 from forecast.engine.borrowing import Prior, prior_from
 from forecast.engine.projection import SeriesForecast
-from forecast.engine.series import MonthlySelection, fit_series
 from forecast.errors import ArtifactRejected, InsufficientHistory, InvalidParameter, NotReady
+from forecast.fitting import FitOutcome, Fitter, ReplayDepth, replay_request, today_request
 from forecast.refits import RefitQueue
 from forecast.related import apply_comparison
 from forecast.store import AddResult, Job, Store
@@ -37,6 +37,7 @@ REPLAY_MONTHS = 18  # as-of replays cover the last 18 months with new figures
 ASOF_PATHS = 500
 CATALOG_CACHE_SIZE = 256  # as-of catalogs kept: a refit's backtest origins and replay days, and recent queries
 ASOF_POSTERIOR_DRAWS = 40  # enough to tell a well-determined year total from a guess
+ASOF = ReplayDepth(ASOF_PATHS, ASOF_POSTERIOR_DRAWS)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class ForecastService:
         self._catalog_lock = threading.Lock()
         self.on_swap: list[Callable[[Snapshot], None]] = []
         self.refits = RefitQueue(store, self._refit_for_jobs)
+        self.fitter = Fitter(settings.n_jobs)
         self.recomputing: str | None = None  # why the forecasts served are older than the data, while a refit runs
 
     # data ---------------------------------------------------------------------
@@ -238,38 +240,32 @@ class ForecastService:
     def _fit_all(
         self, catalog: Catalog, wanted: set[str], previous: Snapshot | None
     ) -> tuple[dict[str, SeriesForecast], dict[str, str], Prior]:
-        """Fit the `wanted` series in fitting order, the others' fits (or failures) taken from `previous`."""
-        forecasts: dict[str, SeriesForecast] = {}
-        failures: dict[str, str] = {}
+        """Fit the `wanted` series in waves (the lender first), the others' fits (or failures) taken from `previous`."""
+        outcomes: dict[str, FitOutcome] = {}
         lender = catalog.prior_lender()
         prior = previous.prior if previous is not None and lender not in wanted else Prior()
+        for wave in catalog.fitting_waves(wanted if previous is not None else catalog.series):
+            requests = [
+                today_request(catalog, series_id, prior, self.settings, self._origins(catalog, series_id), self.catalog)
+                for series_id in wave
+            ]
+            outcomes.update((outcome.series_id, outcome) for outcome in self.fitter.run(requests))
+            found = outcomes.get(lender) if lender is not None else None
+            if found is not None and found.forecast is not None and lender in wave:
+                prior = self.prior_from(found.forecast)
+        forecasts: dict[str, SeriesForecast] = {}
+        failures: dict[str, str] = {}
         for series_id in catalog.fitting_order():
-            if series_id not in wanted and previous is not None:
-                if series_id in previous.forecasts:
-                    forecasts[series_id] = previous.forecasts[series_id]
-                elif series_id in previous.failures:
-                    failures[series_id] = previous.failures[series_id]
-                continue
-            try:
-                forecasts[series_id] = fit_series(
-                    series_id,
-                    catalog,
-                    prior=prior,
-                    n_paths=self.settings.simulation_paths,
-                    seed=self.settings.random_seed,
-                    horizon_months=self.settings.horizon_months,
-                    catalog_at=self.catalog,
-                    origins=self._origins(catalog, series_id),
-                )
-            except InsufficientHistory as error:
-                failures[series_id] = str(error)
-                continue
-            except Exception as error:  # noqa: BLE001 - one series that breaks its fit must not stop the others
-                log.exception("fitting %s failed", series_id)
-                failures[series_id] = f"the fit failed: {type(error).__name__}: {error}"
-                continue
-            if series_id == lender:
-                prior = self.prior_from(forecasts[series_id])
+            if series_id in outcomes:
+                fitted = outcomes[series_id]
+                if fitted.forecast is not None:
+                    forecasts[series_id] = fitted.forecast
+                else:
+                    failures[series_id] = fitted.failure
+            elif previous is not None and series_id in previous.forecasts:
+                forecasts[series_id] = previous.forecasts[series_id]
+            elif previous is not None and series_id in previous.failures:
+                failures[series_id] = previous.failures[series_id]
         return forecasts, failures, prior
 
     def _use_related(self, catalog: Catalog, forecasts: dict[str, SeriesForecast], prior: Prior) -> dict[str, SeriesForecast]:
@@ -324,42 +320,27 @@ class ForecastService:
         borrow from its replay (prior_as_of). Every series backtests its annual curves on what was
         known that day, so a replay's annual weights and calibration are not chosen on later
         figures. The monthly weights and calibration scale are today's: a nested monthly backtest
-        per replay would cost minutes (docs/decisions.md, "As-of replays").
+        per replay would cost minutes (docs/decisions.md, "As-of replays"). A series that cannot be
+        fitted on what was known that day is left out of the day's replay.
         """
-        replays: dict[date, dict[str, SeriesForecast]] = {}
-        lender = catalog.prior_lender()
-        for day in days:
-            kept = (reused or {}).get(day)
-            replays[day] = {}
-            prior = Prior()
-            for series_id in catalog.fitting_order(forecasts):
-                if kept is not None and series_id in unchanged:
-                    if series_id in kept:
-                        replays[day][series_id] = kept[series_id]
-                else:
-                    self._replay_one(series_id, day, forecasts[series_id], prior, replays[day])
-                if series_id == lender and lender in replays[day]:
-                    prior = self.prior_as_of(replays[day])
-        return replays
-
-    def _replay_one(self, series_id: str, day: date, fitted: SeriesForecast, prior: Prior, into: dict[str, SeriesForecast]) -> None:
-        """One series as of `day` (left out of `into` when it cannot be fitted on what was known then)."""
-        monthly = fitted.model.monthly
-        try:
-            into[series_id] = fit_series(
-                series_id,
-                self.catalog(day),
-                prior=prior,
-                n_paths=ASOF_PATHS,
-                seed=self.settings.random_seed,
-                horizon_months=self.settings.horizon_months,
-                fixed_weights=MonthlySelection(dict(monthly.weights), monthly.calibration.scale),
-                posterior_draws=ASOF_POSTERIOR_DRAWS,
-            )
-        except InsufficientHistory:
-            return
-        except Exception:  # noqa: BLE001 - a replay that breaks leaves that day without this series, not without all
-            log.exception("replaying %s as of %s failed", series_id, day)
+        replays: dict[date, dict[str, SeriesForecast]] = {day: {} for day in days}
+        priors = {day: Prior() for day in days}
+        order = catalog.fitting_order(forecasts)
+        for wave in catalog.fitting_waves(order):
+            requests = []
+            for day in days:
+                kept = (reused or {}).get(day)
+                for series_id in wave:
+                    if kept is not None and series_id in unchanged:
+                        replays[day].update({series_id: kept[series_id]} if series_id in kept else {})
+                    else:
+                        known = self.catalog(day)
+                        requests.append(replay_request(known, series_id, priors[day], self.settings, forecasts[series_id], ASOF))
+            for outcome in self.fitter.run(requests):
+                if outcome.forecast is not None and outcome.day is not None:
+                    replays[outcome.day][outcome.series_id] = outcome.forecast
+            priors = {day: self.prior_as_of(replays[day]) for day in days}
+        return {day: {sid: replays[day][sid] for sid in order if sid in replays[day]} for day in days}
 
     def assess_all(
         self,
