@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     horizon_months: int = 18  # the precomputed default horizon
     backtest_origins: int = 8
     n_jobs: int = Field(default=-1, description="worker processes fitting series side by side (joblib); -1: every core, 1: none")
+    dask_scheduler: str = Field(default="", description="tcp://host:8786: fit on this dask.distributed cluster instead of local workers")
 
     @field_validator("api_key", "read_key")
     @classmethod

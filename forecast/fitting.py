@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from joblib import Parallel, delayed
 
@@ -127,16 +128,17 @@ def replay_request(
 
 
 class Fitter:
-    """Runs fit requests with joblib.Parallel on `n_jobs` workers (-1: every core; 1: here, one by one).
+    """Runs fit requests with joblib.Parallel on `n_jobs` worker processes (-1: every core; 1: here, one by one),
+    or on a dask.distributed cluster when `scheduler` names one (tcp://host:8786; its workers need this package).
 
-    `backend` is joblib's ("loky" processes by default; "dask" once a dask.distributed Client exists).
     `on_done` is told of each outcome as it arrives (the CLI's progress bar).
     """
 
-    def __init__(self, n_jobs: int = -1, backend: str = "loky") -> None:
+    def __init__(self, n_jobs: int = -1, scheduler: str = "") -> None:
         self.n_jobs = n_jobs
-        self.backend = backend
+        self.scheduler = scheduler
         self.on_done: Callable[[FitOutcome], None] | None = None
+        self._client: Any = None  # a distributed.Client, opened at the first fit that needs it
 
     def run(self, requests: Sequence[FitRequest]) -> list[FitOutcome]:
         """Every request's outcome, in the order of `requests`."""
@@ -148,8 +150,24 @@ class Fitter:
         return outcomes
 
     def _outcomes(self, requests: Sequence[FitRequest]) -> Iterator[FitOutcome]:
+        if self.scheduler and requests:
+            futures = self._cluster().map(fit_request, list(requests), pure=False)
+            return (future.result() for future in futures)
         if self.n_jobs == 1 or len(requests) < 2:
             return (fit_request(request) for request in requests)
-        parallel = Parallel(n_jobs=self.n_jobs, backend=self.backend, return_as="generator")
+        parallel = Parallel(n_jobs=self.n_jobs, return_as="generator")
         outcomes: Iterator[FitOutcome] = parallel(delayed(fit_request)(request) for request in requests)
         return outcomes
+
+    def _cluster(self) -> Any:
+        if self._client is None:
+            from distributed import Client  # only when a cluster is configured: `pip install 'dask[distributed]'`
+
+            self._client = Client(self.scheduler, set_as_default=False)  # type: ignore[no-untyped-call]
+        return self._client
+
+    def close(self) -> None:
+        """Let go of the cluster's client, if one was opened."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None

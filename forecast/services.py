@@ -71,7 +71,7 @@ class ForecastService:
         self._catalog_lock = threading.Lock()
         self.on_swap: list[Callable[[Snapshot], None]] = []
         self.refits = RefitQueue(store, self._refit_for_jobs)
-        self.fitter = Fitter(settings.n_jobs)
+        self.fitter = Fitter(settings.n_jobs, settings.dask_scheduler)
         self.recomputing: str | None = None  # why the forecasts served are older than the data, while a refit runs
 
     # data ---------------------------------------------------------------------
@@ -220,9 +220,10 @@ class ForecastService:
         }
 
     def close(self, timeout: float = 60.0) -> None:
-        """Wait for fitted models being written to disk, so a stop right after readiness keeps them."""
+        """Wait for fitted models being written to disk, so a stop right after readiness keeps them; leave the cluster."""
         if self._persist_lock.acquire(timeout=timeout):
             self._persist_lock.release()
+        self.fitter.close()
 
     def _save(self, snapshot: Snapshot, forecasts: Mapping[str, SeriesForecast]) -> None:
         self.artifacts.save(
