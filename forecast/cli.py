@@ -301,6 +301,8 @@ def _progress_service() -> type[ForecastService]:
 
             def done(outcome: FitOutcome) -> None:  # told of each fit as it ends, whichever worker ran it
                 kind = "as-of replays" if outcome.day else "fitting"
+                if outcome.day and "fitting" in bars:  # every series is fitted when the replays begin
+                    bars.pop("fitting").close()
                 if kind not in bars:
                     unit = "fit" if outcome.day else "series"
                     bars[kind] = tqdm(total=None if outcome.day else total, desc=kind, unit=unit, file=sys.stderr)
