@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paths", type=int, default=Settings().simulation_paths)
     parser.add_argument("--origins", type=int, default=Settings().backtest_origins)
+    parser.add_argument("--cases", default="carmaker,national", help="which of carmaker,national to run")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="ingest-visible-"))
     settings = Settings(
@@ -108,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     cases = {"carmaker": carmaker(catalog), "national": catalog.prior_lender()}
     results: dict[str, dict[str, object]] = {}
     for case, series_id in cases.items():
+        if case not in args.cases.split(","):
+            continue
         assert series_id is not None
         row = next_month_row(service.snapshot.catalog, series_id)
         print(f"{case}: {series_id} {row['period_start']} ...", file=sys.stderr)
@@ -134,8 +137,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{case:10} {found['series_id']!s:36} {found['ingest_to_visible_s']:>18} {found['full_refit_s']:>13} {found['ratio']:>7} "
             f"{found['refitted']!s:>5}/{found['of_series']!s:<3} {found['reassessed']!s:>6}/{found['of_targets']!s:<4}"
         )
-    print(f"start-up fit: {start_up:.1f} s; paths {args.paths}, origins {args.origins}, cpus {os.cpu_count()}")
-    print(json.dumps({"bench": "ingest_visible", "start_up_fit_s": round(start_up, 2), "paths": args.paths, **results}))
+    print(f"start-up fit: {start_up:.1f} s; paths {args.paths}, origins {args.origins}, n_jobs {settings.n_jobs}, cpus {os.cpu_count()}")
+    print(
+        json.dumps(
+            {"bench": "ingest_visible", "start_up_fit_s": round(start_up, 2), "paths": args.paths, "n_jobs": settings.n_jobs, **results}
+        )
+    )
     return 0
 
 
