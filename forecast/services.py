@@ -12,7 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from forecast.artifacts import ArtifactStore
@@ -180,7 +180,7 @@ class ForecastService:
             reused = {} if previous is None else {day: previous.replays[day] for day in days if day in previous.replays}
             replays = self.replay(catalog, forecasts, days, reused, set(catalog.series) - refitting)
             reassessing = None
-            if previous is not None and set(reused) == set(days):
+            if previous is not None:
                 reading = {t.id for t in catalog.targets if {t.series_id, t.denominator_series_id} & refitting}
                 reassessing = reading | catalog.targets_changed_since(previous.catalog)
             kept = previous.assessments if previous is not None else {}
@@ -351,20 +351,30 @@ class ForecastService:
         only: Set[str] | None = None,
         kept: Mapping[str, Assessment] | None = None,
     ) -> dict[str, Assessment]:
-        """Assess every target, or `only` those, the others' assessments taken from `kept`."""
+        """Assess every target, or `only` those, the others taken from `kept` with their history on replay days new since."""
         assessments = {}
-        priors = {day: self.prior_as_of(known) for day, known in replays.items()} if only is None or only else {}
+        priors = {day: self.prior_as_of(known) for day, known in replays.items()}
         for target in self.targets:
-            if only is not None and target.id not in only and kept is not None and target.id in kept:
-                assessments[target.id] = kept[target.id]
+            old = kept.get(target.id) if only is not None and target.id not in only and kept is not None else None
+            if old is not None:
+                had = {entry["as_of"]: entry for entry in old.history}
+                history = [
+                    had.get(day.isoformat()) or self._history_on(target, day, replays, priors) for day in replay_days_since(target, replays)
+                ]
+                assessments[target.id] = old if history == old.history else replace(old, history=history)
                 continue
             assessment = self.assess_one(target, forecasts, prior)
             for day in replay_days_since(target, replays):
-                assessment.history.append(history_entry(day, self.assess_one(target, replays[day], priors[day], today=day)))
+                assessment.history.append(self._history_on(target, day, replays, priors))
             link_revisions(assessment, target, self.targets)
             assessment.retired = {"on": target.retired_on, "reason": target.retired_reason} if target.retired_on else None
             assessments[target.id] = assessment
         return assessments
+
+    def _history_on(
+        self, target: Target, day: date, replays: Mapping[date, Mapping[str, SeriesForecast]], priors: Mapping[date, Prior]
+    ) -> dict[str, object]:
+        return history_entry(day, self.assess_one(target, replays[day], priors[day], today=day))
 
     def assess_one(self, target: Target, forecasts: Mapping[str, SeriesForecast], prior: Prior, today: date | None = None) -> Assessment:
         numerator = forecasts.get(target.series_id) if target.series_id else None
