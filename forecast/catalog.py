@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from forecast.consistency import Review, review
@@ -71,6 +71,65 @@ class Catalog:
         parts = sorted(part for part, total in self.parts().items() if total == lender and part in ids)
         return [*first, *parts, *sorted(ids - {*first, *parts})]
 
+    def fitting_waves(self, series_ids: Iterable[str]) -> list[list[str]]:
+        """The ids in waves that can be fitted side by side: the lender alone (the others borrow from its fit), then the rest."""
+        order = self.fitting_order(series_ids)
+        lender = self.prior_lender()
+        first = [sid for sid in order if sid == lender]
+        return [wave for wave in (first, [sid for sid in order if sid != lender]) if wave]
+
+    def restricted_to(self, series_id: str) -> Catalog:
+        """This catalog with only what a fit of `series_id` reads (its definition and resolved cells): small to send to a worker."""
+        cells = list(self._cells_by_series.get(series_id, []))
+        return Catalog(self.as_of, {series_id: self.require(series_id)}, (), (), Review(tuple(cells), ()), (), (), {series_id: cells})
+
+    def changed_since(self, earlier: Catalog) -> set[str]:
+        """The series whose definition (retirement aside), figures (every version known, derived ones included) or
+        resolved cells and conflicts differ from `earlier`'s, and the series new or gone since."""
+        ids = set(self.series) | set(earlier.series)
+        mine, theirs = self._figures_by_series(), earlier._figures_by_series()
+        return {
+            series_id
+            for series_id in ids
+            if _definition(self.series.get(series_id)) != _definition(earlier.series.get(series_id))
+            or mine.get(series_id) != theirs.get(series_id)
+            or self._cells_by_series.get(series_id) != earlier._cells_by_series.get(series_id)
+            or self._conflicts_of(series_id) != earlier._conflicts_of(series_id)
+        }
+
+    def depending_on(self, changed: Iterable[str]) -> set[str]:
+        """`changed` and every series whose fit reads theirs: all series when the lender changed (every fit borrows
+        its prior), and the parts of a changed total (the part-versus-total comparison reads the total's paths).
+        A total reads nothing of its parts, so a changed part leaves its total as it was."""
+        affected = set(changed) & set(self.series)
+        if self.prior_lender() in affected:
+            return set(self.series)
+        grown = True
+        while grown:
+            parts = {part for part, total in self.parts().items() if total in affected} - affected
+            affected |= parts
+            grown = bool(parts)
+        return affected
+
+    def targets_changed_since(self, earlier: Catalog) -> set[str]:
+        """Targets new, changed (retirement included) or gone since `earlier`, and those a change revises or is revised by."""
+        mine, theirs = {t.id: t for t in self.targets}, {t.id: t for t in earlier.targets}
+        changed = {target_id for target_id in set(mine) | set(theirs) if mine.get(target_id) != theirs.get(target_id)}
+        related = {t.supersedes for t in (*mine.values(), *theirs.values()) if t.id in changed and t.supersedes}
+        related |= {t.id for t in mine.values() if t.supersedes in changed}
+        return changed | related
+
+    def _figures_by_series(self) -> dict[str, list[Observation]]:
+        by_series: dict[str, list[Observation]] = defaultdict(list)
+        for observation in (*self.reported, *self.derived):
+            by_series[observation.series_id].append(observation)
+        return {
+            series_id: sorted(figures, key=lambda o: (o.key, o.vintage, o.is_derived, o.value)) for series_id, figures in by_series.items()
+        }
+
+    def _conflicts_of(self, series_id: str) -> list[Conflict]:
+        return [conflict for conflict in self.review.conflicts if conflict.series_id == series_id]
+
     def fit_figures(self, series_id: str) -> list[Observation]:
         """One figure per cell, as resolved: what a model of the series is fitted to."""
         self.require(series_id)
@@ -92,3 +151,8 @@ class Catalog:
     def last_observation(self, series_id: str) -> Observation | None:
         figures = [o for o in self.reported if o.series_id == series_id and o.kind is Kind.LEVEL]
         return max(figures, key=lambda o: (o.period.end, o.vintage), default=None)
+
+
+def _definition(series: Series | None) -> Series | None:
+    """What a fit reads of a series' definition: all of it but its retirement."""
+    return None if series is None else replace(series, retired_on="", retired_reason="")

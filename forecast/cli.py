@@ -10,6 +10,7 @@
     forecast plot ID -o FILE.png|svg     a series' fan chart or a target's chart, options as GET .../chart.svg
     forecast export forecasts|observations|assessments [-o FILE.csv]
     forecast extract FILE.txt --publisher P --published-date D [--csv OUT]   an article's figures proposed as rows
+    forecast export data -o DIR          series, figures and targets (API additions included) as data/ files
 
 Exit codes: 0 done, 2 bad input (the message names the field, as the API's 422 does), 1 any other failure.
 """
@@ -22,7 +23,7 @@ import io
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,8 +36,6 @@ from forecast.errors import DataError, ForecastError, InvalidParameter, UnknownO
 
 BAD_INPUT = (DataError, InvalidParameter, UnknownSeries, UnknownTarget, UnknownObservation)
 if TYPE_CHECKING:  # imported where used: they cost seconds, and `serve` or a usage error needs none of them
-    from forecast.catalog import Catalog
-    from forecast.engine.projection import SeriesForecast
     from forecast.services import ForecastService, Snapshot
 
 
@@ -61,8 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("-o", "--output", type=Path, required=True, help="FILE.png or FILE.svg")
     _query_options(plot)
     export = commands.add_parser("export", help="a table as CSV")
-    export.add_argument("what", choices=("forecasts", "observations", "assessments"))
-    export.add_argument("-o", "--output", type=Path, help="a CSV file (default: standard output)")
+    export.add_argument("what", choices=("forecasts", "observations", "assessments", "data"))
+    export.add_argument("-o", "--output", type=Path, help="a CSV file (default: standard output); for data, a folder")
     _query_options(export)
     add_extract_parser(commands)
     return parser
@@ -212,7 +211,7 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
 def retire(args: argparse.Namespace, settings: Settings) -> int:
     service = _service(settings)
     service.start()
-    job = service.retire(args.key, args.reason, run_in_background=False)
+    job = service.retire_figure(args.key, args.reason, run_in_background=False)
     print(f"retired {args.key}: {job.detail.get('reason')}; refit {job.status}")
     return 0 if job.status == "done" else 1
 
@@ -238,6 +237,8 @@ def plot(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def export(args: argparse.Namespace, settings: Settings) -> int:
+    if args.what == "data":
+        return _export_data(args, settings)
     service = _ready(settings)
     writers: dict[str, Callable[[ForecastService, argparse.Namespace], str]] = {
         "forecasts": _forecasts_csv,
@@ -250,6 +251,18 @@ def export(args: argparse.Namespace, settings: Settings) -> int:
     else:
         args.output.write_text(text)
         print(f"wrote {args.output} ({text.count(chr(10)) - 1} rows)", file=sys.stderr)
+    return 0
+
+
+def _export_data(args: argparse.Namespace, settings: Settings) -> int:
+    """The store's series, figures and targets (data/'s and those added over the API) as data/ files in a folder."""
+    from forecast.datafiles import write_directory
+
+    if args.output is None:
+        raise InvalidParameter("output", "export data writes three files: name a folder with -o")
+    store = _service(settings).store
+    write_directory(args.output, store.series().values(), store.observations(), store.targets())
+    print(f"wrote {args.output}/series.csv, observations.csv, targets.csv", file=sys.stderr)
     return 0
 
 
@@ -291,36 +304,34 @@ def _ready(settings: Settings) -> ForecastService:
 
 
 def _progress_service() -> type[ForecastService]:
-    """ForecastService with progress bars: one step per series fitted, then one per as-of replay day."""
+    """ForecastService with progress bars: one step per series fitted, then one per as-of replay of a series on a day."""
     from tqdm import tqdm  # type: ignore[import-untyped]
 
+    from forecast.fitting import FitOutcome
     from forecast.services import ForecastService
 
     class WithProgress(ForecastService):
-        bar: Any = None
-
         def refit(self, only: Iterable[str] | None = None) -> Snapshot:
-            total = len(self.catalog().fitting_order())
-            with tqdm(total=total, desc="fitting", unit="series", file=sys.stderr) as self.bar:
+            bars: dict[str, Any] = {}
+            total = len(self.catalog().series)
+
+            def done(outcome: FitOutcome) -> None:  # told of each fit as it ends, whichever worker ran it
+                kind = "as-of replays" if outcome.day else "fitting"
+                if outcome.day and "fitting" in bars:  # every series is fitted when the replays begin
+                    bars.pop("fitting").close()
+                if kind not in bars:
+                    unit = "fit" if outcome.day else "series"
+                    bars[kind] = tqdm(total=None if outcome.day else total, desc=kind, unit=unit, file=sys.stderr)
+                bars[kind].set_postfix_str(outcome.series_id, refresh=False)
+                bars[kind].update(1)
+
+            self.fitter.on_done = done
+            try:
                 return super().refit(only)
-
-        def _origins(self, catalog: Catalog, series_id: str) -> list[date]:
-            # asked once per series, just before its fit (services._fit_all): one step per series begun
-            if self.bar is not None:
-                self.bar.set_postfix_str(series_id, refresh=False)
-                self.bar.update(1)
-            return super()._origins(catalog, series_id)
-
-        def replay(
-            self, catalog: Catalog, forecasts: Mapping[str, SeriesForecast], days: Sequence[date]
-        ) -> dict[date, dict[str, SeriesForecast]]:
-            if self.bar is not None:  # every series is fitted when the replays begin
-                self.bar.update(self.bar.total - self.bar.n)
-                self.bar.close()
-            replays: dict[date, dict[str, SeriesForecast]] = {}
-            for day in tqdm(days, desc="as-of replays", unit="day", file=sys.stderr):
-                replays.update(super().replay(catalog, forecasts, [day]))
-            return replays
+            finally:
+                self.fitter.on_done = None
+                for bar in bars.values():
+                    bar.close()
 
     return WithProgress
 

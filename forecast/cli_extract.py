@@ -26,7 +26,8 @@ def add_extract_parser(commands: Any) -> None:
 
 def extract_command(args: argparse.Namespace, settings: Settings) -> int:
     from forecast.cli import _service, table
-    from forecast.data import OBSERVATION_COLUMNS, SEED_FILE
+    from forecast.data import OBSERVATION_COLUMNS
+    from forecast.definitions import SEED_FILE
     from forecast.extract import Article, extract
     from forecast.extract.review import reviewed
     from forecast.extract.rows import observation_row

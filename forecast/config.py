@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=4 * 1024 * 1024, description="largest request body; a larger one is refused with 413 before it is read whole"
     )
+    n_jobs: int = Field(default=-1, description="worker processes fitting series side by side (joblib); -1: every core, 1: none")
+    dask_scheduler: str = Field(default="", description="tcp://host:8786: fit on this dask.distributed cluster instead of local workers")
 
     @field_validator("api_key", "read_key")
     @classmethod

@@ -9,12 +9,22 @@ Turning cells into typed values (and naming a bad one) is `forecast.rows`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from forecast.definitions import (  # noqa: F401 - series and targets are read where they always were read from
+    KNOWN_UNITS,
+    SEED_FILE,
+    SERIES_COLUMNS,
+    SERIES_FILE,
+    TARGET_COLUMNS,
+    TARGETS_FILE,
+    VOLUME_UNITS,
+    parse_series,
+    parse_targets,
+)
 from forecast.domain import (
     Aggregation,
     Basis,
@@ -30,17 +40,11 @@ from forecast.domain import (
     base_from_growth_sd,
     measurement_sd,
 )
-from forecast.errors import DataError
 from forecast.plausibility import check_base, check_period, check_published, check_value
 from forecast.rows import Row, read_csv_rows, read_json_rows
 
-SERIES_FILE = "series.csv"
 OBSERVATIONS_FILE = "observations.csv"
-TARGETS_FILE = "targets.csv"
 
-SERIES_COLUMNS = ("id", "entity", "measure", "basis", "segment", "unit", "description", "lends_prior", "part_of")
-# Columns a series file written before the roles existed may leave out: read as blank (no role).
-SERIES_OPTIONAL_COLUMNS = frozenset({"lends_prior", "part_of"})
 OBSERVATION_COLUMNS = (
     "series_id",
     "period_start",
@@ -60,88 +64,6 @@ OBSERVATION_COLUMNS = (
     "disputed",
     "note",
 )
-TARGET_COLUMNS = (
-    "target_id",
-    "entity",
-    "metric",
-    "comparator",
-    "threshold",
-    "unit",
-    "deadline_year",
-    "stated_on",
-    "series_id",
-    "denominator_series_id",
-    "supersedes",
-    "source_publisher",
-    "source_url",
-    "source_file",
-    "note",
-)
-
-VOLUME_UNITS = frozenset({"vehicles", "cny", "usd"})
-KNOWN_UNITS = VOLUME_UNITS | {"ratio", "percent", "countries", "persons", "rank", "vehicles_per_year", "usd_per_vehicle"}
-COMPARATORS = frozenset({">=", ">", "<=", "<"})
-SEED_FILE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
-
-
-def parse_series(text: str, source: str = SERIES_FILE) -> dict[str, Series]:
-    """Validate every series row, then the roles across rows (one lender at most; parts of existing totals)."""
-    series: dict[str, Series] = {}
-    rows: dict[str, Row] = {}
-    lender: Row | None = None
-    for row in read_csv_rows(text, source, SERIES_COLUMNS, SERIES_OPTIONAL_COLUMNS):
-        series_id = row.text("id", required=True)
-        if not re.fullmatch(r"[a-z0-9_]+", series_id):
-            raise row.fail("id", f"'{series_id}' must be lower-case letters, digits and underscores")
-        if series_id in series:
-            raise row.fail("id", f"duplicate series id '{series_id}'")
-        unit = row.text("unit", required=True)
-        if unit not in KNOWN_UNITS:
-            raise row.fail("unit", f"unknown unit '{unit}' (known: {', '.join(sorted(KNOWN_UNITS))})")
-        lends_prior = row.strict_flag("lends_prior")
-        if lends_prior and lender is not None:
-            raise row.fail(
-                "lends_prior",
-                f"only one series may lend its fit to sparse series: '{lender.text('id')}' ({lender.where}) already does",
-            )
-        if lends_prior:
-            lender = row
-        part_of = row.text("part_of")
-        if part_of == series_id:
-            raise row.fail("part_of", f"'{series_id}' cannot be a part of itself")
-        series[series_id] = Series(
-            id=series_id,
-            entity=row.text("entity", required=True),
-            measure=row.text("measure", required=True),
-            basis=row.choice("basis", Basis),
-            segment=row.text("segment", required=True),
-            unit=unit,
-            description=row.text("description"),
-            lends_prior=lends_prior,
-            part_of=part_of,
-        )
-        rows[series_id] = row
-    for item in series.values():
-        if item.part_of:
-            _check_part(item, series, rows[item.id])
-    return series
-
-
-def _check_part(part: Series, series: Mapping[str, Series], row: Row) -> None:
-    """A part is compared with its share of its total: both must count the same thing the same way, with no loop."""
-    total = series.get(part.part_of)
-    if total is None:
-        raise row.fail("part_of", f"unknown series '{part.part_of}': a part names the id of its total in {SERIES_FILE}")
-    if total.unit != part.unit:
-        raise row.fail("part_of", f"'{part.id}' is in {part.unit} but its total '{total.id}' is in {total.unit}")
-    if total.basis is not part.basis:
-        raise row.fail("part_of", f"'{part.id}' is counted on basis {part.basis.value} but its total '{total.id}' on {total.basis.value}")
-    chain = [part.id]
-    while total is not None:
-        if total.id in chain:
-            raise row.fail("part_of", f"parts form a loop: {' -> '.join([*chain, total.id])}")
-        chain.append(total.id)
-        total = series.get(total.part_of) if total.part_of else None
 
 
 def estimate_publication(series: Series, period: Period, aggregation: Aggregation) -> date:
@@ -214,6 +136,10 @@ def _parse_observation(row: Row, series: Mapping[str, Series], loaded_on: date |
         raise row.fail("series_id", f"unknown series '{series_id}': add it to {SERIES_FILE} first")
     meta = series[series_id]
     today = date.today()
+    if loaded_on is not None and meta.retired_on:
+        raise row.fail(
+            "series_id", f"series '{series_id}' was retired on {meta.retired_on} ({meta.retired_reason}): it takes no new figures"
+        )
     period, aggregation = _period_and_aggregation(row)
     check_period(row, period, today)
     kind = row.choice("kind", Kind, default="level")
@@ -362,66 +288,6 @@ def derive_base_observations(observations: Iterable[Observation]) -> list[Observ
                 )
             )
     return derived
-
-
-def parse_targets(text: str, series: Mapping[str, Series], source: str = TARGETS_FILE) -> list[Target]:
-    targets: list[Target] = []
-    ids: set[str] = set()
-    for row in read_csv_rows(text, source, TARGET_COLUMNS):
-        target_id = row.text("target_id", required=True)
-        if target_id in ids:
-            raise row.fail("target_id", f"duplicate target id '{target_id}'")
-        ids.add(target_id)
-        comparator = row.text("comparator", required=True)
-        if comparator not in COMPARATORS:
-            raise row.fail("comparator", f"'{comparator}' is not one of {', '.join(sorted(COMPARATORS))}")
-        threshold = row.number("threshold", required=True)
-        deadline = row.number("deadline_year", required=True)
-        assert threshold is not None and deadline is not None
-        if deadline != int(deadline) or not 2000 <= deadline <= 2100:
-            raise row.fail("deadline_year", f"'{row.text('deadline_year')}' is not a year")
-        unit = row.text("unit", required=True)
-        series_id = row.text("series_id")
-        denominator = row.text("denominator_series_id")
-        for field, ref in (("series_id", series_id), ("denominator_series_id", denominator)):
-            if ref and ref not in series:
-                raise row.fail(field, f"unknown series '{ref}': add it to {SERIES_FILE} first")
-        if denominator and unit != "ratio":
-            raise row.fail("unit", "a target with a denominator is a share: its unit is ratio")
-        if series_id and not denominator and unit != series[series_id].unit:
-            raise row.fail("unit", f"target is in {unit} but series '{series_id}' is in {series[series_id].unit}")
-        stated_on, _ = row.loose_day("stated_on")
-        if stated_on is None:
-            raise row.fail("stated_on", "is required")
-        url = row.text("source_url")
-        seed_file = row.text("source_file")
-        if not url and not seed_file:
-            raise row.fail("source_url", "every target needs a source_url or a source_file (seed article)")
-        supersedes = row.text("supersedes")
-        note = row.text("note")
-        targets.append(
-            Target(
-                id=target_id,
-                entity=row.text("entity", required=True),
-                metric=row.text("metric", required=True),
-                comparator=comparator,
-                threshold=threshold,
-                unit=unit,
-                deadline_year=int(deadline),
-                stated_on=row.text("stated_on"),
-                source=Source(row.text("source_publisher", required=True), url, seed_file, stated_on, True),
-                series_id=series_id,
-                denominator_series_id=denominator,
-                supersedes=supersedes,
-                note=note,
-                measurable=bool(series_id),
-                unmeasurable_reason="" if series_id else "no reported series measures this metric",
-            )
-        )
-    for target in targets:
-        if target.supersedes and target.supersedes not in ids:
-            raise DataError(source, 0, "supersedes", f"target '{target.id}' supersedes unknown target '{target.supersedes}'")
-    return targets
 
 
 def load_directory(data_dir: Path) -> tuple[dict[str, Series], list[Observation], list[Target]]:

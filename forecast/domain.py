@@ -140,6 +140,8 @@ class Series:
     description: str = ""
     lends_prior: bool = False
     part_of: str = ""
+    retired_on: str = ""  # a retired series is kept, figures and fit included, but takes no new figures
+    retired_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -242,6 +244,8 @@ class Target:
     note: str = ""
     measurable: bool = True
     unmeasurable_reason: str = ""
+    retired_on: str = ""  # a retired target is still assessed and served, flagged retired
+    retired_reason: str = ""
 
 
 def rounding_unit(value: float) -> float:

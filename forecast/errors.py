@@ -29,10 +29,17 @@ class DataError(ForecastError):
         self.field = field
         self.reason = reason
         self.row = row  # index in an ingest batch, where lines and rows differ (a note may span lines)
+        self.problems: list[DataError] = [self]  # every bad row of the batch, this one first
         where = f"row {row}" if row is not None else f"line {line}"
         super().__init__(f"{source}, {where}, field '{field}': {reason}")
 
     def as_dict(self) -> dict[str, object]:
+        found = self._where()
+        if len(self.problems) > 1:
+            found["problems"] = [problem._where() for problem in self.problems]
+        return found
+
+    def _where(self) -> dict[str, object]:
         found: dict[str, object] = {"source": self.source, "line": self.line, "field": self.field, "reason": self.reason}
         if self.row is not None:
             found["row"] = self.row

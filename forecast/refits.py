@@ -1,11 +1,12 @@
 """Refits after ingests, merged: ingests that arrive while a refit runs join the next one.
 
-One worker thread at a time takes every pending job, refits the union of their
-series (the affected ones first, so they show within one quick refit, then
-everything with replays and artifacts), and closes all of those jobs together.
-A job that waits says `queued`, not `running`, and a poller sees which refit
-carried it (`merged_with`). Five ingests five seconds apart thus cost at most two
-refits, not five in a row.
+One worker thread at a time takes every pending job, refits what their changes
+touch (services.ForecastService.refit: the series whose figures changed and the
+series that read them, replays and targets included; the rest is reused), and
+closes all of those jobs together, saying which series were refitted. A job that
+waits says `queued`, not `running`, and a poller sees which refit carried it
+(`merged_with`). Five ingests five seconds apart thus cost at most two refits,
+not five in a row.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from forecast.store import Store
 
 log = logging.getLogger("forecast")
 
-Refit = Callable[[Iterable[str] | None], str]  # refit(only) -> the version served after it
+Refit = Callable[[Iterable[str]], Mapping[str, object]]  # refit(hinted series) -> what it did: version, refitted, ...
 
 
 class RefitQueue:
@@ -72,17 +73,8 @@ class RefitQueue:
         update("running", {"refitting": affected})
         started = time.perf_counter()
         try:
-            quick = self._refit(affected)
-            update("running", {"phase": "affected series refitted", "seconds": round(time.perf_counter() - started, 3), "version": quick})
-            full = self._refit(None)
-            update(
-                "done",
-                {
-                    "phase": "all series, replays and artifacts refreshed",
-                    "version": full,
-                    "seconds_total": round(time.perf_counter() - started, 3),
-                },
-            )
+            summary = self._refit(affected)
+            update("done", {**summary, "seconds_total": round(time.perf_counter() - started, 3)})
         except Exception as error:  # noqa: BLE001 - a failed refit is reported on its jobs; the previous forecasts keep serving
             log.exception("refit failed")
             update("failed", {"error": f"{type(error).__name__}: {error}"})

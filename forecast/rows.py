@@ -160,11 +160,13 @@ def read_csv_rows(text: str, source: str, columns: tuple[str, ...], optional: fr
     return rows
 
 
-def read_json_rows(items: Sequence[Mapping[str, object]], source: str, columns: tuple[str, ...]) -> list[Row]:
-    """Every item of a JSON batch; each must map exactly `columns`, and a bad one is named by its index."""
+def read_json_rows(
+    items: Sequence[Mapping[str, object]], source: str, columns: tuple[str, ...], optional: frozenset[str] = frozenset()
+) -> list[Row]:
+    """Every item of a JSON batch; each must map exactly `columns` (less any `optional`), and a bad one is named by its index."""
     rows = []
     for index, values in enumerate(items):
-        missing = [column for column in columns if column not in values]
+        missing = [column for column in columns if column not in values and column not in optional]
         if missing:
             raise DataError(source, 0, missing[0], f"column is missing (expected {', '.join(columns)})", row=index)
         unknown = [str(column) for column in values if column not in columns]

@@ -11,8 +11,8 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from forecast.artifacts import ArtifactStore
@@ -23,8 +23,8 @@ from forecast.data import load_directory, observations_from_rows
 from forecast.domain import Target
 from forecast.engine.borrowing import Prior, prior_from
 from forecast.engine.projection import SeriesForecast
-from forecast.engine.series import MonthlySelection, fit_series
 from forecast.errors import ArtifactRejected, InsufficientHistory, InvalidParameter, NotReady, UnknownObservation
+from forecast.fitting import FitOutcome, Fitter, ReplayDepth, replay_request, today_request
 from forecast.refits import RefitQueue
 from forecast.related import apply_comparison
 from forecast.rows import CONTROL_CHARACTERS, MAX_TEXT_CHARS
@@ -38,6 +38,7 @@ REPLAY_MONTHS = 18  # as-of replays cover the last 18 months with new figures
 ASOF_PATHS = 500
 CATALOG_CACHE_SIZE = 256  # as-of catalogs kept: a refit's backtest origins and replay days, and recent queries
 ASOF_POSTERIOR_DRAWS = 40  # enough to tell a well-determined year total from a guess
+ASOF = ReplayDepth(ASOF_PATHS, ASOF_POSTERIOR_DRAWS)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class Snapshot:
     prior: Prior = Prior()
     created_at: str = ""
     seconds: float = 0.0
+    refitted: tuple[str, ...] = ()  # the series this refit fitted; the others' fits were the previous snapshot's
+    reassessed: tuple[str, ...] = ()  # the targets this refit assessed
 
 
 class ForecastService:
@@ -68,7 +71,8 @@ class ForecastService:
         self._catalog_cache: OrderedDict[date | None, tuple[str, Catalog]] = OrderedDict()  # as_of -> (data fingerprint, catalog)
         self._catalog_lock = threading.Lock()
         self.on_swap: list[Callable[[Snapshot], None]] = []
-        self.refits = RefitQueue(store, lambda only: self.refit(only).version)
+        self.refits = RefitQueue(store, self._refit_for_jobs)
+        self.fitter = Fitter(settings.n_jobs, settings.dask_scheduler)
         self.recomputing: str | None = None  # why the forecasts served are older than the data, while a refit runs
 
     # data ---------------------------------------------------------------------
@@ -77,7 +81,8 @@ class ForecastService:
         series, observations, targets = load_directory(self.settings.data_dir)
         self.store.upsert_series(series.values())
         result = self.store.add_observations(observations, origin="data", revised_on=date.today())
-        self.targets = targets
+        self.store.upsert_targets(targets)
+        self.targets = self.store.targets()  # data/'s and those added over the API (tracking.py)
         return result
 
     def catalog(self, as_of: date | None = None) -> Catalog:
@@ -163,20 +168,33 @@ class ForecastService:
         return "forecasts"
 
     def refit(self, only: Iterable[str] | None = None) -> Snapshot:
-        """Fit every series (or only some, reusing the rest), replay vintages, assess targets, persist."""
+        """Fit, replay as of earlier days, assess targets, swap and persist: everything (`only` None, or no fit served
+        yet), or what changed since the fit served (`only` the series an ingest named, a hint; the catalogs say the rest).
+
+        A change refits the series whose figures or definition changed and the series that read them
+        (Catalog.depending_on), replays those on every replay day and every series on a day new since, and
+        reassesses the targets that read a refitted series or changed; the rest is the served fit's, as a full
+        refit would compute it again (tests/test_incremental.py).
+        """
         with self._refit_lock:
             started = time.perf_counter()
-            catalog = self.catalog()
-            previous = self._snapshot
-            forecasts, failures, prior = self._fit_all(catalog, only, previous)
-            forecasts = self._use_related(catalog, forecasts, prior)
-            replays = (
-                dict(previous.replays)
-                if previous is not None and only is not None
-                else self.replay(catalog, forecasts, self.replay_dates(catalog))
-            )
-            assessments = self.assess_all(forecasts, replays, prior)
             fingerprint = self.store.fingerprint()
+            catalog = self.catalog()
+            previous = self._snapshot if only is not None else None
+            refitting = set(catalog.series)
+            if previous is not None:
+                refitting = catalog.depending_on(catalog.changed_since(previous.catalog) | set(only or ()))
+            forecasts, failures, prior = self._fit_all(catalog, refitting, previous)
+            forecasts = self._use_related(catalog, forecasts, prior)
+            days = self.replay_dates(catalog)
+            reused = {} if previous is None else {day: previous.replays[day] for day in days if day in previous.replays}
+            replays = self.replay(catalog, forecasts, days, reused, set(catalog.series) - refitting)
+            reassessing = None
+            if previous is not None:
+                reading = {t.id for t in catalog.targets if {t.series_id, t.denominator_series_id} & refitting}
+                reassessing = reading | catalog.targets_changed_since(previous.catalog)
+            kept = previous.assessments if previous is not None else {}
+            assessments = self.assess_all(forecasts, replays, prior, reassessing, kept)
             snapshot = Snapshot(
                 version=f"{fingerprint}/{MODEL_VERSION}",
                 data_fingerprint=fingerprint,
@@ -188,22 +206,34 @@ class ForecastService:
                 prior=prior,
                 created_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 seconds=time.perf_counter() - started,
+                refitted=tuple(sorted(refitting)),
+                reassessed=tuple(sorted(assessments if reassessing is None else reassessing & set(assessments))),
             )
+            self._persist_lock.acquire()
             if only is None:
-                self._persist_lock.acquire()
                 self.recomputing = None
             self._swap(snapshot)
-            if only is None:
-                try:
-                    self._save(snapshot, forecasts)
-                finally:
-                    self._persist_lock.release()
+            try:
+                self._save(snapshot, forecasts)
+            finally:
+                self._persist_lock.release()
             return snapshot
 
+    def _refit_for_jobs(self, hinted: Iterable[str]) -> dict[str, object]:
+        """What a refit job reports when it is done (GET /v1/jobs/{id})."""
+        done = self.refit(hinted)
+        return {
+            "version": done.version,
+            "refitted": list(done.refitted),
+            "reassessed": list(done.reassessed),
+            "seconds": round(done.seconds, 3),
+        }
+
     def close(self, timeout: float = 60.0) -> None:
-        """Wait for fitted models being written to disk, so a stop right after readiness keeps them."""
+        """Wait for fitted models being written to disk, so a stop right after readiness keeps them; leave the cluster."""
         if self._persist_lock.acquire(timeout=timeout):
             self._persist_lock.release()
+        self.fitter.close()
 
     def _save(self, snapshot: Snapshot, forecasts: Mapping[str, SeriesForecast]) -> None:
         self.artifacts.save(
@@ -219,40 +249,34 @@ class ForecastService:
         )
 
     def _fit_all(
-        self, catalog: Catalog, only: Iterable[str] | None, previous: Snapshot | None
+        self, catalog: Catalog, wanted: set[str], previous: Snapshot | None
     ) -> tuple[dict[str, SeriesForecast], dict[str, str], Prior]:
-        wanted = set(only) if only is not None else None
+        """Fit the `wanted` series in waves (the lender first), the others' fits (or failures) taken from `previous`."""
+        outcomes: dict[str, FitOutcome] = {}
+        lender = catalog.prior_lender()
+        prior = previous.prior if previous is not None and lender not in wanted else Prior()
+        for wave in catalog.fitting_waves(wanted if previous is not None else catalog.series):
+            requests = [
+                today_request(catalog, series_id, prior, self.settings, self._origins(catalog, series_id), self.catalog)
+                for series_id in wave
+            ]
+            outcomes.update((outcome.series_id, outcome) for outcome in self.fitter.run(requests))
+            found = outcomes.get(lender) if lender is not None else None
+            if found is not None and found.forecast is not None and lender in wave:
+                prior = self.prior_from(found.forecast)
         forecasts: dict[str, SeriesForecast] = {}
         failures: dict[str, str] = {}
-        prior = previous.prior if previous is not None and wanted is not None else Prior()
-        lender = catalog.prior_lender()
         for series_id in catalog.fitting_order():
-            if wanted is not None and series_id not in wanted and previous is not None:
-                if series_id in previous.forecasts:
-                    forecasts[series_id] = previous.forecasts[series_id]
-                elif series_id in previous.failures:
-                    failures[series_id] = previous.failures[series_id]
-                continue
-            try:
-                forecasts[series_id] = fit_series(
-                    series_id,
-                    catalog,
-                    prior=prior,
-                    n_paths=self.settings.simulation_paths,
-                    seed=self.settings.random_seed,
-                    horizon_months=self.settings.horizon_months,
-                    catalog_at=self.catalog,
-                    origins=self._origins(catalog, series_id),
-                )
-            except InsufficientHistory as error:
-                failures[series_id] = str(error)
-                continue
-            except Exception as error:  # noqa: BLE001 - one series that breaks its fit must not stop the others
-                log.exception("fitting %s failed", series_id)
-                failures[series_id] = f"the fit failed: {type(error).__name__}: {error}"
-                continue
-            if series_id == lender and wanted is None:
-                prior = self.prior_from(forecasts[series_id])
+            if series_id in outcomes:
+                fitted = outcomes[series_id]
+                if fitted.forecast is not None:
+                    forecasts[series_id] = fitted.forecast
+                else:
+                    failures[series_id] = fitted.failure
+            elif previous is not None and series_id in previous.forecasts:
+                forecasts[series_id] = previous.forecasts[series_id]
+            elif previous is not None and series_id in previous.failures:
+                failures[series_id] = previous.failures[series_id]
         return forecasts, failures, prior
 
     def _use_related(self, catalog: Catalog, forecasts: dict[str, SeriesForecast], prior: Prior) -> dict[str, SeriesForecast]:
@@ -293,59 +317,74 @@ class ForecastService:
         return self.prior_from(replayed[lender]) if lender is not None and lender in replayed else Prior()
 
     def replay(
-        self, catalog: Catalog, forecasts: Mapping[str, SeriesForecast], days: Sequence[date]
+        self,
+        catalog: Catalog,
+        forecasts: Mapping[str, SeriesForecast],
+        days: Sequence[date],
+        reused: Mapping[date, Mapping[str, SeriesForecast]] | None = None,
+        unchanged: Set[str] = frozenset(),
     ) -> dict[date, dict[str, SeriesForecast]]:
-        """Refit each series as of each of `days`, with the current fit's monthly weights and scale (no monthly backtests).
+        """Refit each series as of each of `days`, with the current fit's monthly weights and scale (no monthly backtests);
+        an `unchanged` series' replay on a day in `reused` is taken from there instead.
 
         As in a fresh fit, the lender comes first, with the default prior; the series after it
         borrow from its replay (prior_as_of). Every series backtests its annual curves on what was
         known that day, so a replay's annual weights and calibration are not chosen on later
         figures. The monthly weights and calibration scale are today's: a nested monthly backtest
-        per replay would cost minutes (docs/decisions.md, "As-of replays").
+        per replay would cost minutes (docs/decisions.md, "As-of replays"). A series that cannot be
+        fitted on what was known that day is left out of the day's replay.
         """
-        replays: dict[date, dict[str, SeriesForecast]] = {}
-        for day in days:
-            known = self.catalog(day)
-            replays[day] = {}
-            prior = Prior()
-            for series_id in catalog.fitting_order(forecasts):
-                monthly = forecasts[series_id].model.monthly
-                weights = MonthlySelection(dict(monthly.weights), monthly.calibration.scale)
-                try:
-                    replays[day][series_id] = fit_series(
-                        series_id,
-                        known,
-                        prior=prior,
-                        n_paths=ASOF_PATHS,
-                        seed=self.settings.random_seed,
-                        horizon_months=self.settings.horizon_months,
-                        fixed_weights=weights,
-                        posterior_draws=ASOF_POSTERIOR_DRAWS,
-                    )
-                except InsufficientHistory:
-                    continue
-                except Exception:  # noqa: BLE001 - a replay that breaks leaves that day without this series, not without all
-                    log.exception("replaying %s as of %s failed", series_id, day)
-                    continue
-                if series_id == catalog.prior_lender():
-                    prior = self.prior_as_of(replays[day])
-        return replays
+        replays: dict[date, dict[str, SeriesForecast]] = {day: {} for day in days}
+        priors = {day: Prior() for day in days}
+        order = catalog.fitting_order(forecasts)
+        for wave in catalog.fitting_waves(order):
+            requests = []
+            for day in days:
+                kept = (reused or {}).get(day)
+                for series_id in wave:
+                    if kept is not None and series_id in unchanged:
+                        replays[day].update({series_id: kept[series_id]} if series_id in kept else {})
+                    else:
+                        known = self.catalog(day)
+                        requests.append(replay_request(known, series_id, priors[day], self.settings, forecasts[series_id], ASOF))
+            for outcome in self.fitter.run(requests):
+                if outcome.forecast is not None and outcome.day is not None:
+                    replays[outcome.day][outcome.series_id] = outcome.forecast
+            priors = {day: self.prior_as_of(replays[day]) for day in days}
+        return {day: {sid: replays[day][sid] for sid in order if sid in replays[day]} for day in days}
 
     def assess_all(
         self,
         forecasts: Mapping[str, SeriesForecast],
         replays: Mapping[date, Mapping[str, SeriesForecast]],
         prior: Prior,
+        only: Set[str] | None = None,
+        kept: Mapping[str, Assessment] | None = None,
     ) -> dict[str, Assessment]:
+        """Assess every target, or `only` those, the others taken from `kept` with their history on replay days new since."""
         assessments = {}
         priors = {day: self.prior_as_of(known) for day, known in replays.items()}
         for target in self.targets:
+            old = kept.get(target.id) if only is not None and target.id not in only and kept is not None else None
+            if old is not None:
+                had = {entry["as_of"]: entry for entry in old.history}
+                history = [
+                    had.get(day.isoformat()) or self._history_on(target, day, replays, priors) for day in replay_days_since(target, replays)
+                ]
+                assessments[target.id] = old if history == old.history else replace(old, history=history)
+                continue
             assessment = self.assess_one(target, forecasts, prior)
             for day in replay_days_since(target, replays):
-                assessment.history.append(history_entry(day, self.assess_one(target, replays[day], priors[day], today=day)))
+                assessment.history.append(self._history_on(target, day, replays, priors))
             link_revisions(assessment, target, self.targets)
+            assessment.retired = {"on": target.retired_on, "reason": target.retired_reason} if target.retired_on else None
             assessments[target.id] = assessment
         return assessments
+
+    def _history_on(
+        self, target: Target, day: date, replays: Mapping[date, Mapping[str, SeriesForecast]], priors: Mapping[date, Prior]
+    ) -> dict[str, object]:
+        return history_entry(day, self.assess_one(target, replays[day], priors[day], today=day))
 
     def assess_one(self, target: Target, forecasts: Mapping[str, SeriesForecast], prior: Prior, today: date | None = None) -> Assessment:
         numerator = forecasts.get(target.series_id) if target.series_id else None
@@ -407,29 +446,28 @@ class ForecastService:
         observations = observations_from_rows(rows, self.store.series(), source="request", loaded_on=date.today())
         result = self.store.add_observations(observations, origin="ingest", revised_on=date.today())
         affected = sorted({o.series_id for o in observations})
-        job = self.store.create_job(
-            "refit", {"series": affected, "new": result.new, "unchanged": result.unchanged, "revised": result.revised}
-        )
-        if result.new == 0 and result.revised == 0:
-            self.store.update_job(job.id, "done", {**job.detail, "note": "nothing new: no refit needed"})
+        detail = {"series": affected, "new": result.new, "unchanged": result.unchanged, "revised": result.revised}
+        return self.queue_refit(affected, detail, result.new > 0 or result.revised > 0, run_in_background)
+
+    def queue_refit(self, affected: Sequence[str], detail: Mapping[str, object], changed: bool, background: bool = True) -> Job:
+        """A refit job for a change to the store (figures, series, targets); done at once when nothing changed."""
+        job = self.store.create_job("refit", detail)
+        if not changed:
+            self.store.update_job(job.id, "done", {"note": "nothing new: no refit needed", **job.detail})
         else:
-            self.refits.submit(job.id, affected, background=run_in_background)
+            self.refits.submit(job.id, affected, background=background)
         return self.store.job(job.id) or job
 
-    def retire(self, key: str, reason: str, run_in_background: bool = True) -> Job:
+    def retire_figure(self, key: str, reason: str, run_in_background: bool = True) -> Job:
         """Keep the stored figure `key` (every version) but fit it no more, with a reason shown beside it, and queue a
         refit of its series. A figure is never deleted: retiring is how one that breaks a fit is taken out of it."""
         reason = reason.strip()
         if not reason or len(reason) > MAX_TEXT_CHARS or CONTROL_CHARACTERS.search(reason):
             raise InvalidParameter("reason", f"say why in 1 to {MAX_TEXT_CHARS:,} characters, without control characters")
         versions = self.store.versions(key)
-        kept = self.store.retire(key, reason)
+        kept = self.store.retire_figure(key, reason)
         if kept is None or not versions:
             raise UnknownObservation(key)
-        detail: dict[str, object] = {"series": [versions[0].series_id], "retired": key, "reason": kept}
-        job = self.store.create_job("refit", detail)
-        if kept != reason:
-            self.store.update_job(job.id, "done", {**detail, "note": "already retired: no refit needed"})
-        else:
-            self.refits.submit(job.id, [versions[0].series_id], background=run_in_background)
-        return self.store.job(job.id) or job
+        series_id = versions[0].series_id
+        detail = {"series": [series_id], "retired": key, "reason": kept}
+        return self.queue_refit([series_id], detail, changed=kept == reason, background=run_in_background)

@@ -7,18 +7,19 @@ with its own vintage, so "as of D" reads the latest version known on D.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source
+from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source, Target
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -55,6 +56,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE retirements (
         key TEXT PRIMARY KEY, reason TEXT NOT NULL, retired_at TEXT NOT NULL
+    );
+    """,
+    """
+    ALTER TABLE series ADD COLUMN retired_on TEXT NOT NULL DEFAULT '';
+    ALTER TABLE series ADD COLUMN retired_reason TEXT NOT NULL DEFAULT '';
+    ALTER TABLE series ADD COLUMN origin TEXT NOT NULL DEFAULT 'data';
+    CREATE TABLE targets (
+        position INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, definition TEXT NOT NULL,
+        retired_on TEXT NOT NULL DEFAULT '', retired_reason TEXT NOT NULL DEFAULT '', origin TEXT NOT NULL, added_at TEXT NOT NULL
     );
     """,
 )
@@ -123,15 +133,18 @@ class Store:
             cursor.execute("COMMIT")
 
     # series -----------------------------------------------------------------
-    def upsert_series(self, series: Iterable[Series]) -> None:
+    def upsert_series(self, series: Iterable[Series], origin: str = "data") -> None:
+        """Store series definitions in one transaction; a retirement stored already stays (retiring is never undone)."""
         with self._transaction() as cursor:
             cursor.executemany(
-                "INSERT INTO series VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                "INSERT INTO series VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
                 "entity=excluded.entity, measure=excluded.measure, basis=excluded.basis, "
                 "segment=excluded.segment, unit=excluded.unit, description=excluded.description, "
-                "lends_prior=excluded.lends_prior, part_of=excluded.part_of",
+                "lends_prior=excluded.lends_prior, part_of=excluded.part_of, "
+                f"{_KEEP_RETIREMENT}",
                 [
                     (s.id, s.entity, s.measure, s.basis.value, s.segment, s.unit, s.description, int(s.lends_prior), s.part_of)
+                    + (s.retired_on, s.retired_reason, origin)
                     for s in series
                 ],
             )
@@ -139,7 +152,40 @@ class Store:
     def series(self) -> dict[str, Series]:
         with self._lock:
             rows = self._connection.execute("SELECT * FROM series ORDER BY id").fetchall()
-        return {row[0]: Series(row[0], row[1], row[2], Basis(row[3]), row[4], row[5], row[6], bool(row[7]), row[8]) for row in rows}
+        return {
+            row[0]: Series(row[0], row[1], row[2], Basis(row[3]), row[4], row[5], row[6], bool(row[7]), row[8], row[9], row[10])
+            for row in rows
+        }
+
+    def retire(self, table: Literal["series", "targets"], entity_id: str, on: date, reason: str) -> bool:
+        """Mark a series or target retired (kept, never deleted); False if it was retired already."""
+        with self._transaction() as cursor:
+            changed = cursor.execute(
+                f"UPDATE {table} SET retired_on = ?, retired_reason = ? WHERE id = ? AND retired_on = ''",
+                (on.isoformat(), reason, entity_id),
+            ).rowcount
+        return bool(changed)
+
+    # targets ----------------------------------------------------------------
+    def upsert_targets(self, targets: Iterable[Target], origin: str = "data") -> None:
+        """Store target definitions in one transaction, in the order given for new ones; retirements stay."""
+        with self._transaction() as cursor:
+            cursor.executemany(
+                "INSERT INTO targets (id, definition, retired_on, retired_reason, origin, added_at) VALUES (?, ?, ?, ?, ?, ?) "
+                f"ON CONFLICT(id) DO UPDATE SET definition=excluded.definition, {_KEEP_RETIREMENT}",
+                [(t.id, _target_json(t), t.retired_on, t.retired_reason, origin, _now()) for t in targets],
+            )
+
+    def targets(self) -> list[Target]:
+        """Every stored target, in the order they were first stored."""
+        with self._lock:
+            rows = self._connection.execute("SELECT definition, retired_on, retired_reason FROM targets ORDER BY position").fetchall()
+        return [_target_from_json(row[0], row[1], row[2]) for row in rows]
+
+    def origins(self, table: Literal["series", "targets"]) -> dict[str, str]:
+        """Id -> where it came from: 'data' (data/) or 'api'."""
+        with self._lock:
+            return dict(self._connection.execute(f"SELECT id, origin FROM {table}").fetchall())
 
     # observations -----------------------------------------------------------
     def add_observations(self, observations: Iterable[Observation], origin: str, revised_on: date) -> AddResult:
@@ -178,7 +224,7 @@ class Store:
         retired = self.retirements()
         return [_row_to_observation(row, retired.get(row[1], "")) for row in rows]
 
-    def retire(self, key: str, reason: str) -> str | None:
+    def retire_figure(self, key: str, reason: str) -> str | None:
         """Mark every version of the figure `key` retired (kept, readable, not fitted); None if no figure has
         that key, else the reason it is retired for (an earlier one if it already was)."""
         with self._transaction() as cursor:
@@ -203,11 +249,16 @@ class Store:
         return [date.fromisoformat(row[0]) for row in rows]
 
     def fingerprint(self) -> str:
-        """Changes whenever any stored figure or version changes."""
+        """Changes whenever any stored figure or version, series or target (or a retirement) changes."""
         with self._lock:
             row = self._connection.execute("SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(SUM(value), 0) FROM observations").fetchone()
             retired = self._connection.execute("SELECT COUNT(*) FROM retirements").fetchone()[0]
-        return f"{row[0]}-{row[1]}-{row[2]:.6g}" + (f"-r{retired}" if retired else "")
+            definitions = self._connection.execute(
+                "SELECT id, entity, measure, basis, segment, unit, description, lends_prior, part_of, retired_on FROM series "
+                "UNION ALL SELECT id, definition, retired_on, '', '', '', '', '', '', '' FROM targets ORDER BY 1, 2"
+            ).fetchall()
+        digest = hashlib.sha256(json.dumps(definitions).encode()).hexdigest()[:12]
+        return f"{row[0]}-{row[1]}-{row[2]:.6g}-{digest}" + (f"-r{retired}" if retired else "")
 
     # artifacts --------------------------------------------------------------
     def record_artifact(self, name: str, sha256: str, manifest: Mapping[str, object]) -> None:
@@ -294,6 +345,31 @@ def _change_for(cursor: sqlite3.Cursor, observation: Observation, revised_on: da
         return _Change("revised", observation.vintage, False)
     vintage = max(revised_on, date.fromisoformat(latest[1]))
     return _Change("revised", vintage, vintage.isoformat() == latest[1])
+
+
+# On conflict, a definition stored again keeps the retirement stored, unless it brings one itself.
+_KEEP_RETIREMENT = (
+    "retired_reason = CASE WHEN retired_on = '' THEN excluded.retired_reason ELSE retired_reason END, "
+    "retired_on = CASE WHEN retired_on = '' THEN excluded.retired_on ELSE retired_on END"
+)
+
+
+def _target_json(target: Target) -> str:
+    """A target's definition as JSON (retirement apart: it has its own columns)."""
+    fields = {key: value for key, value in asdict(target).items() if key not in ("retired_on", "retired_reason")}
+    return json.dumps(fields, default=str, sort_keys=True)
+
+
+def _target_from_json(text: str, retired_on: str, retired_reason: str) -> Target:
+    fields = json.loads(text)
+    source = fields.pop("source")
+    published = source.pop("published_date")
+    return Target(
+        **fields,
+        source=Source(**source, published_date=date.fromisoformat(published) if published else None),
+        retired_on=retired_on,
+        retired_reason=retired_reason,
+    )
 
 
 _INSERT_OBSERVATION = (

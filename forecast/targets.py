@@ -58,6 +58,7 @@ class Assessment:
     revisions: list[dict[str, object]] = field(default_factory=list)
     model: str = ""
     deadline_passed: bool = False  # the deadline year has ended without a reported figure for it
+    retired: dict[str, str] | None = None  # when and why the target was retired (it is still assessed)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)

@@ -14,13 +14,13 @@ class SlowRefit:
     """A fake refit that waits until released, and records what each call refitted."""
 
     def __init__(self) -> None:
-        self.calls: list[list[str] | None] = []
+        self.calls: list[list[str]] = []
         self.release = threading.Event()
 
-    def __call__(self, only: Iterable[str] | None) -> str:
-        self.calls.append(None if only is None else sorted(only))
+    def __call__(self, only: Iterable[str]) -> dict[str, object]:
+        self.calls.append(sorted(only))
         self.release.wait(5)
-        return f"v{len(self.calls)}"
+        return {"version": f"v{len(self.calls)}", "refitted": sorted(only)}
 
 
 def _wait_until(condition, seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
@@ -40,16 +40,17 @@ def test_ingests_that_arrive_during_a_refit_are_merged_into_the_next_one() -> No
     assert {store.job(j).status for j in jobs[1:]} == {"queued"}  # waiting, not pretending to run  # type: ignore[union-attr]
     refit.release.set()
     _wait_until(queue.idle)
-    assert refit.calls == [["s0"], None, ["s1", "s2", "s3", "s4"], None]  # two refits, not five
+    assert refit.calls == [["s0"], ["s1", "s2", "s3", "s4"]]  # two refits, not five
     assert all(store.job(j).status == "done" for j in jobs)  # type: ignore[union-attr]
     merged = store.job(jobs[4]).detail  # type: ignore[union-attr]
     assert sorted(merged["merged_with"]) == sorted(jobs[1:4]) and merged["refitting"] == ["s1", "s2", "s3", "s4"]
+    assert merged["refitted"] == ["s1", "s2", "s3", "s4"] and merged["version"] == "v2"
 
 
 def test_a_refit_that_fails_fails_every_job_it_carried_and_the_queue_goes_on() -> None:
     store = Store(":memory:")
 
-    def broken(only: Iterable[str] | None) -> str:
+    def broken(only: Iterable[str]) -> dict[str, object]:
         raise ValueError("optimiser diverged")
 
     queue = RefitQueue(store, broken)

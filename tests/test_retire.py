@@ -84,9 +84,9 @@ def last_year_key(service: ForecastService) -> str:
 def test_the_store_keeps_a_retired_figure_with_its_reason_and_its_fingerprint_changes(service: ForecastService) -> None:
     key = last_year_key(service)
     before = service.store.fingerprint()
-    assert service.store.retire("no|such|key", "typo") is None
-    assert service.store.retire(key, "a typo: 10x the year before") == "a typo: 10x the year before"
-    assert service.store.retire(key, "another reason") == "a typo: 10x the year before"  # the first reason stays
+    assert service.store.retire_figure("no|such|key", "typo") is None
+    assert service.store.retire_figure(key, "a typo: 10x the year before") == "a typo: 10x the year before"
+    assert service.store.retire_figure(key, "another reason") == "a typo: 10x the year before"  # the first reason stays
     assert service.store.fingerprint() != before
     (version,) = service.store.versions(key)  # still stored
     (figure,) = [o for o in service.store.observations() if o.key == key]

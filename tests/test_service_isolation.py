@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import forecast.services as services
+import forecast.fitting as fitting
 from forecast.config import Settings
 from forecast.data import OBSERVATION_COLUMNS
 from forecast.services import CATALOG_CACHE_SIZE, ForecastService
@@ -62,6 +62,7 @@ def service(tmp_path: Path) -> ForecastService:
         database_path=tmp_path / "db.sqlite3",
         simulation_paths=200,
         backtest_origins=2,
+        n_jobs=1,  # the fits run in this process, where the tests patch them
         _env_file=None,
     )
     made = ForecastService(settings, Store(settings.database_path))
@@ -72,14 +73,14 @@ def service(tmp_path: Path) -> ForecastService:
 def test_a_series_whose_fit_raises_is_a_failure_and_every_other_series_is_still_projected(
     service: ForecastService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_fit = services.fit_series
+    real_fit = fitting.fit_series
 
     def breaks_on_maker_a(series_id: str, *args: object, **kwargs: object) -> object:
         if series_id == "maker_a_exports":
             raise np.linalg.LinAlgError("Singular matrix")
         return real_fit(series_id, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(services, "fit_series", breaks_on_maker_a)
+    monkeypatch.setattr(fitting, "fit_series", breaks_on_maker_a)
     snapshot = service.refit()
     assert set(snapshot.forecasts) == {"lender_exports", "maker_b_exports"}
     assert "LinAlgError" in snapshot.failures["maker_a_exports"] and "Singular matrix" in snapshot.failures["maker_a_exports"]

@@ -139,13 +139,14 @@ def test_loading_the_original_figure_again_after_a_revision_stores_nothing_new(c
 
 
 def test_a_batch_failing_midway_leaves_nothing_stored(caam_store):
+    before = caam_store.fingerprint()
     good = december_2023(499_000, date(2024, 1, 11))
     orphan = replace(good, series_id="mars_exports")  # no such series: the foreign key fails
     with pytest.raises(sqlite3.IntegrityError):
         caam_store.add_observations([good, orphan], origin="ingest", revised_on=date(2024, 1, 11))
     assert caam_store.observations() == []
     assert caam_store.versions(good.key) == []
-    assert caam_store.fingerprint() == "0-0-0"
+    assert caam_store.fingerprint() == before and before.startswith("0-0-0-")
 
 
 def test_a_batch_with_a_bad_row_never_reaches_the_store(caam_store):
@@ -169,3 +170,33 @@ def test_the_store_stays_usable_after_a_failed_batch(caam_store):
         caam_store.add_observations([good, replace(good, series_id="mars_exports")], "ingest", date(2024, 1, 11))
     assert caam_store.add_observations([good], "ingest", date(2024, 1, 11)) == AddResult(1, 0, 0)
     assert caam_store.observations() == [good]
+
+
+def test_targets_are_stored_in_order_and_a_retirement_outlives_the_definition_stored_again(caam_store):
+    from forecast.domain import Source, Target
+
+    first = Target(
+        "a_2030",
+        "A",
+        "exports",
+        ">=",
+        1e6,
+        "vehicles",
+        2030,
+        "2024-05",
+        Source("X", "https://example.test/a", "", date(2024, 5, 31), True),
+        CAAM.id,
+    )
+    second = replace(first, id="a_2030_v2", threshold=1.2e6, supersedes="a_2030")
+    caam_store.upsert_targets([first, second], origin="api")
+    assert caam_store.targets() == [first, second]
+    before = caam_store.fingerprint()
+    assert caam_store.retire("targets", "a_2030", date(2025, 1, 2), "replaced") and not caam_store.retire(
+        "targets", "a_2030", date(2025, 2, 2), "again"
+    )
+    caam_store.upsert_targets([first])  # data/ read again at the next start-up
+    assert caam_store.targets()[0] == replace(first, retired_on="2025-01-02", retired_reason="replaced")
+    assert caam_store.fingerprint() != before and caam_store.origins("targets") == {"a_2030": "api", "a_2030_v2": "api"}
+    assert caam_store.retire("series", CAAM.id, date(2025, 1, 3), "renamed")
+    caam_store.upsert_series([CAAM])
+    assert caam_store.series()[CAAM.id].retired_reason == "renamed"

@@ -5,6 +5,7 @@ state.py      ApiState: the service, the current snapshot's bodies, metrics, key
 keys.py       the Bearer scheme and the keys as digests, compared in constant time
 deps.py       Annotated[..., Depends()] aliases routes ask for (State, Service, Bodies, READ, WRITE)
 routes/       one APIRouter per resource: ops, series, targets, observations (ingest), extract (articles), jobs, charts (SVG),
+              tracking (series and targets added and retired),
               dashboard (the page at / and its static files)
 schemas.py    request and response bodies (ObservationIn, ForecastOut, ErrorOut, ...)
 errors.py     ForecastError -> HTTP status, and one JSON shape for every error
@@ -25,7 +26,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from forecast.api.errors import add_error_handlers
 from forecast.api.hotpath import HotPath
 from forecast.api.limits import BodyLimit
-from forecast.api.routes import charts, dashboard, extract, jobs, observations, ops, series, targets
+from forecast.api.routes import charts, dashboard, extract, jobs, observations, ops, series, targets, tracking
 from forecast.api.state import ApiState
 from forecast.config import Settings
 from forecast.services import ForecastService
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
             allow_headers=["Authorization", "Content-Type", "If-None-Match"],
             expose_headers=["ETag"],
         )
-    for module in (ops, series, targets, observations, extract, jobs, charts, dashboard):
+    for module in (ops, series, targets, observations, extract, jobs, charts, dashboard, tracking):
         app.include_router(module.router)
     add_error_handlers(app)
     return app

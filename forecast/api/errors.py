@@ -45,6 +45,7 @@ ERROR_STATUS: dict[type[ForecastError], int] = {
     InsufficientHistory: 422,
     NotReady: 503,
 }
+JSON_BATCHES = ("series", "targets")  # the sources definitions.py names JSON rows by; an ingest's rows are 'observations'
 HTTP_ERROR_NAMES = {
     400: "BadRequest",
     401: "Unauthorized",
@@ -86,8 +87,20 @@ async def forecast_error(request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, (DataError, InvalidParameter)):
         detail.update(error.as_dict())
     if isinstance(error, DataError) and error.row is not None:
-        detail["field"] = f"observations[{error.row}].{error.field}"
+        detail["field"] = batch_field(error)
+    if isinstance(error, DataError) and len(error.problems) > 1:
+        detail["problems"] = [
+            {**problem, "field": batch_field(bad)} for problem, bad in zip(detail["problems"], error.problems, strict=True)
+        ]
     return ErrorResponse(detail, status_code=status_for(error))
+
+
+def batch_field(error: DataError) -> str:
+    """'observations[3].value', 'series[0].unit', 'targets[1].supersedes': the batch is named by its key in the body."""
+    if error.row is None:
+        return error.field
+    batch = error.source if error.source in JSON_BATCHES else "observations"
+    return f"{batch}[{error.row}].{error.field}"
 
 
 async def invalid_request(request: Request, error: Exception) -> JSONResponse:

@@ -118,9 +118,15 @@ def series_list(snapshot: Snapshot) -> list[dict[str, object]]:
                 },
                 "forecast_available": series.id in snapshot.forecasts,
                 "forecast_unavailable_reason": snapshot.failures.get(series.id),
+                "retired": retirement(series.retired_on, series.retired_reason),
             }
         )
     return out
+
+
+def retirement(retired_on: str, reason: str) -> dict[str, str] | None:
+    """`retired` in a series' or target's body: when and why, or None while it is tracked."""
+    return {"on": retired_on, "reason": reason} if retired_on else None
 
 
 def observation_dict(catalog: Catalog, observation: Observation, used: set[str]) -> dict[str, object]:
@@ -162,6 +168,7 @@ def observations_body(catalog: Catalog, series_id: str) -> dict[str, object]:
     return {
         "series_id": series_id,
         "as_of": catalog.as_of,
+        "retired": retirement(catalog.series[series_id].retired_on, catalog.series[series_id].retired_reason),
         "count": len(figures),
         "observations": [observation_dict(catalog, o, used) for o in figures],
     }

@@ -93,13 +93,69 @@ class ObservationBatchIn(BaseModel):
     observations: list[ObservationIn] = Field(min_length=1, max_length=MAX_BATCH_ROWS)
 
 
-class RetireIn(BaseModel):
+class FigureRetireIn(BaseModel):
     """POST /v1/observations/retire: a stored figure to keep but no longer fit, and why."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     key: str = Field(min_length=1, max_length=4000, description="the figure's `key`, as GET /v1/series/{id}/observations lists it")
     reason: str = Field(min_length=1, max_length=4000, description="why it is retired; shown with the figure")
+
+
+class In(BaseModel):
+    """Base of the definition rows: a column the data/ file does not have is refused, and named."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class SeriesIn(In):
+    """One series, with the columns of data/series.csv (data/README.md)."""
+
+    id: str
+    entity: str
+    measure: str
+    basis: str = Field(description="caam, customs, company, local_customs or other")
+    segment: str
+    unit: str
+    description: str | None = ""
+    lends_prior: bool | str | None = False
+    part_of: str | None = Field("", description="the id of the total this series is a part of")
+    retired_on: str | None = ""
+    retired_reason: str | None = ""
+
+
+class SeriesBatchIn(In):
+    series: list[SeriesIn] = Field(min_length=1, max_length=1000)
+
+
+class TargetIn(In):
+    """One target, with the columns of data/targets.csv (data/README.md)."""
+
+    target_id: str
+    entity: str
+    metric: str
+    comparator: str = Field(description=">=, >, <= or <")
+    threshold: float | str
+    unit: str
+    deadline_year: int | str
+    stated_on: str = Field(description="when it was stated: YYYY-MM-DD, YYYY-MM or YYYY")
+    series_id: str | None = ""
+    denominator_series_id: str | None = Field("", description="for a share: the series of the whole")
+    supersedes: str | None = Field("", description="the id of the target this statement revises")
+    source_publisher: str
+    source_url: str | None = ""
+    source_file: str | None = ""
+    note: str | None = ""
+    retired_on: str | None = ""
+    retired_reason: str | None = ""
+
+
+class TargetBatchIn(In):
+    targets: list[TargetIn] = Field(min_length=1, max_length=1000)
+
+
+class RetireIn(In):
+    reason: str = Field(min_length=1, max_length=2000, description="why it is no longer tracked")
 
 
 # operations --------------------------------------------------------------------------------------
@@ -130,6 +186,9 @@ class ErrorOut(Out):
     source: str | None = Field(None, description="where the bad row came from (DataError)")
     line: int | None = Field(None, description="line of the bad row in its source (DataError)")
     row: int | None = Field(None, description="index of the bad row in the batch (DataError)")
+    problems: list[dict[str, Any]] | None = Field(
+        None, description="every bad row of the batch (field, reason, row), when more than one is bad (DataError)"
+    )
     detail: Any = Field(None, description="validation problems as FastAPI lists them, or the HTTP error's detail")
 
 
@@ -153,6 +212,13 @@ class LastObservationOut(Out):
     value: float
 
 
+class RetiredOut(Out):
+    """A retired series or target: kept and served, with its figures and assessments, but it takes no new figures."""
+
+    on: str = Field(description="the day it was retired")
+    reason: str
+
+
 class SeriesOut(Out):
     """One entry of GET /v1/series."""
 
@@ -166,6 +232,7 @@ class SeriesOut(Out):
     last_observation: LastObservationOut | None
     forecast_available: bool
     forecast_unavailable_reason: str | None
+    retired: RetiredOut | None = Field(None, description="when and why the series was retired; null while it is tracked")
 
 
 class ConflictOut(Out):
@@ -200,6 +267,7 @@ class ObservationOut(Out):
 class ObservationsOut(Out):
     series_id: str
     as_of: date | None
+    retired: RetiredOut | None = Field(None, description="when and why the series was retired; its figures stay readable")
     count: int
     observations: list[ObservationOut]
 
@@ -341,6 +409,7 @@ class TargetOut(Out):
     revisions: list[RevisionOut]
     model: str
     deadline_passed: bool
+    retired: RetiredOut | None = Field(None, description="when and why the target was retired; null while it is tracked")
 
 
 # ingest ------------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from forecast.data import OBSERVATION_COLUMNS, TARGET_COLUMNS
+from forecast.data import OBSERVATION_COLUMNS
+from forecast.definitions import TARGET_COLUMNS
 from forecast.extract.extractor import Extraction
 from forecast.extract.model import Article, Proposal, TargetProposal
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 
 from forecast.api.deps import WRITE, Service
 from forecast.api.errors import error_responses
-from forecast.api.schemas import IngestAcceptedOut, ObservationBatchIn, RetireIn
+from forecast.api.schemas import FigureRetireIn, IngestAcceptedOut, ObservationBatchIn
 
 router = APIRouter(tags=["ingest"])
 
@@ -34,6 +34,6 @@ async def ingest(batch: ObservationBatchIn, service: Service) -> IngestAcceptedO
     response_model=IngestAcceptedOut,
     responses=error_responses(400, 401, 404, 413, 422),
 )
-async def retire(body: RetireIn, service: Service) -> IngestAcceptedOut:
-    job = await asyncio.to_thread(service.retire, body.key, body.reason)
+async def retire(body: FigureRetireIn, service: Service) -> IngestAcceptedOut:
+    job = await asyncio.to_thread(service.retire_figure, body.key, body.reason)
     return IngestAcceptedOut(job_id=job.id, status=job.status, detail=dict(job.detail))
