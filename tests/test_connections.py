@@ -7,7 +7,6 @@ one-route app; raw sockets play the slow or stalled clients.
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +16,7 @@ import uvicorn
 
 from forecast.api.server import protocol_for
 from forecast.config import Settings
+from tests.live import serving
 
 REQUEST_TIMEOUT = 1.0
 KEEP_ALIVE = 1
@@ -49,16 +49,8 @@ def port() -> Iterator[int]:
         lifespan="off",
         log_level="warning",
     )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert server.started
-    yield server.servers[0].sockets[0].getsockname()[1]
-    server.should_exit = True
-    thread.join(10)
+    with serving(config, start_within=10) as bound:
+        yield bound
 
 
 def connect(port: int) -> socket.socket:

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import threading
-import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +18,7 @@ import uvicorn
 
 from forecast.api.app import create_app
 from forecast.services import ForecastService
+from tests.live import serving
 
 with warnings.catch_warnings():
     # starlette warns on import that it prefers httpx2; httpx is what the dev extra installs
@@ -69,19 +67,9 @@ def test_every_dashboard_asset_is_local(client: TestClient) -> None:
 @pytest.fixture(scope="module")
 def live_url(fitted_service: ForecastService) -> Iterator[str]:
     """The app around the fitted service, served by uvicorn on a free port in a thread."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     app = create_app(fitted_service.settings, fitted_service, fit_on_start=False)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def percent(probability: float | None) -> str:

@@ -269,24 +269,12 @@ def test_the_review_page_is_served(client: TestClient) -> None:
 @pytest.fixture(scope="module")
 def live_url(client: TestClient) -> Iterator[str]:
     """The same app (data/ loaded, nothing fitted) served by uvicorn on a free port, for the browser."""
-    import socket
-    import threading
-    import time
-
     import uvicorn
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(client.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    from tests.live import serving
+
+    with serving(uvicorn.Config(client.app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_an_analyst_pastes_an_article_accepts_edits_and_rejects_and_sends_the_accepted(live_url: str, tmp_path: Path) -> None:
