@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 
 from forecast.consistency import Review, review
 from forecast.data import derive_base_observations
-from forecast.domain import Conflict, Kind, Observation, ResolvedCell, Series, Target
+from forecast.domain import Conflict, Kind, Observation, ResolvedCell, Series, Target, add_months
 from forecast.errors import UnknownSeries
 
 
@@ -77,6 +77,14 @@ class Catalog:
         lender = self.prior_lender()
         first = [sid for sid in order if sid == lender]
         return [wave for wave in (first, [sid for sid in order if sid != lender]) if wave]
+
+    def month_ends_with_news(self, months: int) -> list[date]:
+        """The month-ends, of the last `months` months with new figures, before the latest figure's day: the days whose
+        as-of answers are precomputed (replays)."""
+        firsts = sorted({date(o.vintage.year, o.vintage.month, 1) for o in self.reported})
+        ends = [add_months(first, 1) - timedelta(days=1) for first in firsts[-months:]]
+        latest = max(o.vintage for o in self.reported)
+        return [day for day in ends if day < latest]
 
     def restricted_to(self, series_id: str) -> Catalog:
         """This catalog with only what a fit of `series_id` reads (its definition and resolved cells): small to send to a worker."""

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from forecast import tracking
 from forecast.cli_extract import add_extract_parser, extract_command
 from forecast.config import Settings
 from forecast.errors import DataError, ForecastError, InvalidParameter, UnknownObservation, UnknownSeries, UnknownTarget
@@ -211,7 +212,7 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
 def retire(args: argparse.Namespace, settings: Settings) -> int:
     service = _service(settings)
     service.start()
-    job = service.retire_figure(args.key, args.reason, run_in_background=False)
+    job = tracking.retire_figure(service, args.key, args.reason, background=False)
     print(f"retired {args.key}: {job.detail.get('reason')}; refit {job.status}")
     return 0 if job.status == "done" else 1
 

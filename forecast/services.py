@@ -23,11 +23,10 @@ from forecast.data import load_directory, observations_from_rows
 from forecast.domain import Target
 from forecast.engine.borrowing import Prior, prior_from
 from forecast.engine.projection import SeriesForecast
-from forecast.errors import ArtifactRejected, InsufficientHistory, InvalidParameter, NotReady, UnknownObservation
+from forecast.errors import ArtifactRejected, InsufficientHistory, InvalidParameter, NotReady
 from forecast.fitting import FitOutcome, Fitter, ReplayDepth, replay_request, today_request
 from forecast.refits import RefitQueue
 from forecast.related import apply_comparison
-from forecast.rows import CONTROL_CHARACTERS, MAX_TEXT_CHARS
 from forecast.store import AddResult, Job, Store
 from forecast.targets import Assessment, assess, history_entry, link_revisions, replay_days_since
 
@@ -186,7 +185,7 @@ class ForecastService:
                 refitting = catalog.depending_on(catalog.changed_since(previous.catalog) | set(only or ()))
             forecasts, failures, prior = self._fit_all(catalog, refitting, previous)
             forecasts = self._use_related(catalog, forecasts, prior)
-            days = self.replay_dates(catalog)
+            days = catalog.month_ends_with_news(REPLAY_MONTHS)
             reused = {} if previous is None else {day: previous.replays[day] for day in days if day in previous.replays}
             replays = self.replay(catalog, forecasts, days, reused, set(catalog.series) - refitting)
             reassessing = None
@@ -296,16 +295,6 @@ class ForecastService:
     def _origins(self, catalog: Catalog, series_id: str) -> list[date]:
         """Backtest origins: the days new figures of the series arrived, thinned to a handful."""
         return spread_origins([o.vintage for o in catalog.reported if o.series_id == series_id], self.settings.backtest_origins)
-
-    def replay_dates(self, catalog: Catalog) -> list[date]:
-        """Month-ends at which new figures had arrived: the as-of answers we precompute."""
-        months = sorted({date(o.vintage.year, o.vintage.month, 1) for o in catalog.reported})
-        ends = []
-        for first in months[-REPLAY_MONTHS:]:
-            following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-            ends.append(date.fromordinal(following.toordinal() - 1))
-        latest = max(o.vintage for o in catalog.reported)
-        return [d for d in ends if d < latest]
 
     def prior_as_of(self, replayed: Mapping[str, SeriesForecast]) -> Prior:
         """The prior as it stood on a replay's day: from the national series replayed then, not from today's fit.
@@ -457,17 +446,3 @@ class ForecastService:
         else:
             self.refits.submit(job.id, affected, background=background)
         return self.store.job(job.id) or job
-
-    def retire_figure(self, key: str, reason: str, run_in_background: bool = True) -> Job:
-        """Keep the stored figure `key` (every version) but fit it no more, with a reason shown beside it, and queue a
-        refit of its series. A figure is never deleted: retiring is how one that breaks a fit is taken out of it."""
-        reason = reason.strip()
-        if not reason or len(reason) > MAX_TEXT_CHARS or CONTROL_CHARACTERS.search(reason):
-            raise InvalidParameter("reason", f"say why in 1 to {MAX_TEXT_CHARS:,} characters, without control characters")
-        versions = self.store.versions(key)
-        kept = self.store.retire_figure(key, reason)
-        if kept is None or not versions:
-            raise UnknownObservation(key)
-        series_id = versions[0].series_id
-        detail = {"series": [series_id], "retired": key, "reason": kept}
-        return self.queue_refit([series_id], detail, changed=kept == reason, background=run_in_background)

@@ -15,7 +15,8 @@ from datetime import date
 from typing import Literal
 
 from forecast.definitions import series_from_json, targets_from_json
-from forecast.errors import InvalidParameter, UnknownSeries, UnknownTarget
+from forecast.errors import InvalidParameter, UnknownObservation, UnknownSeries, UnknownTarget
+from forecast.rows import CONTROL_CHARACTERS, MAX_TEXT_CHARS
 from forecast.services import ForecastService
 from forecast.store import Job
 
@@ -44,15 +45,35 @@ def add_targets(service: ForecastService, rows: Sequence[Mapping[str, object]], 
 
 def retire(service: ForecastService, kind: Literal["series", "targets"], entity_id: str, reason: str, background: bool = True) -> Job:
     """Retire a series or a target with a reason; retiring twice keeps the first retirement (and queues nothing)."""
-    if not reason.strip():
-        raise InvalidParameter("reason", "say why it is retired")
+    reason = checked_reason(reason)
     if kind == "series" and entity_id not in service.store.series():
         raise UnknownSeries(entity_id)
     if kind == "targets" and entity_id not in {target.id for target in service.store.targets()}:
         raise UnknownTarget(entity_id)
-    changed = service.store.retire(kind, entity_id, date.today(), reason.strip())
+    changed = service.store.retire(kind, entity_id, date.today(), reason)
     service.targets = service.store.targets()
-    detail: dict[str, object] = {"retired": {"kind": kind, "id": entity_id, "reason": reason.strip()}}
+    detail: dict[str, object] = {"retired": {"kind": kind, "id": entity_id, "reason": reason}}
     if not changed:
         detail["note"] = "retired already: the first retirement stands"
     return service.queue_refit([], detail, changed, background)
+
+
+def retire_figure(service: ForecastService, key: str, reason: str, background: bool = True) -> Job:
+    """Keep the stored figure `key` (every version) but fit it no more, with a reason shown beside it, and queue a
+    refit of its series. A figure is never deleted: retiring is how one that breaks a fit is taken out of it."""
+    reason = checked_reason(reason)
+    versions = service.store.versions(key)
+    kept = service.store.retire_figure(key, reason)
+    if kept is None or not versions:
+        raise UnknownObservation(key)
+    series_id = versions[0].series_id
+    detail = {"series": [series_id], "retired": key, "reason": kept}
+    return service.queue_refit([series_id], detail, changed=kept == reason, background=background)
+
+
+def checked_reason(reason: str) -> str:
+    """A retirement's reason, as a text field of a row is checked (rows.MAX_TEXT_CHARS, no control characters)."""
+    reason = reason.strip()
+    if not reason or len(reason) > MAX_TEXT_CHARS or CONTROL_CHARACTERS.search(reason):
+        raise InvalidParameter("reason", f"say why in 1 to {MAX_TEXT_CHARS:,} characters, without control characters")
+    return reason

@@ -633,10 +633,10 @@ DOCUMENTED = {
     ("get", "/v1/jobs/{job_id}"): {"200", "401", "404", "422"},
     ("get", "/v1/series/{series_id}/chart.svg"): {"200", "401", "404", "422", "503"},
     ("get", "/v1/targets/{target_id}/chart.svg"): {"200", "401", "404", "422", "503"},
-    ("post", "/v1/series"): {"202", "401", "422"},
-    ("post", "/v1/targets"): {"202", "401", "422"},
-    ("post", "/v1/series/{series_id}/retire"): {"202", "401", "404", "422"},
-    ("post", "/v1/targets/{target_id}/retire"): {"202", "401", "404", "422"},
+    ("post", "/v1/series"): {"202", "400", "401", "413", "422"},
+    ("post", "/v1/targets"): {"202", "400", "401", "413", "422"},
+    ("post", "/v1/series/{series_id}/retire"): {"202", "400", "401", "404", "413", "422"},
+    ("post", "/v1/targets/{target_id}/retire"): {"202", "400", "401", "404", "413", "422"},
 }
 
 

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, seed, settings
 from schemathesis.config import SchemathesisConfig
 
 from forecast.api.app import create_app
-from forecast.config import Settings
+from forecast.config import Settings, key_digest
 from forecast.services import ForecastService
 from forecast.store import Store
 
@@ -37,10 +37,13 @@ MAX_EXAMPLES = 25
 
 @pytest.fixture(scope="module")
 def served(fitted_service: ForecastService, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForecastService]:
-    """A private copy of the fitted service (its database and models), started from the stored models."""
+    """A private copy of the fitted service (its database and models), started from the stored models, with a
+    read key: the document declares the bearer scheme on the data routes, so a request without it must be a 401."""
     workdir = tmp_path_factory.mktemp("fuzz")
     source = fitted_service.settings
-    copy = source.model_copy(update={"models_dir": workdir / "models", "database_path": workdir / "forecast.sqlite3"})
+    copy = source.model_copy(
+        update={"models_dir": workdir / "models", "database_path": workdir / "forecast.sqlite3", "read_key": key_digest(KEY)}
+    )
     shutil.copytree(source.models_dir, copy.models_dir)
     with closing(sqlite3.connect(source.database_path)) as original, closing(sqlite3.connect(copy.database_path)) as target:
         original.backup(target)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from forecast.data import OBSERVATION_COLUMNS
-from forecast.definitions import TARGET_COLUMNS
+from forecast.definitions import TARGET_COLUMNS, TARGET_OPTIONAL_COLUMNS
 from forecast.extract.extractor import Extraction
 from forecast.extract.model import Article, Proposal, TargetProposal
 
@@ -65,7 +65,7 @@ def target_row(target: TargetProposal, article: Article) -> dict[str, object]:
         "source_file": article.source_file,
         "note": f"extracted from: '{target.sentence.text}'",
     }
-    return {column: row[column] for column in TARGET_COLUMNS}
+    return {column: row[column] for column in TARGET_COLUMNS if column not in TARGET_OPTIONAL_COLUMNS}  # a new target is not retired
 
 
 def span_dict(proposal: Proposal | TargetProposal, article: Article) -> dict[str, object]:

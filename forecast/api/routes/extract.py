@@ -9,8 +9,8 @@ from fastapi.responses import Response
 
 from forecast.api.deps import WRITE, Service
 from forecast.api.errors import error_responses
+from forecast.api.extract_schemas import ExtractIn, ExtractOut
 from forecast.api.routes.dashboard import ASSETS, serve
-from forecast.api.schemas import ExtractIn, ExtractOut
 from forecast.errors import InvalidParameter
 from forecast.extract import LANGUAGES, Article, extract
 from forecast.extract.review import reviewed

@@ -7,6 +7,7 @@ import asyncio
 
 from fastapi import APIRouter
 
+from forecast import tracking
 from forecast.api.deps import WRITE, Service
 from forecast.api.errors import error_responses
 from forecast.api.schemas import FigureRetireIn, IngestAcceptedOut, ObservationBatchIn
@@ -35,5 +36,5 @@ async def ingest(batch: ObservationBatchIn, service: Service) -> IngestAcceptedO
     responses=error_responses(400, 401, 404, 413, 422),
 )
 async def retire(body: FigureRetireIn, service: Service) -> IngestAcceptedOut:
-    job = await asyncio.to_thread(service.retire_figure, body.key, body.reason)
+    job = await asyncio.to_thread(tracking.retire_figure, service, body.key, body.reason)
     return IngestAcceptedOut(job_id=job.id, status=job.status, detail=dict(job.detail))
