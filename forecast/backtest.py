@@ -314,12 +314,14 @@ def standardised_errors(rows: Sequence[BacktestRow], in_logs: bool = False) -> n
     return np.asarray(np.abs(actual[ok] - centre[ok]) / sd[ok])
 
 
-def calibrate(rows: Sequence[BacktestRow], in_logs: bool = False) -> Calibration:
+def calibrate(rows: Sequence[BacktestRow], in_logs: bool = False, central: bool = False) -> Calibration:
     """Conformal-style: rescale deviations by the backtest's standardised error quantiles.
 
     Each row's error is divided by the sd its 80% interval implies (standardised_errors); the
-    scale that makes 80% and 95% of those fall inside is averaged over both levels. Applied only
-    when coverage is off by more than 5 points, and bounded to SCALE_BOUNDS.
+    scale that makes 80% and 95% of those fall inside is averaged over both levels, or with
+    `central` the 80% level's alone: where the paths draw heavy-tailed shocks, the tails are
+    theirs to carry, and the 95% quantile of a dozen rows is their one largest miss. Applied
+    only when coverage is off by more than 5 points, and bounded to SCALE_BOUNDS.
     """
     if not rows:
         return Calibration.fixed()
@@ -330,7 +332,9 @@ def calibrate(rows: Sequence[BacktestRow], in_logs: bool = False) -> Calibration
     needed = (abs(cover80 - 0.80) > COVERAGE_TOLERANCE or abs(cover95 - 0.95) > COVERAGE_TOLERANCE) and len(z) >= 5
     if not needed:
         return Calibration(1.0, cover80, cover95, False, len(rows))
-    scale = float(np.mean([np.quantile(z, 0.80) / Z80, np.quantile(z, 0.95) / Z95]))
+    scale = float(np.quantile(z, 0.80) / Z80)
+    if not central:
+        scale = float(np.mean([scale, np.quantile(z, 0.95) / Z95]))
     return Calibration(float(np.clip(scale, *SCALE_BOUNDS)), cover80, cover95, True, len(rows))
 
 

@@ -32,7 +32,7 @@ from forecast.targets import Assessment, assess, history_entry, link_revisions, 
 
 log = logging.getLogger("forecast")
 
-MODEL_VERSION = "22"  # bump when the engine changes what it computes
+MODEL_VERSION = "23"  # bump when the engine changes what it computes
 REPLAY_MONTHS = 18  # as-of replays cover the last 18 months with new figures
 ASOF_PATHS = 500
 CATALOG_CACHE_SIZE = 256  # as-of catalogs kept: a refit's backtest origins and replay days, and recent queries

@@ -174,8 +174,9 @@ def fit_curves(
 
 def annual_calibrate(rows: Sequence[BacktestRow]) -> Calibration:
     """Calibration on one-year-ahead rows only (longer horizons lean on the random-walk assumption
-    being calibrated), in logs as the curves' bands are drawn, capped at ANNUAL_CALIBRATION_CAP."""
-    calibration = calibrate([row for row in rows if row.horizon == 1], in_logs=True)
+    being calibrated), in logs as the curves' bands are drawn, on the central 80% band (the t shocks
+    carry the tails), capped at ANNUAL_CALIBRATION_CAP."""
+    calibration = calibrate([row for row in rows if row.horizon == 1], in_logs=True, central=True)
     if calibration.scale <= ANNUAL_CALIBRATION_CAP:
         return calibration
     return Calibration(ANNUAL_CALIBRATION_CAP, calibration.coverage_80_before, calibration.coverage_95_before, True, calibration.n)
