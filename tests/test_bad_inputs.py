@@ -304,3 +304,11 @@ def test_the_undated_path_accepts_today(service: ForecastService) -> None:
     recent = {**row, "period_start": (TODAY.replace(day=1) - timedelta(days=1)).replace(day=1).isoformat()}
     recent["period_end"] = (TODAY.replace(day=1) - timedelta(days=1)).isoformat()
     assert observations_from_rows([recent], service.store.series(), loaded_on=TODAY)[0].period.end < TODAY
+
+
+def test_a_method_a_path_does_not_serve_is_a_405_naming_every_method_it_does_serve(client: TestClient) -> None:
+    # /v1/series is read by the series router and written by the tracking router (schemathesis ST205 found
+    # Starlette naming only the first router's methods)
+    response = client.request("OPTIONS", "/v1/series")
+    assert response.status_code == 405 and response.json()["error"] == "MethodNotAllowed"
+    assert response.headers["allow"] == "GET, POST"

@@ -21,6 +21,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from forecast.api.schemas import ErrorOut
 from forecast.errors import (
@@ -118,9 +119,20 @@ async def invalid_request(request: Request, error: Exception) -> JSONResponse:
 async def http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     name = HTTP_ERROR_NAMES.get(error.status_code, "HTTPError")
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
     return ErrorResponse(
-        {"error": name, "message": str(error.detail), "detail": error.detail}, status_code=error.status_code, headers=error.headers
+        {"error": name, "message": str(error.detail), "detail": error.detail}, status_code=error.status_code, headers=headers
     )
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the OpenAPI document declares at this path. Starlette's 405 names only the first route's
+    methods, and /v1/series is read by one router and written by another."""
+    path = request.url.path
+    paths: dict[str, dict[str, Any]] = request.app.openapi()["paths"]
+    return sorted({method.upper() for template, item in paths.items() if compile_path(template)[0].match(path) for method in item})
 
 
 async def internal_error(request: Request, error: Exception) -> JSONResponse:
