@@ -8,7 +8,7 @@ labels.csv (the data/observations.csv rows citing each address). The held-aside 
 sha256(url) % 3 == 0, decided before any text was read. The texts are page excerpts retrieved with the search
 tool (corpus "pages"); they are kept in bench/extract_cases/texts/, which is not committed (the tool's terms ask
 not to copy the material verbatim), so a case whose text is missing or differs from its sha256 is skipped and
-counted as such. The publisher's name is passed as a caller would (it can name who counts). The seed articles (../shared/seeds/) are scored too: every figure data/ takes from them.
+counted as such. The publisher's name is passed as a caller would (it can name who counts). The seed articles (data/seeds/) are scored too: every figure data/ takes from them.
 
 A whole row is right when period, aggregation, kind, value and unit all equal a label's (one proposal per label).
 Per field: each label is paired with the proposal of the same value and unit (a rate: same kind of value); among
@@ -38,7 +38,7 @@ from forecast.extract.sentences import sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "bench" / "extract_cases"
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "data" / "seeds"
 FIELDS = ("period", "aggregation", "kind", "unit", "yoy_pct", "mom_pct", "qualifier", "series_id")
 
 Row = Mapping[str, str]

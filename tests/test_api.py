@@ -54,7 +54,7 @@ from forecast.api.app import create_app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
-SEEDS_DIR = ROOT.parent / "shared" / "seeds"
+SEEDS_DIR = ROOT / "data" / "seeds"
 KEY = "test-key-0123456789"  # the write key of conftest.settings_in; the `fitted` fixture checks it
 AUTH = {"Authorization": f"Bearer {KEY}"}
 CAAM = "china_exports_caam"
@@ -308,8 +308,7 @@ def test_observations_carry_provenance_and_conflict_flags(fitted: Fitted) -> Non
     assert seeds, "no CAAM figure cites a seed article"
     for name in seeds:
         assert SEED_FILE.fullmatch(name), name
-        if SEEDS_DIR.is_dir():
-            assert (SEEDS_DIR / name).is_file(), name
+        assert (SEEDS_DIR / name).is_file(), name
     flagged = [row for row in rows if row["conflicts"]]
     assert flagged, "the CAAM history has known conflicts; none is flagged"
     for conflict in (c for row in flagged for c in row["conflicts"]):

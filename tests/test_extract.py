@@ -33,7 +33,7 @@ with warnings.catch_warnings():
 from forecast.api.app import create_app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "data" / "seeds"
 SERIES, STORED, _ = load_directory(ROOT / "data")
 ROWS = list(csv.DictReader(io.StringIO((ROOT / "data" / "observations.csv").read_text())))
 SEED_FILES = sorted({row["source_file"] for row in ROWS if row["source_file"]})

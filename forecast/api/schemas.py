@@ -200,7 +200,7 @@ class SourceOut(Out):
 
     publisher: str
     url: str | None
-    seed_file: str | None = Field(description="the seed article in shared/seeds/ the figure was read from")
+    seed_file: str | None = Field(description="the seed article in data/seeds/ the figure was read from")
     published_date: date | None
     published_date_estimated: bool
 
