@@ -13,8 +13,8 @@ import pytest
 import forecast.fitting as fitting
 from forecast.config import Settings
 from forecast.data import OBSERVATION_COLUMNS
-from forecast.services import CATALOG_CACHE_SIZE, ForecastService
-from forecast.store import Store
+from forecast.services import CATALOG_CACHE_SIZE, ForecastService, Snapshot
+from forecast.store import Job, Store
 
 SERIES = ("lender_exports", "maker_a_exports", "maker_b_exports")
 
@@ -100,30 +100,7 @@ def test_the_as_of_catalogs_kept_are_bounded_however_many_days_are_asked(service
 def test_a_restart_on_changed_data_serves_the_last_good_models_at_once_then_refits_and_closes_interrupted_jobs(
     service: ForecastService, tmp_path: Path
 ) -> None:
-    from datetime import date
-
-    from forecast.data import observations_from_rows
-
-    first = service.refit()  # fitted and stored
-    row = {column: "" for column in OBSERVATION_COLUMNS}
-    row.update(
-        {
-            "series_id": "maker_b_exports",
-            "period_start": "2025-01-01",
-            "period_end": "2025-12-31",
-            "aggregation": "year",
-            "kind": "level",
-            "value": "900000",
-            "unit": "vehicles",
-            "qualifier": "exact",
-            "source_publisher": "test fixture",
-            "source_url": "https://example.test/maker_b/2025",
-            "published_date": "2026-01-20",
-        }
-    )
-    service.store.add_observations(observations_from_rows([row], service.store.series()), origin="ingest", revised_on=date.today())
-    job = service.store.create_job("refit", {"series": ["maker_b_exports"]})
-    service.store.update_job(job.id, "running", job.detail)  # the process stops here
+    first, job = _stopped_during_a_refit(service)
     restarted = ForecastService(service.settings, service.store)
     served: list[str] = []
     restarted.on_swap.append(lambda snapshot: served.append(snapshot.version))
@@ -137,6 +114,23 @@ def test_a_restart_on_changed_data_serves_the_last_good_models_at_once_then_refi
 def test_when_the_refit_at_start_up_fails_the_interrupted_jobs_are_failed_and_the_last_good_models_keep_serving(
     service: ForecastService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    first, job = _stopped_during_a_refit(service)
+    restarted = ForecastService(service.settings, service.store)
+
+    def broken(only: object = None) -> object:
+        raise MemoryError("out of memory")
+
+    monkeypatch.setattr(restarted, "refit", broken)
+    with pytest.raises(MemoryError):
+        restarted.start()
+    assert restarted.snapshot.version == first.version
+    assert restarted.recomputing is not None and "MemoryError: out of memory" in restarted.recomputing
+    failed = service.store.job(job.id)
+    assert failed is not None and failed.status == "failed" and "MemoryError" in str(failed.detail["error"])
+
+
+def _stopped_during_a_refit(service: ForecastService) -> tuple[Snapshot, Job]:
+    """Fitted and stored; then a new figure, and its refit job left running as a killed process leaves it."""
     from datetime import date
 
     from forecast.data import observations_from_rows
@@ -161,15 +155,4 @@ def test_when_the_refit_at_start_up_fails_the_interrupted_jobs_are_failed_and_th
     service.store.add_observations(observations_from_rows([row], service.store.series()), origin="ingest", revised_on=date.today())
     job = service.store.create_job("refit", {"series": ["maker_b_exports"]})
     service.store.update_job(job.id, "running", job.detail)  # the process stops here
-    restarted = ForecastService(service.settings, service.store)
-
-    def broken(only: object = None) -> object:
-        raise MemoryError("out of memory")
-
-    monkeypatch.setattr(restarted, "refit", broken)
-    with pytest.raises(MemoryError):
-        restarted.start()
-    assert restarted.snapshot.version == first.version
-    assert restarted.recomputing is not None and "MemoryError: out of memory" in restarted.recomputing
-    failed = service.store.job(job.id)
-    assert failed is not None and failed.status == "failed" and "MemoryError" in str(failed.detail["error"])
+    return first, job
