@@ -71,6 +71,12 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorOut, "description": WHEN[status]} for status in statuses}
 
 
+def write_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """error_responses of a write with a JSON body: behind the write key (401), so the errors every such body can
+    meet, an unreadable body (400), one over the limit (413, api.limits.BodyLimit) and a bad field (422), plus `statuses`."""
+    return error_responses(*sorted({400, 401, 413, 422, *statuses}))
+
+
 def status_for(error: ForecastError) -> int:
     return next((code for kind, code in ERROR_STATUS.items() if isinstance(error, kind)), 500)
 

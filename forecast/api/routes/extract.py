@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from forecast.api.deps import WRITE, Service
-from forecast.api.errors import error_responses
+from forecast.api.errors import write_responses
 from forecast.api.extract_schemas import ExtractIn, ExtractOut
 from forecast.api.routes.dashboard import ASSETS, serve
 from forecast.errors import InvalidParameter
@@ -19,7 +19,7 @@ from forecast.extract.rows import extraction_body
 router = APIRouter(tags=["extract"])
 
 
-@router.post("/v1/extract", dependencies=[WRITE], response_model=ExtractOut, responses=error_responses(400, 401, 413, 422))
+@router.post("/v1/extract", dependencies=[WRITE], response_model=ExtractOut, responses=write_responses())
 async def extract_figures(body: ExtractIn, service: Service) -> ExtractOut:
     if body.language not in LANGUAGES:
         raise InvalidParameter("language", f"no rules for '{body.language}'; known: {', '.join(sorted(LANGUAGES))}")

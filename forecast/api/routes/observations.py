@@ -9,7 +9,7 @@ from fastapi import APIRouter
 
 from forecast import tracking
 from forecast.api.deps import WRITE, Service
-from forecast.api.errors import error_responses
+from forecast.api.errors import write_responses
 from forecast.api.schemas import FigureRetireIn, IngestAcceptedOut, ObservationBatchIn
 
 router = APIRouter(tags=["ingest"])
@@ -20,7 +20,7 @@ router = APIRouter(tags=["ingest"])
     status_code=202,
     dependencies=[WRITE],
     response_model=IngestAcceptedOut,
-    responses=error_responses(400, 401, 413, 422),
+    responses=write_responses(),
 )
 async def ingest(batch: ObservationBatchIn, service: Service) -> IngestAcceptedOut:
     rows = [o.model_dump() for o in batch.observations]
@@ -33,7 +33,7 @@ async def ingest(batch: ObservationBatchIn, service: Service) -> IngestAcceptedO
     status_code=202,
     dependencies=[WRITE],
     response_model=IngestAcceptedOut,
-    responses=error_responses(400, 401, 404, 413, 422),
+    responses=write_responses(404),
 )
 async def retire(body: FigureRetireIn, service: Service) -> IngestAcceptedOut:
     job = await asyncio.to_thread(tracking.retire_figure, service, body.key, body.reason)

@@ -11,7 +11,7 @@ from fastapi import APIRouter
 
 from forecast import tracking
 from forecast.api.deps import WRITE, Service
-from forecast.api.errors import error_responses
+from forecast.api.errors import write_responses
 from forecast.api.schemas import IngestAcceptedOut, RetireIn, SeriesBatchIn, TargetBatchIn
 from forecast.store import Job
 
@@ -22,27 +22,23 @@ def _accepted(job: Job) -> IngestAcceptedOut:
     return IngestAcceptedOut(job_id=job.id, status=job.status, detail=dict(job.detail))
 
 
-@router.post("/v1/series", status_code=202, response_model=IngestAcceptedOut, responses=error_responses(400, 401, 413, 422))
+@router.post("/v1/series", status_code=202, response_model=IngestAcceptedOut, responses=write_responses())
 async def add_series(batch: SeriesBatchIn, service: Service) -> IngestAcceptedOut:
     rows = [item.model_dump() for item in batch.series]
     return _accepted(await asyncio.to_thread(tracking.add_series, service, rows))
 
 
-@router.post("/v1/targets", status_code=202, response_model=IngestAcceptedOut, responses=error_responses(400, 401, 413, 422))
+@router.post("/v1/targets", status_code=202, response_model=IngestAcceptedOut, responses=write_responses())
 async def add_targets(batch: TargetBatchIn, service: Service) -> IngestAcceptedOut:
     rows = [item.model_dump() for item in batch.targets]
     return _accepted(await asyncio.to_thread(tracking.add_targets, service, rows))
 
 
-@router.post(
-    "/v1/series/{series_id}/retire", status_code=202, response_model=IngestAcceptedOut, responses=error_responses(400, 401, 404, 413, 422)
-)
+@router.post("/v1/series/{series_id}/retire", status_code=202, response_model=IngestAcceptedOut, responses=write_responses(404))
 async def retire_series(series_id: str, body: RetireIn, service: Service) -> IngestAcceptedOut:
     return _accepted(await asyncio.to_thread(tracking.retire, service, "series", series_id, body.reason))
 
 
-@router.post(
-    "/v1/targets/{target_id}/retire", status_code=202, response_model=IngestAcceptedOut, responses=error_responses(400, 401, 404, 413, 422)
-)
+@router.post("/v1/targets/{target_id}/retire", status_code=202, response_model=IngestAcceptedOut, responses=write_responses(404))
 async def retire_target(target_id: str, body: RetireIn, service: Service) -> IngestAcceptedOut:
     return _accepted(await asyncio.to_thread(tracking.retire, service, "targets", target_id, body.reason))
