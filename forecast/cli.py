@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="add figures from a CSV (columns of data/observations.csv) or JSON file")
     ingest.add_argument("file", type=Path)
     ingest.add_argument("--no-refit", action="store_true", help="only store the figures; the next fit or serve refits")
+    ingest.add_argument(
+        "--correction", action="store_true", help="the rows correct stored figures read wrongly (else another value is refused)"
+    )
     retire = commands.add_parser("retire", help="keep a stored figure but fit it no more, with a reason; then refit")
     retire.add_argument("key", help="the figure's key, as `forecast export observations` or the API lists it")
     retire.add_argument("--reason", required=True, help="why the figure is retired; shown beside it")
@@ -200,11 +203,11 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
     service = _service(settings)
     observations = observations_from_rows(checked, service.store.series(), source=args.file.name, loaded_on=date.today())
     if args.no_refit:
-        result = service.store.add_observations(observations, origin="ingest", revised_on=date.today())
+        result = service.store.add_observations(observations, "ingest", date.today(), args.file.name, args.correction)
         print(f"{args.file}: {result.new} new, {result.revised} revised, {result.unchanged} unchanged; stored, not refitted")
         return 0
     service.start()
-    job = service.ingest(checked, run_in_background=False)
+    job = service.ingest(checked, run_in_background=False, correction=args.correction)
     print(f"{args.file}: {len(observations)} figures; refit {job.status}: {json.dumps(job.detail, default=str)}")
     return 0 if job.status == "done" else 1
 

@@ -2,6 +2,7 @@
 
     ForecastError
     ├── DataError                 a row of data/ or an ingest batch is invalid (file, line, field, reason)
+    │   └── ConflictingFigure     a figure sent in contradicts the stored version of the same figure
     ├── InvalidParameter          a query parameter is out of range (field, reason)
     ├── UnknownSeries             no series with that id
     ├── UnknownTarget             no target with that id
@@ -14,6 +15,13 @@ The HTTP layer maps each class to a status code in one table (api/errors.py).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from forecast.domain import Observation
 
 
 class ForecastError(Exception):
@@ -44,6 +52,32 @@ class DataError(ForecastError):
         if self.row is not None:
             found["row"] = self.row
         return found
+
+
+class ConflictingFigure(DataError):
+    """A figure sent in gives another value for a stored figure (same key) without being a later release of it.
+
+    A later publication date makes a revision (a new version beside the old); the same or an earlier one is
+    a contradiction the sender must resolve: mark the batch a correction, or retire the stored figure.
+    """
+
+    @classmethod
+    def in_batch(cls, source: str, contradicted: Sequence[tuple[int, Observation, tuple[float, date]]]) -> ConflictingFigure:
+        """One error for the batch, naming every contradicted figure by its row."""
+        problems = [
+            cls(
+                source,
+                0,
+                "value",
+                f"{sent.value:g} contradicts the stored figure {sent.key} ({stored:g}, known since {since}); a revision "
+                'needs a later published_date; to correct a misread figure send the batch with "correction": true '
+                "(the stored version stays in its history), or retire the stored figure",
+                row=index,
+            )
+            for index, sent, (stored, since) in contradicted
+        ]
+        problems[0].problems = list(problems)
+        return problems[0]
 
 
 class InvalidParameter(ForecastError):

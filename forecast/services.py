@@ -429,11 +429,12 @@ class ForecastService:
         return snapshot.forecasts[series_id]
 
     # ingest ----------------------------------------------------------------------------
-    def ingest(self, rows: Sequence[Mapping[str, object]], run_in_background: bool = True) -> Job:
+    def ingest(self, rows: Sequence[Mapping[str, object]], run_in_background: bool = True, correction: bool = False) -> Job:
         """Validate all rows, store them atomically (idempotent), and queue a refit of the affected series
-        (merged with any other ingest waiting for one: refits.RefitQueue)."""
+        (merged with any other ingest waiting for one: refits.RefitQueue). Another value for a stored figure
+        that is not a later release of it is refused (ConflictingFigure) unless the batch is a `correction`."""
         observations = observations_from_rows(rows, self.store.series(), source="request", loaded_on=date.today())
-        result = self.store.add_observations(observations, origin="ingest", revised_on=date.today())
+        result = self.store.add_observations(observations, "ingest", date.today(), source="request", corrections=correction)
         affected = sorted({o.series_id for o in observations})
         detail = {"series": affected, "new": result.new, "unchanged": result.unchanged, "revised": result.revised}
         return self.queue_refit(affected, detail, result.new > 0 or result.revised > 0, run_in_background)

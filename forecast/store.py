@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source, Target
+from forecast.errors import ConflictingFigure
 from forecast.migrations import MIGRATIONS
 
 
@@ -141,19 +142,26 @@ class Store:
             return dict(self._connection.execute(f"SELECT id, origin FROM {table}").fetchall())
 
     # observations -----------------------------------------------------------
-    def add_observations(self, observations: Iterable[Observation], origin: str, revised_on: date) -> AddResult:
+    def add_observations(
+        self, observations: Sequence[Observation], origin: str, revised_on: date, source: str = "", corrections: bool = True
+    ) -> AddResult:
         """Store figures atomically; the same figure twice is stored once.
 
         A figure whose key is known with another value becomes a new version;
         its vintage is its own date, or `revised_on` if that is not later than
         the version it revises (a correction is known from when it was made).
+        With `corrections` False such a correction is refused instead: ConflictingFigure names
+        each one (by its index in `observations`, from `source`) and nothing is stored.
         """
         counts = {"new": 0, "unchanged": 0, "revised": 0}
         loaded_at = _now()
         with self._transaction() as cursor:
-            for observation in observations:
-                change = _change_for(cursor, observation, revised_on)
-                counts[change.outcome] += 1
+            changes = [_change_for(cursor, observation, revised_on) for observation in observations]
+            contradicted = [(index, observations[index], change.latest) for index, change in enumerate(changes) if change.latest]
+            if contradicted and not corrections:
+                raise ConflictingFigure.in_batch(source, contradicted)
+            for observation, change in zip(observations, changes, strict=True):
+                counts["revised" if change.outcome == "corrected" else change.outcome] += 1
                 if change.outcome == "unchanged":
                     continue
                 if change.overwrites:
@@ -268,9 +276,10 @@ class Store:
 class _Change:
     """What storing one figure does to the versions of its key."""
 
-    outcome: Literal["new", "unchanged", "revised"]
+    outcome: Literal["new", "unchanged", "revised", "corrected"]  # corrected: another value, not a later release
     vintage: date  # the vintage to store the figure under (unused when unchanged)
     overwrites: bool  # a correction dated the same day as the version it revises replaces that version
+    latest: tuple[float, date] | None = None  # the value and vintage of the version it revises
 
 
 def _change_for(cursor: sqlite3.Cursor, observation: Observation, revised_on: date) -> _Change:
@@ -297,7 +306,7 @@ def _change_for(cursor: sqlite3.Cursor, observation: Observation, revised_on: da
     if observation.vintage.isoformat() > latest[1]:
         return _Change("revised", observation.vintage, False)
     vintage = max(revised_on, date.fromisoformat(latest[1]))
-    return _Change("revised", vintage, vintage.isoformat() == latest[1])
+    return _Change("corrected", vintage, vintage.isoformat() == latest[1], (float(latest[0]), date.fromisoformat(latest[1])))
 
 
 # On conflict, a definition stored again keeps the retirement stored, unless it brings one itself.

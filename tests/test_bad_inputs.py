@@ -217,6 +217,32 @@ def test_what_json_can_say_but_a_field_cannot_hold_is_a_422_in_json(service: For
     assert dump(service) == before
 
 
+def test_another_value_for_a_stored_figure_of_the_same_release_is_a_409_naming_it(service: ForecastService, client: TestClient) -> None:
+    """The same publisher's figure for the same period, dated the same day, with another value: not a revision (that
+    needs a later publication date) but a contradiction; refused whole, unless the batch says it is a correction."""
+    stored = next(
+        o
+        for o in service.store.observations(series_id=CAAM)
+        if o.aggregation.value == "month" and o.kind.value == "level" and o.source.url and not o.source.published_date_estimated
+    )
+    assert stored.source.published_date is not None
+    contradiction = {
+        **good_row(),
+        "period_start": stored.period.start.isoformat(),
+        "period_end": stored.period.end.isoformat(),
+        "value": stored.value + 1_000,
+        "source_publisher": stored.source.publisher,
+        "source_url": stored.source.url,
+        "published_date": stored.source.published_date.isoformat(),
+    }
+    before = dump(service)
+    body = refused(client, json.dumps({"observations": [good_row(), contradiction]}), status=409)
+    assert (body["error"], body["field"]) == ("ConflictingFigure", "observations[1].value")
+    assert f"contradicts the stored figure {stored.key} ({stored.value:g}" in str(body["reason"])
+    assert '"correction": true' in str(body["reason"])
+    assert dump(service) == before
+
+
 def test_ten_thousand_rows_are_refused_naming_the_batch(service: ForecastService, client: TestClient) -> None:
     before = dump(service)
     compact = {k: v for k, v in good_row().items() if k not in ("note", "yoy_pct", "mom_pct", "qualifier", "kind", "source_file")}

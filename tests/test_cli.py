@@ -177,6 +177,22 @@ def test_ingest_of_a_good_file_stores_its_figures(run: Run, fitted_copy: Setting
     assert Store(fitted_copy.database_path).fingerprint() != before
 
 
+def test_ingest_refuses_another_value_for_a_stored_figure_unless_a_correction(
+    run: Run, fitted_copy: Settings, fitted_service: ForecastService, tmp_path: Path
+) -> None:
+    row = a_new_row(fitted_service)
+    first, contradiction = tmp_path / "first.json", tmp_path / "again.json"
+    first.write_text(json.dumps({"observations": [row]}))
+    contradiction.write_text(json.dumps({"observations": [{**row, "value": int(str(row["value"])) + 7}]}))
+    assert run("ingest", str(first), "--no-refit")[0] == 0
+    before = Store(fitted_copy.database_path).fingerprint()
+    code, _, err = run("ingest", str(contradiction), "--no-refit")
+    assert code == 2 and "observations[0].value" in err and "contradicts the stored figure" in err
+    assert Store(fitted_copy.database_path).fingerprint() == before
+    code, out, _ = run("ingest", str(contradiction), "--no-refit", "--correction")
+    assert code == 0 and "1 revised" in out
+
+
 def test_load_validates_and_stores_data(run: Run, fitted_copy: Settings) -> None:
     code, _, err = run("load")
     assert code == 0 and "0 new" in err

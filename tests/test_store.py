@@ -11,7 +11,7 @@ import pytest
 
 from forecast.data import OBSERVATION_COLUMNS, load_directory, parse_observations
 from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source
-from forecast.errors import DataError
+from forecast.errors import ConflictingFigure, DataError
 from forecast.store import AddResult, Store
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -125,6 +125,23 @@ def test_a_correction_without_a_later_date_is_known_from_the_day_it_was_made(caa
     assert result == AddResult(0, 0, 1)
     assert [o.value for o in caam_store.observations(as_of=date(2024, 3, 4))] == [499_000]
     assert [o.value for o in caam_store.observations(as_of=date(2024, 3, 5))] == [498_000]
+
+
+def test_another_value_for_a_figure_known_on_its_own_date_is_refused_unless_a_correction(caam_store):
+    """A later release revises; the same release read twice with two values is a contradiction (issue 22)."""
+    caam_store.add_observations([december_2023(499_000, date(2024, 1, 10))], "data", date(2024, 1, 10))
+    before = caam_store.fingerprint()
+    november = replace(december_2023(1, date(2024, 1, 9)), period=Period(date(2023, 11, 1), date(2023, 11, 30)))
+    sent = [november, december_2023(498_000, date(2024, 1, 10))]  # a new key, then the contradiction
+    with pytest.raises(ConflictingFigure) as refusal:
+        caam_store.add_observations(sent, "ingest", date(2024, 3, 5), source="request", corrections=False)
+    assert [(p.row, p.field) for p in refusal.value.problems] == [(1, "value")]
+    assert "498000 contradicts the stored figure" in refusal.value.reason and "499000" in refusal.value.reason
+    assert caam_store.fingerprint() == before  # nothing of the batch was stored, the new key neither
+    later = december_2023(498_000, date(2024, 2, 10))  # a later release is a revision, refused or not
+    assert caam_store.add_observations([later], "ingest", date(2024, 3, 5), corrections=False) == AddResult(0, 0, 1)
+    first_again = december_2023(499_000, date(2024, 1, 10))  # the original version sent again is known: not a conflict
+    assert caam_store.add_observations([first_again], "ingest", date(2024, 3, 5), corrections=False) == AddResult(0, 1, 0)
 
 
 def test_loading_the_original_figure_again_after_a_revision_stores_nothing_new(caam_store):

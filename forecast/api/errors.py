@@ -25,6 +25,7 @@ from starlette.routing import compile_path
 
 from forecast.api.schemas import ErrorOut
 from forecast.errors import (
+    ConflictingFigure,
     DataError,
     ForecastError,
     InsufficientHistory,
@@ -37,7 +38,8 @@ from forecast.errors import (
 
 log = logging.getLogger("forecast")
 
-ERROR_STATUS: dict[type[ForecastError], int] = {
+ERROR_STATUS: dict[type[ForecastError], int] = {  # the first class that matches decides: subclasses first
+    ConflictingFigure: 409,
     UnknownSeries: 404,
     UnknownTarget: 404,
     UnknownObservation: 404,
@@ -53,6 +55,7 @@ HTTP_ERROR_NAMES = {
     403: "Forbidden",
     404: "NotFound",
     405: "MethodNotAllowed",
+    409: "Conflict",
     413: "ContentTooLarge",
     422: "InvalidRequest",
 }
@@ -60,6 +63,7 @@ WHEN = {
     400: "the body cannot be read as text (BadRequest): not UTF-8",
     401: "the key is missing or wrong (Unauthorized)",
     404: "no such id (UnknownSeries, UnknownTarget, UnknownObservation, NotFound)",
+    409: "a figure gives a stored figure another value without a later publication date (ConflictingFigure)",
     413: "the body is larger than FORECAST_MAX_BODY_BYTES (ContentTooLarge)",
     422: "a parameter or row is invalid (InvalidRequest, InvalidParameter, DataError, InsufficientHistory)",
     503: "forecasts are still being computed (NotReady); see /readyz",

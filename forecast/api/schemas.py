@@ -91,6 +91,11 @@ class ObservationBatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     observations: list[ObservationIn] = Field(min_length=1, max_length=MAX_BATCH_ROWS)
+    correction: bool = Field(
+        False,
+        description="the rows correct stored figures read wrongly: another value for a figure already known on its "
+        "publication date is stored as a new version (the old one stays in its history) instead of refused with 409",
+    )
 
 
 class FigureRetireIn(BaseModel):

@@ -20,11 +20,11 @@ router = APIRouter(tags=["ingest"])
     status_code=202,
     dependencies=[WRITE],
     response_model=IngestAcceptedOut,
-    responses=write_responses(),
+    responses=write_responses(409),
 )
 async def ingest(batch: ObservationBatchIn, service: Service) -> IngestAcceptedOut:
     rows = [o.model_dump() for o in batch.observations]
-    job = await asyncio.to_thread(service.ingest, rows)
+    job = await asyncio.to_thread(service.ingest, rows, True, batch.correction)
     return IngestAcceptedOut(job_id=job.id, status=job.status, detail=dict(job.detail))
 
 

@@ -98,7 +98,7 @@ function renderTargets(targets) {
   const lines = [cols.join(","), ...targets.map((t) => cols.map((c) => JSON.stringify(t.row[c] ?? "")).join(","))];
   $("#targets").innerHTML = targets.map((t) => `<p>${esc(t.entity)}: ${esc(t.metric)} ${esc(t.comparator)} ${esc(t.threshold)} ${esc(t.unit)} by ${t.deadline_year}
     <small class="note">“${esc(t.span.sentence)}”</small></p>`).join("") +
-    `<p class="note">There is no endpoint for new targets yet: add these rows to data/targets.csv after review.</p><pre>${esc(lines.join("\n"))}</pre>`;
+    `<p class="note">Targets are not sent from this page: give each row its id and series_id after review, then send it with POST /v1/targets (or add it to data/targets.csv).</p><pre>${esc(lines.join("\n"))}</pre>`;
 }
 
 function focus(i) {
