@@ -10,7 +10,12 @@ in about a second.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -55,11 +60,44 @@ def fitted_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Forecas
     Its settings are `settings_in(<temp dir>)`: write key API_KEY, 300 paths, 4 backtest origins; the fitted
     models and their manifest are in `service.settings.models_dir`, the database at `.database_path`. Shared by
     every test of the session: read it, never ingest into it, refit it or change its files (work on a copy).
+
+    Under pytest-xdist (`make test` runs one worker per core) the first worker to ask fits into a folder all
+    workers see, under a file lock; every worker then starts a service of its own on a copy of that database
+    and those models, which loads the stored models (`start()`) instead of fitting again.
     """
     settings = settings_in(tmp_path_factory.mktemp("fitted"))
-    store = Store(settings.database_path)
-    service = ForecastService(settings, store)
-    service.load_data_dir()
-    service.refit()  # writes the models and their manifest, as `forecast fit` does
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        store = Store(settings.database_path)
+        service = ForecastService(settings, store)
+        service.load_data_dir()
+        service.refit()  # writes the models and their manifest, as `forecast fit` does
+    else:
+        shared = _fitted_once(tmp_path_factory.getbasetemp().parent)
+        shutil.copytree(shared.models_dir, settings.models_dir)
+        with closing(sqlite3.connect(shared.database_path)) as original, closing(sqlite3.connect(settings.database_path)) as copy:
+            original.backup(copy)
+        store = Store(settings.database_path)
+        service = ForecastService(settings, store)
+        service.load_data_dir()  # stores nothing new: the fingerprint, and so the stored models, still match
+        started = service.start()
+        assert started.version == (shared.models_dir.parent / "version").read_text(), "a worker refitted instead of loading"
     yield service
+    service.close()
     store.close()
+
+
+def _fitted_once(root: Path) -> Settings:
+    """Settings of the fit every worker of this run shares, in `root`: the first worker to take the lock fits."""
+    settings = settings_in(root / "fitted-shared")
+    with (root / "fitted-shared.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (settings.models_dir.parent / "version").exists():
+            store = Store(settings.database_path)
+            service = ForecastService(settings, store)
+            service.load_data_dir()
+            fitted = service.refit()
+            service.close()
+            store.close()
+            (settings.models_dir.parent / "version").write_text(fitted.version)
+    return settings
