@@ -39,6 +39,9 @@ from forecast.extract.sentences import sentences
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "bench" / "extract_cases"
 SEEDS = ROOT / "data" / "seeds"
+# extractor: every case; english: the cases the extractor reads (not another language); never_scored: held-aside
+# cases not in scored.csv, whose score no earlier report saw
+NAMES = ("extractor", "baseline", "extractor_dated", "english", "never_scored", "seeds")
 FIELDS = ("period", "aggregation", "kind", "unit", "yoy_pct", "mom_pct", "qualifier", "series_id")
 
 Row = Mapping[str, str]
@@ -157,7 +160,8 @@ def _cases(held_out: bool) -> tuple[list[tuple[Article, Sequence[Row]]], list[st
             continue
         published = date.fromisoformat(case["published_date"]) if case["published_date"] else None
         mine = [row for row in labels if row["source_url"] == case["url"]]
-        chosen.append((Article(text, publisher=mine[0]["source_publisher"], url=case["url"], published_date=published), mine))
+        article = Article(text, publisher=mine[0]["source_publisher"], url=case["url"], published_date=published, source_file=case["file"])
+        chosen.append((article, mine))
     return chosen, skipped
 
 
@@ -171,19 +175,40 @@ def _seed_cases() -> list[tuple[Article, Sequence[Row]]]:
     return found
 
 
+def _never_scored() -> set[str]:
+    """Held-aside cases whose score was never reported before: not in scored.csv (added after the last report)."""
+    scored = {row["file"] for row in _read_csv(CASES / "scored.csv")}
+    return {case["file"] for case in _read_csv(CASES / "cases.csv") if case["held_out"] == "true" and case["file"] not in scored}
+
+
 def run(held_out: bool, series: Mapping[str, Series]) -> dict[str, Any]:
     cases, skipped = _cases(held_out)
-    dated = [(article, labels) for article, labels in cases if article.published_date is not None]
-    scores = {"extractor": Score(), "baseline": Score(), "extractor_dated": Score(), "seeds": Score()}
+    fresh = _never_scored()
+    scores = {name: Score() for name in NAMES}
+    not_read: dict[str, str] = {}
     for article, labels in cases:
-        scores["extractor"].add(labels, extract(article, series).proposals)
+        extraction = extract(article, series)
+        if extraction.not_read:
+            not_read[article.source_file] = extraction.language
+        scores["extractor"].add(labels, extraction.proposals)
         scores["baseline"].add(labels, baseline(article))
-    for article, labels in dated:
-        scores["extractor_dated"].add(labels, extract(article, series).proposals)
+        if article.published_date is not None:
+            scores["extractor_dated"].add(labels, extraction.proposals)
+        if not extraction.not_read:
+            scores["english"].add(labels, extraction.proposals)
+        if held_out and article.source_file in fresh:
+            scores["never_scored"].add(labels, extraction.proposals)
     for article, labels in _seed_cases():
         scores["seeds"].add(labels, extract(article, series).proposals)
-    summaries = {name: score.summary() for name, score in scores.items()}
-    return {"set": "held_out" if held_out else "dev", "articles": len(cases), "dated_articles": len(dated), "skipped": skipped, **summaries}
+    return {
+        "set": "held_out" if held_out else "dev",
+        "articles": len(cases),
+        "dated_articles": sum(article.published_date is not None for article, _ in cases),
+        "never_scored_articles": sorted(fresh) if held_out else [],
+        "not_english": not_read,
+        "skipped": skipped,
+        **{name: score.summary() for name, score in scores.items()},
+    }
 
 
 def main() -> None:
@@ -192,14 +217,16 @@ def main() -> None:
     args = parser.parse_args()
     series, _, _ = load_directory(ROOT / "data")
     result = run(not args.dev, series)
-    names = ("extractor", "baseline", "extractor_dated", "seeds")
     metrics = list(result["extractor"])
     print(
         f"set {result['set']}: {result['articles']} articles ({result['dated_articles']} with a publication date), skipped {result['skipped']}"
     )
-    print(f"{'metric':<18}" + "".join(f"{name:>17}" for name in names))
+    print(f"not read (another language): {len(result['not_english'])} {sorted(set(result['not_english'].values()))}")
+    if args.dev is False:
+        print(f"never scored before: {len(result['never_scored_articles'])} articles")
+    print(f"{'metric':<18}" + "".join(f"{name:>16}" for name in NAMES))
     for metric in metrics:
-        print(f"{metric:<18}" + "".join(f"{result[name][metric]:>17}" for name in names))
+        print(f"{metric:<18}" + "".join(f"{result[name][metric]:>16}" for name in NAMES))
     ratio = result["extractor"]["row_recall"] / result["baseline"]["row_recall"] if result["baseline"]["row_recall"] else None
     print(json.dumps({**result, "row_recall_vs_baseline": ratio}))
 

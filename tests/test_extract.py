@@ -434,3 +434,42 @@ def test_a_sentence_referring_back_takes_the_period_before() -> None:
         (686_000, date(2023, 7, 31), 31.5),
     ]
     assert all(any("sentence before" in g.why for g in p.uncertain) for p in proposals[1:])
+
+
+# Written for the test (not a bench text): an Indonesian report whose numbers use dots for thousands.
+INDONESIAN = (
+    "Chery Group mencatat ekspor sebanyak 100.737 unit pada bulan Mei 2025, naik 20 persen dibandingkan periode yang sama "
+    "tahun lalu. Secara kumulatif, ekspor dari Januari hingga Mei 2025 mencapai 443.940 unit, dan perusahaan itu tetap menjadi "
+    "eksportir mobil terbesar dari Tiongkok selama dua puluh dua tahun berturut-turut menurut data resmi perusahaan."
+)
+
+
+def test_a_text_in_another_language_gets_no_proposals_and_says_why() -> None:
+    article = Article(INDONESIAN, publisher="Contoh", published_date=date(2025, 6, 10))
+    found = extract(article, SERIES)
+    assert (found.proposals, found.targets, found.language) == ((), (), "id")
+    assert "'id'" in found.not_read and "rules exist for en" in found.not_read
+    forced = extract(article, SERIES, check_language=False)  # read with the English rules all the same
+    assert (forced.language, forced.not_read) == ("en", "")
+    english = extract(_seed_article("002_9bb480553c6e5ad1.txt"), SERIES)
+    assert (english.language, english.not_read) == ("en", "") and english.proposals
+    short = extract(Article("Ekspor 5.000 unit pada Mei 2025.", published_date=date(2025, 6, 10)), SERIES)
+    assert short.not_read == ""  # too few words to judge: the caller's language stands
+
+
+def test_post_extract_and_the_cli_say_when_the_text_is_in_another_language(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from forecast.cli import main
+
+    body = {"text": INDONESIAN, "published_date": "2025-06-10"}
+    answer = client.post("/v1/extract", json=body, headers=AUTH).json()
+    assert (answer["proposals"], answer["language"]) == ([], "id") and "no figures proposed" in answer["not_read"]
+    forced = client.post("/v1/extract", json={**body, "check_language": False}, headers=AUTH).json()
+    assert (forced["not_read"], forced["language"]) == ("", "en")
+    monkeypatch.setenv("FORECAST_DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    monkeypatch.setenv("FORECAST_DATA_DIR", str(ROOT / "data"))
+    article = tmp_path / "berita.txt"
+    article.write_text(INDONESIAN, encoding="utf-8")
+    assert main(["extract", str(article), "--publisher", "x", "--published-date", "2025-06-10"]) == 1
+    assert "reads as language 'id'" in capsys.readouterr().out

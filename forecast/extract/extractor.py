@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from forecast.domain import Kind, Series
 from forecast.extract.dates import date_in_address
+from forecast.extract.detect import reads_as
 from forecast.extract.english import ENGLISH
 from forecast.extract.growth import Growth, growth_mentions
 from forecast.extract.language import Language
@@ -32,9 +33,23 @@ _MONEY = ("cny", "usd")
 class Extraction:
     proposals: tuple[Proposal, ...]
     targets: tuple[TargetProposal, ...]
+    language: str = ENGLISH.code  # the language the text was read as, or the one it was found to be written in
+    not_read: str = ""  # why nothing was read: the text is in a language the rules were not written for
 
 
-def extract(article: Article, series: Mapping[str, Series], language: Language = ENGLISH) -> Extraction:
+def extract(article: Article, series: Mapping[str, Series], language: Language = ENGLISH, check_language: bool = True) -> Extraction:
+    """The article's figures and targets; nothing, and why, when the text is in another language than `language`."""
+    other = reads_as(article.text, language.code) if check_language else None
+    if other is not None:
+        why = (
+            f"the text reads as language '{other.code}' ({other.share:.0%} by langdetect), not '{language.code}': "
+            f"rules exist for {', '.join(sorted(LANGUAGES))}; no figures proposed"
+        )
+        return Extraction((), (), language=other.code, not_read=why)
+    return _read(article, series, language)
+
+
+def _read(article: Article, series: Mapping[str, Series], language: Language) -> Extraction:
     published, dated_by_address = article.published_date, None
     if published is None:
         published = date_in_address(article.url)
@@ -72,7 +87,7 @@ def extract(article: Article, series: Mapping[str, Series], language: Language =
         proposals = [p for p in proposals if p.period.end <= article.published_date]
     if dated_by_address is not None:
         proposals = [replace(p, uncertain=(*p.uncertain, dated_by_address)) for p in proposals]
-    return Extraction(tuple(proposals), tuple(targets))
+    return Extraction(tuple(proposals), tuple(targets), language=language.code)
 
 
 def _same_period(sentence: Sentence, context: Context, language: Language) -> list[PeriodMention]:

@@ -25,7 +25,7 @@ async def extract_figures(body: ExtractIn, service: Service) -> ExtractOut:
         raise InvalidParameter("language", f"no rules for '{body.language}'; known: {', '.join(sorted(LANGUAGES))}")
     article = Article(body.text, body.publisher, body.url, body.published_date)
     catalog = await asyncio.to_thread(service.catalog)
-    extraction = await asyncio.to_thread(extract, article, catalog.series, LANGUAGES[body.language])
+    extraction = await asyncio.to_thread(extract, article, catalog.series, LANGUAGES[body.language], body.check_language)
     return ExtractOut.model_validate(extraction_body(reviewed(extraction, catalog.series, catalog.reported), article))
 
 
