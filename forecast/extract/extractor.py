@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 
-from forecast.domain import Kind, Series
+from forecast.domain import Aggregation, Basis, Kind, Series, month_end
 from forecast.extract.dates import date_in_address
 from forecast.extract.detect import reads_as
 from forecast.extract.english import ENGLISH
@@ -83,11 +84,42 @@ def _read(article: Article, series: Mapping[str, Series], language: Language) ->
         context.entity = entity_before(sentence.text, names, language) or context.entity
         context.year = max([m.period.end.year for m in reading.periods] + ([context.year] if context.year else []), default=None)
         context.company = entity_before(sentence.text, names, language, names.companies) or context.company
+    proposals = _without_repeated_rates(_rates_told_apart(proposals))
     if article.published_date is not None:  # a period not over when the article appeared is an expectation, not a figure
         proposals = [p for p in proposals if p.period.end <= article.published_date]
     if dated_by_address is not None:
         proposals = [replace(p, uncertain=(*p.uncertain, dated_by_address)) for p in proposals]
     return Extraction(tuple(proposals), tuple(targets), language=language.code)
+
+
+def _rates_told_apart(proposals: list[Proposal]) -> list[Proposal]:
+    """A rate on its own next to a level of the same period and subject told in the sentence just before or after
+    ("exports jumped 30.5 percent in the first two months. A total of 822,000 vehicles were exported during the
+    period") is that level's rate."""
+    found = list(proposals)
+    for rate in [p for p in proposals if p.kind is not Kind.LEVEL]:
+        name = "yoy_pct" if rate.kind is Kind.YOY_PCT else "mom_pct"
+        level = next((p for p in found if _next_to(p, rate) and getattr(p, name) is None), None)
+        if level is not None:
+            why = Guess(name, "the rate stands in the sentence next to the level's, with the same period")
+            found[found.index(level)] = replace(level, **{name: rate.value}, uncertain=(*level.uncertain, *rate.uncertain, why))
+            found.remove(rate)
+    return found
+
+
+def _next_to(level: Proposal, rate: Proposal) -> bool:
+    same = (level.period, level.aggregation, level.subject.entity) == (rate.period, rate.aggregation, rate.subject.entity)
+    same = same and rate.subject.series_id in ("", level.subject.series_id)
+    first, second = sorted((level.sentence.span, rate.sentence.span), key=lambda span: span.start)
+    return same and level.kind is Kind.LEVEL and level.unit != "percent" and 0 < second.start - first.end <= 2
+
+
+def _without_repeated_rates(proposals: list[Proposal]) -> list[Proposal]:
+    """A rate on its own ("exports up 28% in the first half", a headline) that a level of the same period carries
+    already is the same fact told twice: it is left out."""
+    carried = {(p.period, Kind.YOY_PCT, p.yoy_pct) for p in proposals if p.yoy_pct is not None}
+    carried |= {(p.period, Kind.MOM_PCT, p.mom_pct) for p in proposals if p.mom_pct is not None}
+    return [p for p in proposals if p.kind is Kind.LEVEL or (p.period, p.kind, p.value) not in carried]
 
 
 def _same_period(sentence: Sentence, context: Context, language: Language) -> list[PeriodMention]:
@@ -135,7 +167,23 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], series: M
     if about_exports:
         found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], series) for rate in alone) if p)
     found.extend(_matched(reading, proposal, series) for proposal in derived)
-    return sorted(found, key=lambda proposal: proposal.span.start)
+    return sorted((_as_counted(proposal) for proposal in found), key=lambda proposal: proposal.span.start)
+
+
+def _as_counted(proposal: Proposal) -> Proposal:
+    """January to March and January to June as the counter keeps them (data/observations.csv): a company reports a
+    quarter and a half; CAAM and customs count year-to-date, so their first quarter and first half are `ytd`."""
+    period = proposal.period
+    if period.start != date(period.start.year, 1, 1) or period.end not in (month_end(period.end.year, 3), month_end(period.end.year, 6)):
+        return proposal
+    if period.end.year != period.start.year or proposal.aggregation not in (Aggregation.YTD, Aggregation.QUARTER, Aggregation.HALF):
+        return proposal
+    by_company = proposal.subject.basis == Basis.COMPANY.value
+    wanted = (Aggregation.QUARTER if period.end.month == 3 else Aggregation.HALF) if by_company else Aggregation.YTD
+    if wanted is proposal.aggregation:
+        return proposal
+    why = Guess("aggregation", f"{wanted.value}: how {'the company' if by_company else 'CAAM and customs'} report this span")
+    return replace(proposal, aggregation=wanted, uncertain=(*proposal.uncertain, why))
 
 
 def _level(reading: SentenceReading, figure: Figure, series: Mapping[str, Series]) -> Proposal:
