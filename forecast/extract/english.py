@@ -18,6 +18,8 @@ _MONTH = (
     r"January|February|March|April|May|June|July|August|September|October|November|December"
     r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec"
 )
+# a month alone in any case ("in february", from lower-cased pages) but "may" only as a name: it is a verb too
+_MONTH_ANY_CASE = rf"(?i:(?!may\b)(?:{_MONTH}))|May"
 _COUNT = r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _YEAR = r"(?:19|20)\d\d"
 _YEAR_SUFFIX = rf"(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}|this year|last year|the year))?"
@@ -116,7 +118,7 @@ ENGLISH = Language(
         re.compile(rf"\bQ(?P<quarter>[1-4])(?:\s+(?P<year>{_YEAR}))?\b"),
         re.compile(rf"\b(?:the\s+)?(?P<half>first|second)\s+half{_YEAR_SUFFIX}", re.IGNORECASE),
         re.compile(rf"\bH(?P<half>[12])(?:\s+(?P<year>{_YEAR}))?\b"),
-        re.compile(rf"\b(?P<month>{_MONTH})\b\.?(?!\s*\d{{1,2}}\b)(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}|this year|last year))?"),
+        re.compile(rf"\b(?P<month>{_MONTH_ANY_CASE})\b\.?(?!\s*\d{{1,2}}\b)(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}|this year|last year))?"),
         re.compile(r"\b(?P<lastmonth>last month)\b", re.IGNORECASE),
         re.compile(r"(?<!period )(?<!than )(?<!from )(?<!over )(?<!with )(?<!to )\b(?P<lastyear>last year)\b", re.IGNORECASE),
         re.compile(rf"\b(?P<year>{_YEAR})\b"),
@@ -140,8 +142,14 @@ ENGLISH = Language(
         ),
         # "a 34 percent increase year-on-year", "a 3% decline"
         re.compile(
-            rf"\b(?:a|an)\s+(?:(?:significant|substantial|sharp|notable|remarkable|strong|robust|slight|modest)\s+)?(?:(?P<qual>{_QUALIFIER})\s+)?"
+            rf"\b(?:a|an|the)\s+(?:(?:significant|substantial|sharp|notable|remarkable|strong|robust|slight|modest)\s+)?(?:(?P<qual>{_QUALIFIER})\s+)?"
             rf"(?P<num>{_NUM}){_PCT}\s+(?:(?P<kind>{_KIND_WORDS})\s+)?(?:(?P<up>{_UP_NOUN})|(?P<down>{_DOWN_NOUN}))",
+            re.IGNORECASE,
+        ),
+        # "export growth slowed to just 2% year-over-year", "growth accelerated to 12 percent": the rate itself
+        re.compile(
+            rf"\b(?P<up>growth)\s+(?:slowed|eased|accelerated|picked up|quickened|rose|fell|dropped|was|stood at|reached|hit)\s+(?:to\s+)?"
+            rf"(?:just\s+|only\s+|a mere\s+)?(?:(?P<qual>{_QUALIFIER})\s+)?(?P<num>{_NUM}){_PCT}",
             re.IGNORECASE,
         ),
         # "more than doubled": the number is the word
@@ -160,6 +168,11 @@ ENGLISH = Language(
         re.IGNORECASE,
     ),
     prior_year=re.compile(r"previous year|last year|same period|a year (?:earlier|ago)|prior year", re.IGNORECASE),
+    rate_of_year_before=re.compile(
+        r"^\s*(?:(?:seen|recorded|posted|registered|reported)\s+(?:during|in)|during)\s+the same (?:period|quarter|month) "
+        r"(?:of |in )?(?:last year|a year (?:earlier|ago)|the previous year)",
+        re.IGNORECASE,
+    ),
     # the words between a rate and the amount it grew to: "rose 8.3 percent year on year to", "grew by 96.6% ..., totaling"
     rate_then_amount=re.compile(
         r"^(?:\s+(?:year[- ]on[- ]year|year[- ]over[- ]year|from (?:a year (?:earlier|ago)|the same period (?:of )?last year)))?"
@@ -187,6 +200,7 @@ ENGLISH = Language(
     per_period=re.compile(r"^\s*(?:(?:per|a|each)\s+(?:month|year|day|week)\b|annually|monthly)", re.IGNORECASE),
     compared_year=re.compile(rf"same (?:period|time|months?) (?:in|of) (?P<year>{_YEAR})\b", re.IGNORECASE),
     export_words=re.compile(r"export|overseas|abroad|shipped|shipping|foreign market", re.IGNORECASE),
+    imports=re.compile(r"\bimport(?:s|ed)?\b(?P<both>\s+and\s+exports?\b)?", re.IGNORECASE),
     attributions=(  # in order: "customs data sorted out by CAAM" is a customs count
         (re.compile(r"\bcustoms (?:data|statistics|figures)\b", re.IGNORECASE), "customs"),
         (re.compile(r"China Association of Automobile Manufacturers|\bCAAM\b", re.IGNORECASE), "caam"),

@@ -163,7 +163,9 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], series: M
     figures, derived = read_amounts(reading, subjects)
     alone = attach_rates(reading, figures)
     about_exports = bool(reading.language.export_words.search(reading.sentence.text))
-    found = [_level(reading, figure, series) for figure in figures if about_exports or figure.quantity.unit not in _MONEY]
+    found = [
+        _level(reading, figure, series) for figure in figures if (about_exports or figure.quantity.unit not in _MONEY) and not figure.imports
+    ]
     if about_exports:
         found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], series) for rate in alone) if p)
     found.extend(_matched(reading, proposal, series) for proposal in derived)
@@ -212,6 +214,9 @@ def _rate_alone(reading: SentenceReading, rate: Growth, subject: Subject, series
     period = nearest_period(reading.periods, rate.span.start, rate.span.end)
     if period is None:
         return None
+    if rate.a_year_before:
+        why = Guess("period", "the rate of the same period a year earlier, as the words after it say")
+        period = replace(period, period=period.period.shifted_years(-1), guesses=(*period.guesses, why))
     matched = (*_basis_guess(subject),)
     subject, found = match_series(subject, "percent", without_segments(reading.sentence.text, reading.language), series)
     matched = (*found, *matched)

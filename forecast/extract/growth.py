@@ -25,6 +25,7 @@ class Growth:
     qualifier: Qualifier
     span: Span
     guesses: tuple[Guess, ...] = ()
+    a_year_before: bool = False  # "the 66% increase seen during the same period last year": the rate of a year earlier
 
 
 def growth_mentions(sentence: Sentence, language: Language) -> list[Growth]:
@@ -58,7 +59,8 @@ def _growth(match: re.Match[str], sentence: Sentence, language: Language) -> Gro
     if why:
         guesses.append(Guess(kind.value, why))
     span = Span(sentence.span.start + match.start(), sentence.span.start + match.end())
-    return Growth(kind, round(pct, 6), qualifier, span, tuple(guesses))
+    earlier = bool(language.rate_of_year_before.match(sentence.text[match.end() :]))
+    return Growth(kind, round(pct, 6), qualifier, span, tuple(guesses), a_year_before=earlier)
 
 
 def _kind(match: re.Match[str], kind_words: str, text: str, language: Language) -> tuple[Kind, str]:

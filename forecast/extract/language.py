@@ -35,6 +35,7 @@ class Language:
     growth_words: Mapping[str, float]
     month_on_month: re.Pattern[str]
     year_on_year: re.Pattern[str]
+    rate_of_year_before: re.Pattern[str]  # after a rate: it is the rate of the same period a year earlier
     rate_then_amount: re.Pattern[str]  # the words between a rate and the amount it grew to
     other_measures: re.Pattern[str]  # what a sentence counts when it is not exports (sales, output): kept out unless it says export
     prior_year: re.Pattern[str]  # the words that put the base of a difference one year back
@@ -48,6 +49,7 @@ class Language:
     not_an_entity_after: re.Pattern[str]  # words that make the next name an adjective ("southwestern China")
     not_a_figure_after: re.Pattern[str]  # words before a number that make it no amount ("per 100 vehicles")
     export_words: re.Pattern[str]
+    imports: re.Pattern[str]  # words that make the next amount an import (group both: "import and export", a sum of the two)
     attributions: tuple[tuple[re.Pattern[str], str], ...]  # who counts -> Basis value
     segments: tuple[tuple[re.Pattern[str], str], ...]
 

@@ -34,6 +34,7 @@ class Figure:
     guesses: list[Guess] = field(default_factory=list)
     rates: dict[Kind, Growth] = field(default_factory=dict)
     converted_from: Figure | None = None
+    imports: bool = False  # "the total import of automobiles was 110,000 units": kept to take its rates, not proposed
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,21 @@ def read_amounts(reading: SentenceReading, subject_at: dict[int, Subject]) -> tu
         elif amount.unit and not amount.per_period:
             period = nearest_period(reading.periods, amount.span.start, amount.span.end)
             if period is not None:
-                figures.append(Figure(amount, period, subject_at[amount.span.start], list(period.guesses)))
+                figure = Figure(amount, period, subject_at[amount.span.start], list(period.guesses), imports=_imports(reading, amount))
+                figures.append(figure)
         previous_end = amount.span.end
     return figures, derived
+
+
+def _imports(reading: SentenceReading, amount: Quantity) -> bool:
+    """The sentence before the amount names imports ("import and export" too) and no export after them."""
+    before = reading.text[reading.sentence.span.start : amount.span.start]
+    last = None
+    for last in reading.language.imports.finditer(before):
+        pass
+    if last is None:
+        return False
+    return bool(last.group("both")) or not reading.language.export_words.search(before[last.end() :])
 
 
 def _is_difference(reading: SentenceReading, amount: Quantity) -> bool:
@@ -145,6 +158,8 @@ def _respectively(own: list[Figure], run: list[Growth]) -> bool:
 
 
 def _rate_owner(reading: SentenceReading, own: list[Figure], rate: Growth) -> Figure | None:
+    if rate.a_year_before:
+        return None
     for figure in own:
         gap = reading.text[rate.span.end : figure.quantity.span.start]
         if figure.quantity.span.start >= rate.span.end and reading.language.rate_then_amount.match(gap):
