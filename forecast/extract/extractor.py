@@ -65,7 +65,8 @@ def _read(article: Article, series: Mapping[str, Series], language: Language) ->
         if paragraph != context.paragraph_start:
             context.basis, context.paragraph_start = "", paragraph
         context.basis = basis_in(sentence.text, language) or context.basis
-        periods = period_mentions(sentence, language, published, context.year or latest_named)
+        month_before = context.period.period if context.period and context.period.aggregation is Aggregation.MONTH else None
+        periods = period_mentions(sentence, language, published, context.year or latest_named, month_before)
         periods = periods or _same_period(sentence, context, language)
         context.period = periods[-1] if periods else context.period
         reading = SentenceReading(
@@ -164,7 +165,9 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], series: M
     alone = attach_rates(reading, figures)
     about_exports = bool(reading.language.export_words.search(reading.sentence.text))
     found = [
-        _level(reading, figure, series) for figure in figures if (about_exports or figure.quantity.unit not in _MONEY) and not figure.imports
+        _level(reading, figure, series)
+        for figure in figures
+        if (about_exports or figure.quantity.unit not in _MONEY) and not figure.imports
     ]
     if about_exports:
         found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], series) for rate in alone) if p)

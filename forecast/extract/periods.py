@@ -38,11 +38,14 @@ class _Months:
     why: str = ""  # set when the months and year were computed rather than read ("last month")
 
 
-def period_mentions(sentence: Sentence, language: Language, published: date | None, article_year: int | None = None) -> list[PeriodMention]:
+def period_mentions(
+    sentence: Sentence, language: Language, published: date | None, article_year: int | None = None, month_before: Period | None = None
+) -> list[PeriodMention]:
     """Every period the sentence names, in text order; periods whose year cannot be known are left out.
 
     `article_year` is the year the article named last before this sentence: the year of a period that names none
-    when the publication date is unknown."""
+    when the publication date is unknown. `month_before` is the last month the article named before this sentence:
+    "last month" when the publication date is unknown ("exports in June hit a record ... 158,000 vehicles last month")."""
     blocked = [(m.start(), m.end()) for m in language.not_a_period.finditer(sentence.text)]
     found: list[_Months] = []
     for pattern in language.periods:
@@ -50,7 +53,7 @@ def period_mentions(sentence: Sentence, language: Language, published: date | No
             if any(match.start() < end and start < match.end() for start, end in blocked):
                 continue
             span = Span(sentence.span.start + match.start(), sentence.span.start + match.end())
-            relative = _relative(match, published, span)
+            relative = _relative(match, published, span, month_before)
             if relative is not None or match.groupdict().get("lastmonth") or match.groupdict().get("lastyear"):
                 found.extend([relative] if relative else [])
                 blocked.append((match.start(), match.end()))
@@ -65,10 +68,13 @@ def period_mentions(sentence: Sentence, language: Language, published: date | No
     return _resolve_years(found, language, published, article_year, after_compared)
 
 
-def _relative(match: re.Match[str], published: date | None, span: Span) -> _Months | None:
-    """'last month' and 'last year', against the publication date (nothing without one)."""
+def _relative(match: re.Match[str], published: date | None, span: Span, month_before: Period | None) -> _Months | None:
+    """'last month' and 'last year', against the publication date; without one, 'last month' is the month named before."""
     if published is None:
-        return None
+        if month_before is None or not match.groupdict().get("lastmonth"):
+            return None
+        why = f"'{match.group(0)}' with no publication date: the month the article named before"
+        return _Months(month_before.start.month, month_before.start.month, Aggregation.MONTH, str(month_before.start.year), span, why)
     why = f"'{match.group(0)}' read against the publication date {published.isoformat()}"
     if match.groupdict().get("lastmonth"):
         month = add_months(published, -1)
