@@ -78,9 +78,7 @@ def read_amounts(reading: SentenceReading, subject_at: dict[int, Subject]) -> tu
 def _imports(reading: SentenceReading, amount: Quantity) -> bool:
     """The sentence before the amount names imports ("import and export" too) and no export after them."""
     before = reading.text[reading.sentence.span.start : amount.span.start]
-    last = None
-    for last in reading.language.imports.finditer(before):
-        pass
+    last = next(reversed(list(reading.language.imports.finditer(before))), None)
     if last is None:
         return False
     return bool(last.group("both")) or not reading.language.export_words.search(before[last.end() :])
