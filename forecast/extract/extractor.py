@@ -103,7 +103,8 @@ def _rates_told_apart(proposals: list[Proposal]) -> list[Proposal]:
         level = next((p for p in found if _next_to(p, rate) and getattr(p, name) is None), None)
         if level is not None:
             why = Guess(name, "the rate stands in the sentence next to the level's, with the same period")
-            found[found.index(level)] = replace(level, **{name: rate.value}, uncertain=(*level.uncertain, *rate.uncertain, why))
+            yoy, mom = (rate.value, level.mom_pct) if rate.kind is Kind.YOY_PCT else (level.yoy_pct, rate.value)
+            found[found.index(level)] = replace(level, yoy_pct=yoy, mom_pct=mom, uncertain=(*level.uncertain, *rate.uncertain, why))
             found.remove(rate)
     return found
 
