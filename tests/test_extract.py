@@ -473,3 +473,43 @@ def test_post_extract_and_the_cli_say_when_the_text_is_in_another_language(
     article.write_text(INDONESIAN, encoding="utf-8")
     assert main(["extract", str(article), "--publisher", "x", "--published-date", "2025-06-10"]) == 1
     assert "reads as language 'id'" in capsys.readouterr().out
+
+
+def _rows(text: str, published: date | None = None) -> list[tuple[object, ...]]:
+    found = extract(Article(text, published_date=published), SERIES).proposals
+    return [(p.subject.series_id, str(p.period), p.aggregation.value, p.kind.value, p.value, p.yoy_pct) for p in found]
+
+
+def test_imports_are_not_exports() -> None:
+    text = (
+        "In August, the total import of automobiles was 110,000 units, up 11.2% year on year, and the total export was "
+        "90,000 units, up 5% year on year. The railway handled the import and export of 80,000 vehicles in August."
+    )
+    assert [row[4:] for row in _rows(text, date(2017, 9, 20))] == [(90_000, 5.0)]
+
+
+def test_the_first_quarter_and_half_as_the_counter_keeps_them() -> None:
+    company = _rows("Geely Auto exported 87,040 cars in the first quarter of 2024, up 66%.", date(2024, 5, 1))
+    assert company == [("geely_auto_exports", "2024-01-01..2024-03-31", "quarter", "level", 87_040, 66.0)]
+    caam = _rows("According to CAAM, China exported 2.79 million vehicles in the first half of 2024.", date(2024, 7, 20))
+    assert caam == [("china_exports_caam", "2024-01-01..2024-06-30", "ytd", "level", 2_790_000, None)]
+
+
+def test_a_rate_in_the_sentence_next_to_its_level_and_a_rate_told_twice() -> None:
+    text = (
+        "China's auto exports soar 30.5 pct in January-February\n"
+        "China's automobile exports jumped 30.5 percent year on year in the first two months of 2024. "
+        "A total of 822,000 vehicles were exported during the period, according to the China Association of Automobile Manufacturers."
+    )
+    assert _rows(text, date(2024, 3, 18)) == [("china_exports_caam", "2024-01-01..2024-02-29", "ytd", "level", 822_000, 30.5)]
+
+
+def test_growth_that_slowed_and_the_rate_of_a_year_before() -> None:
+    text = "Geely Auto's export growth slowed to just 2% year-over-year in Q1 2025, a contrast to the 66% increase seen during the same period last year."
+    found = [(row[1], row[3], row[4]) for row in _rows(text, date(2025, 5, 19))]
+    assert found == [("2025-01-01..2025-03-31", "yoy_pct", 2.0), ("2024-01-01..2024-03-31", "yoy_pct", 66.0)]
+
+
+def test_last_month_without_a_publication_date_is_the_month_named_before() -> None:
+    text = "China's auto exports in June 2021 hit a record high. Carmakers exported a total of 158,000 vehicles last month, up 1.5 times."
+    assert [(row[1], row[4]) for row in _rows(text)] == [("2021-06-01..2021-06-30", 158_000)]
