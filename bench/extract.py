@@ -32,6 +32,7 @@ from typing import Any
 from forecast.data import load_directory
 from forecast.domain import Aggregation, Kind, Period, Series
 from forecast.extract import Article, Proposal, Subject, extract
+from forecast.extract.detect import reads_as
 from forecast.extract.english import ENGLISH
 from forecast.extract.numbers import quantities
 from forecast.extract.sentences import sentences
@@ -188,13 +189,14 @@ def run(held_out: bool, series: Mapping[str, Series]) -> dict[str, Any]:
     not_read: dict[str, str] = {}
     for article, labels in cases:
         extraction = extract(article, series)
-        if extraction.not_read:
-            not_read[article.source_file] = extraction.language
+        other = reads_as(article.text, ENGLISH.code)
+        if other is not None:
+            not_read[article.source_file] = other.code
         scores["extractor"].add(labels, extraction.proposals)
         scores["baseline"].add(labels, baseline(article))
         if article.published_date is not None:
             scores["extractor_dated"].add(labels, extraction.proposals)
-        if not extraction.not_read:
+        if other is None:
             scores["english"].add(labels, extraction.proposals)
         if held_out and article.source_file in fresh:
             scores["never_scored"].add(labels, extraction.proposals)
