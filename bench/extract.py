@@ -23,6 +23,7 @@ import csv
 import hashlib
 import io
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -182,13 +183,13 @@ def _never_scored() -> set[str]:
     return {case["file"] for case in _read_csv(CASES / "cases.csv") if case["held_out"] == "true" and case["file"] not in scored}
 
 
-def run(held_out: bool, series: Mapping[str, Series]) -> dict[str, Any]:
+def run(held_out: bool, series: Mapping[str, Series], cited: Mapping[str, int]) -> dict[str, Any]:
     cases, skipped = _cases(held_out)
     fresh = _never_scored()
     scores = {name: Score() for name in NAMES}
     not_read: dict[str, str] = {}
     for article, labels in cases:
-        extraction = extract(article, series)
+        extraction = extract(article, series, cited=cited)
         other = reads_as(article.text, ENGLISH.code)
         if other is not None:
             not_read[article.source_file] = other.code
@@ -201,7 +202,7 @@ def run(held_out: bool, series: Mapping[str, Series]) -> dict[str, Any]:
         if held_out and article.source_file in fresh:
             scores["never_scored"].add(labels, extraction.proposals)
     for article, labels in _seed_cases():
-        scores["seeds"].add(labels, extract(article, series).proposals)
+        scores["seeds"].add(labels, extract(article, series, cited=cited).proposals)
     return {
         "set": "held_out" if held_out else "dev",
         "articles": len(cases),
@@ -217,8 +218,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", action="store_true", help="score the two thirds rules may be written on, not the held-aside third")
     args = parser.parse_args()
-    series, _, _ = load_directory(ROOT / "data")
-    result = run(not args.dev, series)
+    series, stored, _ = load_directory(ROOT / "data")
+    result = run(not args.dev, series, Counter(figure.series_id for figure in stored))
     metrics = list(result["extractor"])
     print(
         f"set {result['set']}: {result['articles']} articles ({result['dated_articles']} with a publication date), skipped {result['skipped']}"

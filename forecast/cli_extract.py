@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,10 @@ def extract_command(args: argparse.Namespace, settings: Settings) -> int:
         source_file=args.file.name if SEED_FILE.fullmatch(args.file.name) else "",
     )
     catalog = _service(settings).catalog()
-    extraction = reviewed(extract(article, catalog.series, check_language=args.check_language), catalog.series, catalog.reported)
+    cited = Counter(figure.series_id for figure in catalog.reported)
+    extraction = reviewed(
+        extract(article, catalog.series, check_language=args.check_language, cited=cited), catalog.series, catalog.reported
+    )
     if extraction.not_read:
         print(extraction.not_read)
         return 1

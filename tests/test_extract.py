@@ -513,3 +513,15 @@ def test_growth_that_slowed_and_the_rate_of_a_year_before() -> None:
 def test_last_month_without_a_publication_date_is_the_month_named_before() -> None:
     text = "China's auto exports in June 2021 hit a record high. Carmakers exported a total of 158,000 vehicles last month, up 1.5 times."
     assert [(row[1], row[4]) for row in _rows(text)] == [("2021-06-01..2021-06-30", 158_000)]
+
+
+def test_without_a_named_counter_the_series_publishers_cite_most_is_proposed_and_flagged() -> None:
+    text = "China exported 5.22 million vehicles in 2023, up 57.9 percent year on year."
+    article = Article(text, published_date=date(2024, 1, 20))
+    assert [p.subject.series_id for p in extract(article, SERIES).proposals] == [""]  # CAAM's or customs'? not said
+    cited = {"china_exports_caam": 197, "china_exports_gac": 38}
+    (proposal,) = extract(article, SERIES, cited=cited).proposals
+    assert proposal.subject.series_id == "china_exports_caam"
+    assert any(g.field == "series_id" and "cite most" in g.why for g in proposal.uncertain)
+    close = {"china_exports_caam": 50, "china_exports_gac": 38}  # not three times as many: the text still decides nothing
+    assert [p.subject.series_id for p in extract(article, SERIES, cited=close).proposals] == [""]

@@ -18,7 +18,17 @@ from forecast.extract.detect import reads_as
 from forecast.extract.english import ENGLISH
 from forecast.extract.growth import Growth, growth_mentions
 from forecast.extract.language import Language
-from forecast.extract.matching import Context, Entities, basis_in, entities, entity_before, match_series, segment_in, without_segments
+from forecast.extract.matching import (
+    Context,
+    Entities,
+    Known,
+    basis_in,
+    entities,
+    entity_before,
+    match_series,
+    segment_in,
+    without_segments,
+)
 from forecast.extract.model import Article, Guess, Proposal, Sentence, Span, Subject, TargetProposal
 from forecast.extract.numbers import quantities
 from forecast.extract.periods import PeriodMention, period_mentions
@@ -38,8 +48,17 @@ class Extraction:
     not_read: str = ""  # why nothing was read: the text is in a language the rules were not written for
 
 
-def extract(article: Article, series: Mapping[str, Series], language: Language = ENGLISH, check_language: bool = True) -> Extraction:
-    """The article's figures and targets; nothing, and why, when the text is in another language than `language`."""
+def extract(
+    article: Article,
+    series: Mapping[str, Series],
+    language: Language = ENGLISH,
+    check_language: bool = True,
+    cited: Mapping[str, int] | None = None,
+) -> Extraction:
+    """The article's figures and targets; nothing, and why, when the text is in another language than `language`.
+
+    `cited`: how many stored figures each series has; when the text does not say who counts and two series remain
+    (CAAM's and customs' national totals), the one publishers cite most is proposed, and flagged."""
     other = reads_as(article.text, language.code) if check_language else None
     if other is not None:
         why = (
@@ -47,15 +66,15 @@ def extract(article: Article, series: Mapping[str, Series], language: Language =
             f"rules exist for {', '.join(sorted(LANGUAGES))}; no figures proposed"
         )
         return Extraction((), (), language=other.code, not_read=why)
-    return _read(article, series, language)
+    return _read(article, Known(series, cited or {}), language)
 
 
-def _read(article: Article, series: Mapping[str, Series], language: Language) -> Extraction:
+def _read(article: Article, known: Known, language: Language) -> Extraction:
     published, dated_by_address = article.published_date, None
     if published is None:
         published = date_in_address(article.url)
         dated_by_address = Guess("published_date", f"{published} read from the address") if published else None
-    names = entities(series, language)
+    names = entities(known.series, language)
     context = Context(publisher_basis=basis_in(article.publisher, language))
     latest_named = _latest_year_named(article, language)
     proposals: list[Proposal] = []
@@ -81,7 +100,7 @@ def _read(article: Article, series: Mapping[str, Series], language: Language) ->
         if language.target.search(sentence.text):
             targets.extend(read_targets(sentence, subjects.get(-1, Subject()), language))
         else:
-            proposals.extend(_proposals(reading, subjects, series))
+            proposals.extend(_proposals(reading, subjects, known))
         context.entity = entity_before(sentence.text, names, language) or context.entity
         context.year = max([m.period.end.year for m in reading.periods] + ([context.year] if context.year else []), default=None)
         context.company = entity_before(sentence.text, names, language, names.companies) or context.company
@@ -159,20 +178,18 @@ def _subjects(reading: SentenceReading, context: Context, names: Entities) -> di
     return found
 
 
-def _proposals(reading: SentenceReading, subjects: dict[int, Subject], series: Mapping[str, Series]) -> list[Proposal]:
+def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Known) -> list[Proposal]:
     if reading.language.other_measures.search(reading.sentence.text) and not reading.language.export_words.search(reading.sentence.text):
         return []
     figures, derived = read_amounts(reading, subjects)
     alone = attach_rates(reading, figures)
     about_exports = bool(reading.language.export_words.search(reading.sentence.text))
     found = [
-        _level(reading, figure, series)
-        for figure in figures
-        if (about_exports or figure.quantity.unit not in _MONEY) and not figure.imports
+        _level(reading, figure, known) for figure in figures if (about_exports or figure.quantity.unit not in _MONEY) and not figure.imports
     ]
     if about_exports:
-        found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], series) for rate in alone) if p)
-    found.extend(_matched(reading, proposal, series) for proposal in derived)
+        found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], known) for rate in alone) if p)
+    found.extend(_matched(reading, proposal, known) for proposal in derived)
     return sorted((_as_counted(proposal) for proposal in found), key=lambda proposal: proposal.span.start)
 
 
@@ -192,8 +209,8 @@ def _as_counted(proposal: Proposal) -> Proposal:
     return replace(proposal, aggregation=wanted, uncertain=(*proposal.uncertain, why))
 
 
-def _level(reading: SentenceReading, figure: Figure, series: Mapping[str, Series]) -> Proposal:
-    subject, matched = match_series(figure.subject, figure.quantity.unit, without_segments(reading.sentence.text, reading.language), series)
+def _level(reading: SentenceReading, figure: Figure, known: Known) -> Proposal:
+    subject, matched = match_series(figure.subject, figure.quantity.unit, without_segments(reading.sentence.text, reading.language), known)
     yoy, mom = figure.rates.get(Kind.YOY_PCT), figure.rates.get(Kind.MOM_PCT)
     guesses = [*figure.guesses, *(g for rate in (yoy, mom) if rate for g in rate.guesses), *matched, *_basis_guess(figure.subject)]
     if figure.converted_from is not None:
@@ -214,7 +231,7 @@ def _level(reading: SentenceReading, figure: Figure, series: Mapping[str, Series
     )
 
 
-def _rate_alone(reading: SentenceReading, rate: Growth, subject: Subject, series: Mapping[str, Series]) -> Proposal | None:
+def _rate_alone(reading: SentenceReading, rate: Growth, subject: Subject, known: Known) -> Proposal | None:
     period = nearest_period(reading.periods, rate.span.start, rate.span.end)
     if period is None:
         return None
@@ -222,7 +239,7 @@ def _rate_alone(reading: SentenceReading, rate: Growth, subject: Subject, series
         why = Guess("period", "the rate of the same period a year earlier, as the words after it say")
         period = replace(period, period=period.period.shifted_years(-1), guesses=(*period.guesses, why))
     matched = (*_basis_guess(subject),)
-    subject, found = match_series(subject, "percent", without_segments(reading.sentence.text, reading.language), series)
+    subject, found = match_series(subject, "percent", without_segments(reading.sentence.text, reading.language), known)
     matched = (*found, *matched)
     return Proposal(
         subject=subject,
@@ -239,8 +256,8 @@ def _rate_alone(reading: SentenceReading, rate: Growth, subject: Subject, series
     )
 
 
-def _matched(reading: SentenceReading, proposal: Proposal, series: Mapping[str, Series]) -> Proposal:
-    subject, matched = match_series(proposal.subject, proposal.unit, without_segments(reading.sentence.text, reading.language), series)
+def _matched(reading: SentenceReading, proposal: Proposal, known: Known) -> Proposal:
+    subject, matched = match_series(proposal.subject, proposal.unit, without_segments(reading.sentence.text, reading.language), known)
     return replace(proposal, subject=subject, uncertain=tuple(dict.fromkeys([*proposal.uncertain, *matched])))
 
 
