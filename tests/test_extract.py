@@ -143,6 +143,10 @@ def test_years_that_are_not_the_period_are_left_out() -> None:
         ("($4.58 billion)", 4_580_000_000, "usd", "exact"),
         ("for more than 280,000 vehicles", 280_000, "vehicles", "lower_bound"),
         ("212,000 new energy vehicles were exported", 212_000, "vehicles", "exact"),
+        ("exported two million vehicles", 2_000_000, "vehicles", "exact"),
+        ("nearly half a million cars", 500_000, "vehicles", "approx"),
+        ("totalled 491k units", 491_000, "vehicles", "exact"),
+        ("rose to 4.91mn units", 4_910_000, "vehicles", "exact"),
     ],
 )
 def test_amounts(text: str, value: float, unit: str, qualifier: str) -> None:

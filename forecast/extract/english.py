@@ -20,6 +20,9 @@ _MONTH = (
 )
 # a month alone in any case ("in february", from lower-cased pages) but "may" only as a name: it is a verb too
 _MONTH_ANY_CASE = rf"(?i:(?!may\b)(?:{_MONTH}))|May"
+_COUNTS = {word: n for n, word in enumerate(("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"), start=1)}
+# a number in words before a scale word: "two million vehicles", "half a million"
+_AMOUNT_WORDS = rf"\b(?:half an?|an?|{'|'.join(_COUNTS)})(?=\s+(?:thousand|million|billion)\b)"
 _COUNT = r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _YEAR = r"(?:19|20)\d\d"
 _YEAR_SUFFIX = rf"(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}|this year|last year|the year))?"
@@ -35,12 +38,13 @@ ENGLISH = Language(
     code="en",
     sentence_break=re.compile(r"(?<=[.!?])[\"”’]?\s+(?=[\"“‘(\[【A-Z0-9])|\n+"),
     quantity=re.compile(
-        rf"(?:(?P<qual>{_QUALIFIER})\s+)?(?:a total of\s+)?(?P<cur>US\$|\$|USD\s?|RMB\s?|CNY\s?)?(?P<num>{_NUM})"
-        rf"(?:\s*(?P<scale>thousand|million|billion|trillion|bn|M)\b)?"
+        rf"(?:(?P<qual>{_QUALIFIER})\s+)?(?:a total of\s+)?(?P<cur>US\$|\$|USD\s?|RMB\s?|CNY\s?)?(?P<num>{_NUM}|{_AMOUNT_WORDS})"
+        rf"(?:\s*(?P<scale>thousand|million|billion|trillion|bn|mn|mln|M|k)\b)?"
         rf"(?:\s+{_UNIT_MODIFIERS}(?P<noun>vehicles|vehicle|units|unit|cars|car|automobiles|autos|NEVs|EVs|yuan|dollars)\b)?",
         re.IGNORECASE,
     ),
-    scales={"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "m": 1e6},
+    scales={"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "m": 1e6, "mn": 1e6, "mln": 1e6, "k": 1e3},
+    amount_words={"half a": 0.5, "half an": 0.5, "a": 1.0, "an": 1.0} | {word: float(n) for word, n in _COUNTS.items()},
     nouns={
         "vehicles": "vehicles",
         "vehicle": "vehicles",

@@ -17,6 +17,7 @@ class Language:
     sentence_break: re.Pattern[str]
     quantity: re.Pattern[str]  # groups: qual, cur, num, scale, noun
     scales: Mapping[str, float]
+    amount_words: Mapping[str, float]  # numbers written in words before a scale ("two million", "half a million")
     nouns: Mapping[str, str]  # unit word -> our unit
     currencies: Mapping[str, str]  # currency sign -> our unit
     qualifiers: Mapping[str, str]  # qualifier words -> Qualifier value

@@ -40,7 +40,8 @@ def quantities(sentence: Sentence, language: Language) -> list[Quantity]:
         if _inside_word(sentence.text, match.start("num"), match.end("num")):
             continue
         scale = language.scales.get((match.group("scale") or "").lower(), 1.0)
-        value = round(float(digits.replace(",", "")) * scale, 6)
+        number = language.amount_words.get(digits.lower()) or float(digits.replace(",", ""))
+        value = round(number * scale, 6)
         words = (match.group("qual") or "").lower()
         found.append(
             Quantity(
