@@ -180,7 +180,7 @@ ENGLISH = Language(
     # the words between a rate and the amount it grew to: "rose 8.3 percent year on year to", "grew by 96.6% ..., totaling"
     rate_then_amount=re.compile(
         r"^(?:\s+(?:year[- ]on[- ]year|year[- ]over[- ]year|from (?:a year (?:earlier|ago)|the same period (?:of )?last year)))?"
-        r"\s+to(?: reach| hit| top)?\s+$|^[^.;]{0,60},\s*(?:totaling|totalling|reaching|hitting)\s+$",
+        r"(?:\s+(?:in|during|for|over)\s+[^,.;%]{3,45}?)?\s+to(?: reach| hit| top)?\s+$|^[^.;]{0,60},\s*(?:totaling|totalling|reaching|hitting)\s+$",
         re.IGNORECASE,
     ),
     other_measures=re.compile(r"\b(?:sales|sold|production|produced|output|deliveries|delivered|registrations)\b", re.IGNORECASE),

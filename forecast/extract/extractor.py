@@ -232,7 +232,7 @@ def _level(reading: SentenceReading, figure: Figure, known: Known) -> Proposal:
 
 
 def _rate_alone(reading: SentenceReading, rate: Growth, subject: Subject, known: Known) -> Proposal | None:
-    period = nearest_period(reading.periods, rate.span.start, rate.span.end)
+    period = nearest_period(reading.periods, rate.span.start, rate.span.end, reading.text)
     if period is None:
         return None
     if rate.a_year_before:

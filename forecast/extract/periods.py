@@ -131,8 +131,11 @@ def _resolve_years(
             continue
         year: int | None
         guesses: tuple[Guess, ...]
+        running = _running_total_of(item, found, bare_years)
         if not item.year_words and after_compared is not None:
             year, guesses = after_compared, (Guess("period", f"year {after_compared}: a year after the period it is compared with"),)
+        elif running is not None:
+            year, guesses = int(running.year_words), (Guess("period", f"year {running.year_words} of the month named before it"),)
         else:
             year, guesses = _year(item, bare_years, used, language, published, article_year)
         if item.why:
@@ -141,6 +144,19 @@ def _resolve_years(
             mentions.append(_mention(item, year, guesses))
     mentions.extend(_mention(item, int(item.year_words), ()) for index, item in enumerate(bare_years) if index not in used)
     return sorted(mentions, key=lambda mention: mention.span.start)
+
+
+def _running_total_of(item: _Months, found: list[_Months], bare_years: list[_Months]) -> _Months | None:
+    """ "In November 2023 ... in the first eleven months": a yearless span from January ending by a month named with
+    its year before it in the sentence is that year's running total."""
+    if item.year_words or item.first != 1 or item.aggregation is Aggregation.MONTH:
+        return None
+    dated = [
+        other
+        for other in found
+        if other.year_words.isdigit() and other not in bare_years and other.span.end <= item.span.start and item.last <= other.last
+    ]
+    return dated[-1] if dated else None
 
 
 def _year(
