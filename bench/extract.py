@@ -127,7 +127,7 @@ def baseline(article: Article) -> list[Proposal]:
     found = []
     for sentence in sentences(article.text, ENGLISH):
         for amount in quantities(sentence, ENGLISH):
-            if amount.unit:
+            if amount.unit and not amount.unit_guessed:  # a unit word after the number, as a generic reader needs
                 found.append(
                     Proposal(
                         subject=Subject(),

@@ -529,3 +529,18 @@ def test_without_a_named_counter_the_series_publishers_cite_most_is_proposed_and
     assert any(g.field == "series_id" and "cite most" in g.why for g in proposal.uncertain)
     close = {"china_exports_caam": 50, "china_exports_gac": 38}  # not three times as many: the text still decides nothing
     assert [p.subject.series_id for p in extract(article, SERIES, cited=close).proposals] == [""]
+
+
+def test_a_count_without_a_unit_word_in_a_sentence_about_vehicle_exports() -> None:
+    text = "Car exports rose 21.2% year-on-year to 5.86 million vehicles in 2024, while NEV exports rose 6.7% to 1.28 million."
+    found = extract(Article(text, published_date=date(2025, 1, 20)), SERIES).proposals
+    assert [(p.value, p.unit, p.yoy_pct) for p in found] == [(5_860_000, "vehicles", 21.2), (1_280_000, "vehicles", 6.7)]
+    assert any(g.field == "unit" for g in found[1].uncertain) and not any(g.field == "unit" for g in found[0].uncertain)
+    not_counts = "The carmaker, worth 120 billion, exported cars to a country of 1.4 billion people in 2024."
+    assert extract(Article(not_counts, published_date=date(2025, 1, 20)), SERIES).proposals == ()
+
+
+def test_a_running_total_takes_the_year_of_the_month_before_it_in_its_own_clause() -> None:
+    text = "In November 2023, China exported 459,000 vehicles; exports in the first eleven months totaled 4.41 million vehicles."
+    found = [(row[1], row[2], row[4]) for row in _rows(text, date(2025, 1, 20))]
+    assert found == [("2023-11-01..2023-11-30", "month", 459_000), ("2023-01-01..2023-11-30", "ytd", 4_410_000)]

@@ -204,6 +204,15 @@ ENGLISH = Language(
     per_period=re.compile(r"^\s*(?:(?:per|a|each)\s+(?:month|year|day|week)\b|annually|monthly)", re.IGNORECASE),
     compared_year=re.compile(rf"same (?:period|time|months?) (?:in|of) (?P<year>{_YEAR})\b", re.IGNORECASE),
     export_words=re.compile(r"export|overseas|abroad|shipped|shipping|foreign market", re.IGNORECASE),
+    vehicle_words=re.compile(r"\b(?:auto(?:mobile)?s?|cars?|vehicles?|NEVs?|EVs?)\b", re.IGNORECASE),
+    bare_count_end=re.compile(
+        r"^\s*(?:[,.;:)]|$|(?:in|during|for|over|from|to|and|while|last|this|as|a|compared|against|according|year-on-year|"
+        r"year on year|up|down|with|between|through)\b)",
+        re.IGNORECASE,
+    ),
+    not_a_count_before=re.compile(
+        r"\b(?:worth|valued?|revenues?|profits?|prices?|income|investments?|costs?|sales revenue)\b(?:\s+\S+){0,3}\s*$", re.IGNORECASE
+    ),
     imports=re.compile(r"\bimport(?:s|ed)?\b(?P<both>\s+and\s+exports?\b)?", re.IGNORECASE),
     attributions=(  # in order: "customs data sorted out by CAAM" is a customs count
         (re.compile(r"\bcustoms (?:data|statistics|figures)\b", re.IGNORECASE), "customs"),

@@ -215,6 +215,8 @@ def _level(reading: SentenceReading, figure: Figure, known: Known) -> Proposal:
     guesses = [*figure.guesses, *(g for rate in (yoy, mom) if rate for g in rate.guesses), *matched, *_basis_guess(figure.subject)]
     if figure.converted_from is not None:
         guesses.append(Guess("value", "in brackets after another amount: read as the publisher's conversion of it"))
+    if figure.quantity.unit_guessed:
+        guesses.append(Guess("unit", figure.quantity.unit_guessed))
     return Proposal(
         subject=subject,
         period=figure.period.period,

@@ -50,6 +50,9 @@ class Language:
     not_an_entity_after: re.Pattern[str]  # words that make the next name an adjective ("southwestern China")
     not_a_figure_after: re.Pattern[str]  # words before a number that make it no amount ("per 100 vehicles")
     export_words: re.Pattern[str]
+    vehicle_words: re.Pattern[str]  # before a number without a unit, they make it a count of vehicles
+    bare_count_end: re.Pattern[str]  # what may follow such a number (not a noun of its own: "1.4 billion people")
+    not_a_count_before: re.Pattern[str]  # what before such a number makes it money or something else ("worth")
     imports: re.Pattern[str]  # words that make the next amount an import (group both: "import and export", a sum of the two)
     attributions: tuple[tuple[re.Pattern[str], str], ...]  # who counts -> Basis value
     segments: tuple[tuple[re.Pattern[str], str], ...]
