@@ -168,6 +168,8 @@ def test_model_names_years_and_prices_are_not_amounts() -> None:
         ("exports more than doubled year-on-year", Kind.YOY_PCT, 100.0, "lower_bound"),
         ("sales were down 4.9% year on year", Kind.YOY_PCT, -4.9, "exact"),
         ("a 61.81 percent increase year-on-year", Kind.YOY_PCT, 61.81, "exact"),
+        ("export growth slowed to just 2% year-over-year", Kind.YOY_PCT, 2.0, "exact"),
+        ("exports in April were down 2.5% from March", Kind.MOM_PCT, -2.5, "exact"),
     ],
 )
 def test_growth_rates(text: str, kind: Kind, pct: float, qualifier: str) -> None:
@@ -544,3 +546,10 @@ def test_a_running_total_takes_the_year_of_the_month_before_it_in_its_own_clause
     text = "In November 2023, China exported 459,000 vehicles; exports in the first eleven months totaled 4.41 million vehicles."
     found = [(row[1], row[2], row[4]) for row in _rows(text, date(2025, 1, 20))]
     assert found == [("2023-11-01..2023-11-30", "month", 459_000), ("2023-01-01..2023-11-30", "ytd", 4_410_000)]
+
+
+def test_a_second_rate_listed_after_the_first_takes_its_direction_and_names_its_base() -> None:
+    rates = growth_mentions(_sentence("down 3 percent year on year and 5 percent month on month"), ENGLISH)
+    assert [(r.kind, r.pct) for r in rates] == [(Kind.YOY_PCT, -3.0), (Kind.MOM_PCT, -5.0)]
+    rates = growth_mentions(_sentence("up 23.8 percent year on year and 14.2 percent month on month"), ENGLISH)
+    assert [(r.kind, r.pct) for r in rates] == [(Kind.YOY_PCT, 23.8), (Kind.MOM_PCT, 14.2)]

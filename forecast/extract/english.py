@@ -160,11 +160,15 @@ ENGLISH = Language(
         re.compile(r"(?:(?P<qual>more than|nearly|almost|over)\s+)?(?P<word>doubled|tripled|quadrupled)", re.IGNORECASE),
         # "and 39.6 times" after a first multiple: a list of rates given respectively
         re.compile(rf"(?<=times and )(?P<num>{_NUM})(?P<times>\s+times)", re.IGNORECASE),
-        re.compile(rf"(?<=% and )(?P<num>{_NUM}){_PCT}", re.IGNORECASE),
+        re.compile(rf"(?<=% and )(?P<also>{_NUM}){_PCT}", re.IGNORECASE),
+        # "up 23.8 percent year on year and 14.2 percent month on month": the second rate names its base after it
+        re.compile(rf"(?:(?<=year and )|(?<=month and ))(?P<also>{_NUM}){_PCT}(?=\s+(?:{_KIND_WORDS}))", re.IGNORECASE),
     ),
     growth_words={"doubled": 100.0, "tripled": 200.0, "quadrupled": 300.0},
+    direction=re.compile(rf"\b(?:(?P<up>{_UP}|{_UP_NOUN})|(?P<down>{_DOWN}|{_DOWN_NOUN}))\b", re.IGNORECASE),
     month_on_month=re.compile(
-        r"month-on-month|month on month|\bmom\b|sequentially|(?:than|from|over|on)(?: that of)? (?:the )?(?:last|previous|prior|a) month",
+        r"month-on-month|month on month|\bmom\b|sequentially|(?:than|from|over|on)(?: that of)? (?:the )?(?:last|previous|prior|a) month"
+        rf"|(?:from|than|over|compared (?:to|with)) (?:{_MONTH})\b(?!\.?\s*(?:to|through|till|until|and|-|–|\d))",
         re.IGNORECASE,
     ),
     year_on_year=re.compile(

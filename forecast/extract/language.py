@@ -32,8 +32,9 @@ class Language:
     same_period: re.Pattern[str]  # "during the period": the period of the sentence before
     per_period: re.Pattern[str]  # after an amount: a rate ("80,000 units per month"), not a total of a period
     compared_year: re.Pattern[str]  # "the same period in 2022": the figure's own period is a year later
-    growth: tuple[re.Pattern[str], ...]  # groups: kind, up, down, qual, num, times, word
+    growth: tuple[re.Pattern[str], ...]  # groups: kind, up, down, qual, num (also: a rate listed after another), times, word
     growth_words: Mapping[str, float]
+    direction: re.Pattern[str]  # groups up, down: the direction a rate listed after another takes ("and 14.2 percent")
     month_on_month: re.Pattern[str]
     year_on_year: re.Pattern[str]
     rate_of_year_before: re.Pattern[str]  # after a rate: it is the rate of the same period a year earlier
