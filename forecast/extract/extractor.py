@@ -1,5 +1,10 @@
 """An article -> proposals: the sentences read one by one, carrying who they are about to the next.
 
+A text in another language than the rules' is not read (forecast.extract.detect): no proposals and why. After the
+sentences: January-March and January-June take the aggregation their counter reports (a company: quarter, half;
+CAAM and customs: ytd); a rate alone in the sentence next to a level of the same period becomes that level's; a
+rate a level carries already (a headline) is not proposed twice.
+
 Kept out: periods not over on the publication date (forecasts), amounts with no period in their sentence (photo captions, "100 units delivered on November 5"), amounts
 in money in a sentence that says nothing of exports or overseas sales (R&D spending), rates of their own in such
 a sentence ("Changan's NEV sales surged 69.2 percent"), and every amount in a sentence stating a goal, which is

@@ -1,10 +1,12 @@
 """Periods named in a sentence: "in May", "from January to May", "the first three quarters of this year", "in 2023".
 
 The aggregation follows data/observations.csv: a span from 1 January is a year-to-date total (the first quarter
-included, as CAAM and customs report it), the first or second half is a half, a later quarter is a quarter.
-A period without its year takes it from the words ("this year"), else from a bare year in the same sentence
-("into 2024, ... in the first nine months"), else from the publication date: the latest such period that had
-ended when the article appeared. The last two are guesses and say so.
+included, as CAAM and customs report it), the first or second half is a half, a later quarter is a quarter (the
+extractor then gives January-March and January-June the aggregation the counter uses). A period without its year
+takes it from the words ("this year"), else from a month named with its year before it in the sentence (a running
+total: "In November 2023 ... in the first eleven months"), else from a bare year in the same sentence ("into
+2024, ... in the first nine months"), else from the publication date: the latest such period that had ended when
+the article appeared. The last three are guesses and say so.
 """
 
 from __future__ import annotations
