@@ -110,6 +110,7 @@ def _sentence(text: str) -> Sentence:
             True,
         ),
         ("Exports reached 551,000 units in May.", date(2025, 6, 20), ("2025-05-01", "2025-05-31"), Aggregation.MONTH, True),
+        ("in the January-to-November period of 2023", None, ("2023-01-01", "2023-11-30"), Aggregation.YTD, True),
         ("Exports reached 551,000 units in May.", date(2025, 5, 20), ("2024-05-01", "2024-05-31"), Aggregation.MONTH, True),
         ("In the first half of 2023, exports doubled.", None, ("2023-01-01", "2023-06-30"), Aggregation.HALF, False),
         ("In the third quarter of 2025, exports fell.", None, ("2025-07-01", "2025-09-30"), Aggregation.QUARTER, False),
@@ -170,6 +171,7 @@ def test_model_names_years_and_prices_are_not_amounts() -> None:
         ("a 61.81 percent increase year-on-year", Kind.YOY_PCT, 61.81, "exact"),
         ("export growth slowed to just 2% year-over-year", Kind.YOY_PCT, 2.0, "exact"),
         ("exports in April were down 2.5% from March", Kind.MOM_PCT, -2.5, "exact"),
+        ("25.5 per cent more than a year earlier", Kind.YOY_PCT, 25.5, "exact"),
     ],
 )
 def test_growth_rates(text: str, kind: Kind, pct: float, qualifier: str) -> None:
@@ -538,8 +540,8 @@ def test_a_count_without_a_unit_word_in_a_sentence_about_vehicle_exports() -> No
     found = extract(Article(text, published_date=date(2025, 1, 20)), SERIES).proposals
     assert [(p.value, p.unit, p.yoy_pct) for p in found] == [(5_860_000, "vehicles", 21.2), (1_280_000, "vehicles", 6.7)]
     assert any(g.field == "unit" for g in found[1].uncertain) and not any(g.field == "unit" for g in found[0].uncertain)
-    not_counts = "The carmaker, worth 120 billion, exported cars to a country of 1.4 billion people in 2024."
-    assert extract(Article(not_counts, published_date=date(2025, 1, 20)), SERIES).proposals == ()
+    not_counts = "The carmaker, worth 120 billion, exported 2.1 million cars in 2024, ahead of Japan's 2.02 million, to 1.4 billion people."
+    assert [p.value for p in extract(Article(not_counts, published_date=date(2025, 1, 20)), SERIES).proposals] == [2_100_000]
 
 
 def test_a_running_total_takes_the_year_of_the_month_before_it_in_its_own_clause() -> None:

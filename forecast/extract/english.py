@@ -113,7 +113,7 @@ ENGLISH = Language(
     # Each pattern names its groups: start/end months, months (count of first months), quarters, quarter, half, year.
     periods=(
         re.compile(
-            rf"\b(?:from\s+|between\s+)?(?P<start>{_MONTH})\.?\s*(?:to|through|till|until|and|-|–)\s*(?:the end of\s+)?(?P<end>{_MONTH})\b\.?{_YEAR_SUFFIX}",
+            rf"\b(?:from\s+|between\s+)?(?P<start>{_MONTH})\.?(?:-to-|\s*(?:to|through|till|until|and|-|–)\s*)(?:the end of\s+)?(?P<end>{_MONTH})\b\.?{_YEAR_SUFFIX}",
             re.IGNORECASE,
         ),
         re.compile(rf"\b(?:the\s+)?first\s+(?P<months>{_COUNT})\s+months{_YEAR_SUFFIX}", re.IGNORECASE),
@@ -156,6 +156,11 @@ ENGLISH = Language(
             rf"(?:just\s+|only\s+|a mere\s+)?(?:(?P<qual>{_QUALIFIER})\s+)?(?P<num>{_NUM}){_PCT}",
             re.IGNORECASE,
         ),
+        # "25.5 per cent more than a year earlier", "57.4 percent higher than the year before"
+        re.compile(
+            rf"\b(?:(?P<qual>{_QUALIFIER})\s+)?(?P<num>{_NUM}){_PCT}\s+(?:(?P<up>more|higher|greater|above)|(?P<down>less|lower|fewer|below))\s+than",
+            re.IGNORECASE,
+        ),
         # "more than doubled": the number is the word
         re.compile(r"(?:(?P<qual>more than|nearly|almost|over)\s+)?(?P<word>doubled|tripled|quadrupled)", re.IGNORECASE),
         # "and 39.6 times" after a first multiple: a list of rates given respectively
@@ -172,7 +177,7 @@ ENGLISH = Language(
         re.IGNORECASE,
     ),
     year_on_year=re.compile(
-        r"year-on-year|year on year|year-over-year|y-o-y|\byoy\b|(?:compared (?:to|with)|over|from|than) (?:the )?(?:same period|previous year|a year (?:earlier|ago)|last year)",
+        r"year-on-year|year on year|year-over-year|y-o-y|\byoy\b|(?:compared (?:to|with)|over|from|than) (?:the )?(?:same period|previous year|a year (?:earlier|ago)|last year|year before)",
         re.IGNORECASE,
     ),
     prior_year=re.compile(r"previous year|last year|same period|a year (?:earlier|ago)|prior year", re.IGNORECASE),
@@ -215,7 +220,9 @@ ENGLISH = Language(
         re.IGNORECASE,
     ),
     not_a_count_before=re.compile(
-        r"\b(?:worth|valued?|revenues?|profits?|prices?|income|investments?|costs?|sales revenue)\b(?:\s+\S+){0,3}\s*$", re.IGNORECASE
+        r"\b(?:worth|valued?|revenues?|profits?|prices?|income|investments?|costs?|sales revenue"
+        r"|ahead of|behind|than|surpassing|overtaking|exceeding|outpacing)\b(?:\s+\S+){0,3}\s*$",
+        re.IGNORECASE,
     ),
     imports=re.compile(r"\bimport(?:s|ed)?\b(?P<both>\s+and\s+exports?\b)?", re.IGNORECASE),
     attributions=(  # in order: "customs data sorted out by CAAM" is a customs count
