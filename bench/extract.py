@@ -8,7 +8,14 @@ labels.csv (the data/observations.csv rows citing each address). The held-aside 
 sha256(url) % 3 == 0, decided before any text was read. The texts are page excerpts retrieved with the search
 tool (corpus "pages"); they are kept in bench/extract_cases/texts/, which is not committed (the tool's terms ask
 not to copy the material verbatim), so a case whose text is missing or differs from its sha256 is skipped and
-counted as such. The publisher's name is passed as a caller would (it can name who counts). The seed articles (data/seeds/) are scored too: every figure data/ takes from them.
+counted as such. The publisher's name is passed as a caller would (it can name who counts), and so are the
+store's counts of figures per series (which counter publishers cite most). The seed articles (data/seeds/) are
+scored too: every figure data/ takes from them.
+
+Columns: `extractor` every case, whatever its language; `english` the cases whose text reads as English
+(forecast.extract.detect; the extractor proposes nothing for the others and says the language is not read);
+`extractor_dated` the cases with a publication date; `never_scored` the held-aside cases no earlier report
+scored (not listed in scored.csv: add a case there once its score has been reported).
 
 A whole row is right when period, aggregation, kind, value and unit all equal a label's (one proposal per label).
 Per field: each label is paired with the proposal of the same value and unit (a rate: same kind of value); among
