@@ -12,6 +12,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from langdetect.lang_detect_exception import LangDetectException
+
 _LOCK = threading.Lock()
 _FACTORY: list[Any] = []  # the loaded profiles, once: loading them takes about a second
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -40,7 +42,10 @@ def detect_language(text: str) -> Detected | None:
             _FACTORY.append(factory)
         detector = _FACTORY[0].create()
     detector.append(text)
-    shares = {item.lang: round(float(item.prob), 3) for item in detector.get_probabilities()}
+    try:
+        shares = {item.lang: round(float(item.prob), 3) for item in detector.get_probabilities()}
+    except LangDetectException:  # no character n-gram it knows (a script none of its profiles has)
+        return None
     if not shares:
         return None
     code = max(shares, key=lambda name: shares[name])
