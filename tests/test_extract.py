@@ -463,6 +463,8 @@ def test_a_text_in_another_language_gets_no_proposals_and_says_why() -> None:
     assert (english.language, english.not_read) == ("en", "") and english.proposals
     short = extract(Article("Ekspor 5.000 unit pada Mei 2025.", published_date=date(2025, 6, 10)), SERIES)
     assert short.not_read == ""  # too few words to judge: the caller's language stands
+    unknown_script = extract(Article(" ".join(["ꙮꙮ"] * 30)), SERIES)
+    assert unknown_script.not_read == ""  # no n-gram langdetect knows: not judged
 
 
 def test_post_extract_and_the_cli_say_when_the_text_is_in_another_language(
