@@ -8,7 +8,14 @@ labels.csv (the data/observations.csv rows citing each address). The held-aside 
 sha256(url) % 3 == 0, decided before any text was read. The texts are page excerpts retrieved with the search
 tool (corpus "pages"); they are kept in bench/extract_cases/texts/, which is not committed (the tool's terms ask
 not to copy the material verbatim), so a case whose text is missing or differs from its sha256 is skipped and
-counted as such. The publisher's name is passed as a caller would (it can name who counts). The seed articles (data/seeds/) are scored too: every figure data/ takes from them.
+counted as such. The publisher's name is passed as a caller would (it can name who counts), and so are the
+store's counts of figures per series (which counter publishers cite most). The seed articles (data/seeds/) are
+scored too: every figure data/ takes from them.
+
+Columns: `extractor` every case, whatever its language; `english` the cases whose text reads as English
+(forecast.extract.detect; the extractor proposes nothing for the others and says the language is not read);
+`extractor_dated` the cases with a publication date; `never_scored` the held-aside cases no earlier report
+scored (not listed in scored.csv: add a case there once its score has been reported).
 
 A whole row is right when period, aggregation, kind, value and unit all equal a label's (one proposal per label).
 Per field: each label is paired with the proposal of the same value and unit (a rate: same kind of value); among
@@ -23,6 +30,7 @@ import csv
 import hashlib
 import io
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,6 +40,7 @@ from typing import Any
 from forecast.data import load_directory
 from forecast.domain import Aggregation, Kind, Period, Series
 from forecast.extract import Article, Proposal, Subject, extract
+from forecast.extract.detect import reads_as
 from forecast.extract.english import ENGLISH
 from forecast.extract.numbers import quantities
 from forecast.extract.sentences import sentences
@@ -39,6 +48,9 @@ from forecast.extract.sentences import sentences
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "bench" / "extract_cases"
 SEEDS = ROOT / "data" / "seeds"
+# extractor: every case; english: the cases the extractor reads (not another language); never_scored: held-aside
+# cases not in scored.csv, whose score no earlier report saw
+NAMES = ("extractor", "baseline", "extractor_dated", "english", "never_scored", "seeds")
 FIELDS = ("period", "aggregation", "kind", "unit", "yoy_pct", "mom_pct", "qualifier", "series_id")
 
 Row = Mapping[str, str]
@@ -122,7 +134,7 @@ def baseline(article: Article) -> list[Proposal]:
     found = []
     for sentence in sentences(article.text, ENGLISH):
         for amount in quantities(sentence, ENGLISH):
-            if amount.unit:
+            if amount.unit and not amount.unit_guessed:  # a unit word after the number, as a generic reader needs
                 found.append(
                     Proposal(
                         subject=Subject(),
@@ -157,7 +169,8 @@ def _cases(held_out: bool) -> tuple[list[tuple[Article, Sequence[Row]]], list[st
             continue
         published = date.fromisoformat(case["published_date"]) if case["published_date"] else None
         mine = [row for row in labels if row["source_url"] == case["url"]]
-        chosen.append((Article(text, publisher=mine[0]["source_publisher"], url=case["url"], published_date=published), mine))
+        article = Article(text, publisher=mine[0]["source_publisher"], url=case["url"], published_date=published, source_file=case["file"])
+        chosen.append((article, mine))
     return chosen, skipped
 
 
@@ -171,35 +184,59 @@ def _seed_cases() -> list[tuple[Article, Sequence[Row]]]:
     return found
 
 
-def run(held_out: bool, series: Mapping[str, Series]) -> dict[str, Any]:
+def _never_scored() -> set[str]:
+    """Held-aside cases whose score was never reported before: not in scored.csv (added after the last report)."""
+    scored = {row["file"] for row in _read_csv(CASES / "scored.csv")}
+    return {case["file"] for case in _read_csv(CASES / "cases.csv") if case["held_out"] == "true" and case["file"] not in scored}
+
+
+def run(held_out: bool, series: Mapping[str, Series], cited: Mapping[str, int]) -> dict[str, Any]:
     cases, skipped = _cases(held_out)
-    dated = [(article, labels) for article, labels in cases if article.published_date is not None]
-    scores = {"extractor": Score(), "baseline": Score(), "extractor_dated": Score(), "seeds": Score()}
+    fresh = _never_scored()
+    scores = {name: Score() for name in NAMES}
+    not_read: dict[str, str] = {}
     for article, labels in cases:
-        scores["extractor"].add(labels, extract(article, series).proposals)
+        extraction = extract(article, series, cited=cited)
+        other = reads_as(article.text, ENGLISH.code)
+        if other is not None:
+            not_read[article.source_file] = other.code
+        scores["extractor"].add(labels, extraction.proposals)
         scores["baseline"].add(labels, baseline(article))
-    for article, labels in dated:
-        scores["extractor_dated"].add(labels, extract(article, series).proposals)
+        if article.published_date is not None:
+            scores["extractor_dated"].add(labels, extraction.proposals)
+        if other is None:
+            scores["english"].add(labels, extraction.proposals)
+        if held_out and article.source_file in fresh:
+            scores["never_scored"].add(labels, extraction.proposals)
     for article, labels in _seed_cases():
-        scores["seeds"].add(labels, extract(article, series).proposals)
-    summaries = {name: score.summary() for name, score in scores.items()}
-    return {"set": "held_out" if held_out else "dev", "articles": len(cases), "dated_articles": len(dated), "skipped": skipped, **summaries}
+        scores["seeds"].add(labels, extract(article, series, cited=cited).proposals)
+    return {
+        "set": "held_out" if held_out else "dev",
+        "articles": len(cases),
+        "dated_articles": sum(article.published_date is not None for article, _ in cases),
+        "never_scored_articles": sorted(fresh) if held_out else [],
+        "not_english": not_read,
+        "skipped": skipped,
+        **{name: score.summary() for name, score in scores.items()},
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", action="store_true", help="score the two thirds rules may be written on, not the held-aside third")
     args = parser.parse_args()
-    series, _, _ = load_directory(ROOT / "data")
-    result = run(not args.dev, series)
-    names = ("extractor", "baseline", "extractor_dated", "seeds")
+    series, stored, _ = load_directory(ROOT / "data")
+    result = run(not args.dev, series, Counter(figure.series_id for figure in stored))
     metrics = list(result["extractor"])
     print(
         f"set {result['set']}: {result['articles']} articles ({result['dated_articles']} with a publication date), skipped {result['skipped']}"
     )
-    print(f"{'metric':<18}" + "".join(f"{name:>17}" for name in names))
+    print(f"not read (another language): {len(result['not_english'])} {sorted(set(result['not_english'].values()))}")
+    if args.dev is False:
+        print(f"never scored before: {len(result['never_scored_articles'])} articles")
+    print(f"{'metric':<18}" + "".join(f"{name:>16}" for name in NAMES))
     for metric in metrics:
-        print(f"{metric:<18}" + "".join(f"{result[name][metric]:>17}" for name in names))
+        print(f"{metric:<18}" + "".join(f"{result[name][metric]:>16}" for name in NAMES))
     ratio = result["extractor"]["row_recall"] / result["baseline"]["row_recall"] if result["baseline"]["row_recall"] else None
     print(json.dumps({**result, "row_recall_vs_baseline": ratio}))
 

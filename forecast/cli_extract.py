@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,12 @@ def add_extract_parser(commands: Any) -> None:
     parser.add_argument("--published-date", dest="published_date", required=True, help="YYYY-MM-DD: fixes what 'this year' means")
     parser.add_argument("--url", default="", help="the article's address (source_url)")
     parser.add_argument("--csv", type=Path, default=None, help="write the proposed rows (columns of data/observations.csv) to this file")
+    parser.add_argument(
+        "--any-language",
+        dest="check_language",
+        action="store_false",
+        help="read the text with the English rules even if it reads as another language",
+    )
 
 
 def extract_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -46,7 +53,13 @@ def extract_command(args: argparse.Namespace, settings: Settings) -> int:
         source_file=args.file.name if SEED_FILE.fullmatch(args.file.name) else "",
     )
     catalog = _service(settings).catalog()
-    extraction = reviewed(extract(article, catalog.series), catalog.series, catalog.reported)
+    cited = Counter(figure.series_id for figure in catalog.reported)
+    extraction = reviewed(
+        extract(article, catalog.series, check_language=args.check_language, cited=cited), catalog.series, catalog.reported
+    )
+    if extraction.not_read:
+        print(extraction.not_read)
+        return 1
     rows = [
         (
             index,

@@ -110,6 +110,7 @@ def _sentence(text: str) -> Sentence:
             True,
         ),
         ("Exports reached 551,000 units in May.", date(2025, 6, 20), ("2025-05-01", "2025-05-31"), Aggregation.MONTH, True),
+        ("in the January-to-November period of 2023", None, ("2023-01-01", "2023-11-30"), Aggregation.YTD, True),
         ("Exports reached 551,000 units in May.", date(2025, 5, 20), ("2024-05-01", "2024-05-31"), Aggregation.MONTH, True),
         ("In the first half of 2023, exports doubled.", None, ("2023-01-01", "2023-06-30"), Aggregation.HALF, False),
         ("In the third quarter of 2025, exports fell.", None, ("2025-07-01", "2025-09-30"), Aggregation.QUARTER, False),
@@ -143,6 +144,10 @@ def test_years_that_are_not_the_period_are_left_out() -> None:
         ("($4.58 billion)", 4_580_000_000, "usd", "exact"),
         ("for more than 280,000 vehicles", 280_000, "vehicles", "lower_bound"),
         ("212,000 new energy vehicles were exported", 212_000, "vehicles", "exact"),
+        ("exported two million vehicles", 2_000_000, "vehicles", "exact"),
+        ("nearly half a million cars", 500_000, "vehicles", "approx"),
+        ("totalled 491k units", 491_000, "vehicles", "exact"),
+        ("rose to 4.91mn units", 4_910_000, "vehicles", "exact"),
     ],
 )
 def test_amounts(text: str, value: float, unit: str, qualifier: str) -> None:
@@ -164,6 +169,9 @@ def test_model_names_years_and_prices_are_not_amounts() -> None:
         ("exports more than doubled year-on-year", Kind.YOY_PCT, 100.0, "lower_bound"),
         ("sales were down 4.9% year on year", Kind.YOY_PCT, -4.9, "exact"),
         ("a 61.81 percent increase year-on-year", Kind.YOY_PCT, 61.81, "exact"),
+        ("export growth slowed to just 2% year-over-year", Kind.YOY_PCT, 2.0, "exact"),
+        ("exports in April were down 2.5% from March", Kind.MOM_PCT, -2.5, "exact"),
+        ("25.5 per cent more than a year earlier", Kind.YOY_PCT, 25.5, "exact"),
     ],
 )
 def test_growth_rates(text: str, kind: Kind, pct: float, qualifier: str) -> None:
@@ -434,3 +442,118 @@ def test_a_sentence_referring_back_takes_the_period_before() -> None:
         (686_000, date(2023, 7, 31), 31.5),
     ]
     assert all(any("sentence before" in g.why for g in p.uncertain) for p in proposals[1:])
+
+
+# Written for the test (not a bench text): an Indonesian report whose numbers use dots for thousands.
+INDONESIAN = (
+    "Chery Group mencatat ekspor sebanyak 100.737 unit pada bulan Mei 2025, naik 20 persen dibandingkan periode yang sama "
+    "tahun lalu. Secara kumulatif, ekspor dari Januari hingga Mei 2025 mencapai 443.940 unit, dan perusahaan itu tetap menjadi "
+    "eksportir mobil terbesar dari Tiongkok selama dua puluh dua tahun berturut-turut menurut data resmi perusahaan."
+)
+
+
+def test_a_text_in_another_language_gets_no_proposals_and_says_why() -> None:
+    article = Article(INDONESIAN, publisher="Contoh", published_date=date(2025, 6, 10))
+    found = extract(article, SERIES)
+    assert (found.proposals, found.targets, found.language) == ((), (), "id")
+    assert "'id'" in found.not_read and "rules exist for en" in found.not_read
+    forced = extract(article, SERIES, check_language=False)  # read with the English rules all the same
+    assert (forced.language, forced.not_read) == ("en", "")
+    english = extract(_seed_article("002_9bb480553c6e5ad1.txt"), SERIES)
+    assert (english.language, english.not_read) == ("en", "") and english.proposals
+    short = extract(Article("Ekspor 5.000 unit pada Mei 2025.", published_date=date(2025, 6, 10)), SERIES)
+    assert short.not_read == ""  # too few words to judge: the caller's language stands
+    unknown_script = extract(Article(" ".join(["ꙮꙮ"] * 30)), SERIES)
+    assert unknown_script.not_read == ""  # no n-gram langdetect knows: not judged
+
+
+def test_post_extract_and_the_cli_say_when_the_text_is_in_another_language(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from forecast.cli import main
+
+    body = {"text": INDONESIAN, "published_date": "2025-06-10"}
+    answer = client.post("/v1/extract", json=body, headers=AUTH).json()
+    assert (answer["proposals"], answer["language"]) == ([], "id") and "no figures proposed" in answer["not_read"]
+    forced = client.post("/v1/extract", json={**body, "check_language": False}, headers=AUTH).json()
+    assert (forced["not_read"], forced["language"]) == ("", "en")
+    monkeypatch.setenv("FORECAST_DATABASE_PATH", str(tmp_path / "db.sqlite3"))
+    monkeypatch.setenv("FORECAST_DATA_DIR", str(ROOT / "data"))
+    article = tmp_path / "berita.txt"
+    article.write_text(INDONESIAN, encoding="utf-8")
+    assert main(["extract", str(article), "--publisher", "x", "--published-date", "2025-06-10"]) == 1
+    assert "reads as language 'id'" in capsys.readouterr().out
+
+
+def _rows(text: str, published: date | None = None) -> list[tuple[object, ...]]:
+    found = extract(Article(text, published_date=published), SERIES).proposals
+    return [(p.subject.series_id, str(p.period), p.aggregation.value, p.kind.value, p.value, p.yoy_pct) for p in found]
+
+
+def test_imports_are_not_exports() -> None:
+    text = (
+        "In August, the total import of automobiles was 110,000 units, up 11.2% year on year, and the total export was "
+        "90,000 units, up 5% year on year. The railway handled the import and export of 80,000 vehicles in August."
+    )
+    assert [row[4:] for row in _rows(text, date(2017, 9, 20))] == [(90_000, 5.0)]
+
+
+def test_the_first_quarter_and_half_as_the_counter_keeps_them() -> None:
+    company = _rows("Geely Auto exported 87,040 cars in the first quarter of 2024, up 66%.", date(2024, 5, 1))
+    assert company == [("geely_auto_exports", "2024-01-01..2024-03-31", "quarter", "level", 87_040, 66.0)]
+    caam = _rows("According to CAAM, China exported 2.79 million vehicles in the first half of 2024.", date(2024, 7, 20))
+    assert caam == [("china_exports_caam", "2024-01-01..2024-06-30", "ytd", "level", 2_790_000, None)]
+
+
+def test_a_rate_in_the_sentence_next_to_its_level_and_a_rate_told_twice() -> None:
+    text = (
+        "China's auto exports soar 30.5 pct in January-February\n"
+        "China's automobile exports jumped 30.5 percent year on year in the first two months of 2024. "
+        "A total of 822,000 vehicles were exported during the period, according to the China Association of Automobile Manufacturers."
+    )
+    assert _rows(text, date(2024, 3, 18)) == [("china_exports_caam", "2024-01-01..2024-02-29", "ytd", "level", 822_000, 30.5)]
+
+
+def test_growth_that_slowed_and_the_rate_of_a_year_before() -> None:
+    text = "Geely Auto's export growth slowed to just 2% year-over-year in Q1 2025, a contrast to the 66% increase seen during the same period last year."
+    found = [(row[1], row[3], row[4]) for row in _rows(text, date(2025, 5, 19))]
+    assert found == [("2025-01-01..2025-03-31", "yoy_pct", 2.0), ("2024-01-01..2024-03-31", "yoy_pct", 66.0)]
+
+
+def test_last_month_without_a_publication_date_is_the_month_named_before() -> None:
+    text = "China's auto exports in June 2021 hit a record high. Carmakers exported a total of 158,000 vehicles last month, up 1.5 times."
+    assert [(row[1], row[4]) for row in _rows(text)] == [("2021-06-01..2021-06-30", 158_000)]
+
+
+def test_without_a_named_counter_the_series_publishers_cite_most_is_proposed_and_flagged() -> None:
+    text = "China exported 5.22 million vehicles in 2023, up 57.9 percent year on year."
+    article = Article(text, published_date=date(2024, 1, 20))
+    assert [p.subject.series_id for p in extract(article, SERIES).proposals] == [""]  # CAAM's or customs'? not said
+    cited = {"china_exports_caam": 197, "china_exports_gac": 38}
+    (proposal,) = extract(article, SERIES, cited=cited).proposals
+    assert proposal.subject.series_id == "china_exports_caam"
+    assert any(g.field == "series_id" and "cite most" in g.why for g in proposal.uncertain)
+    close = {"china_exports_caam": 50, "china_exports_gac": 38}  # not three times as many: the text still decides nothing
+    assert [p.subject.series_id for p in extract(article, SERIES, cited=close).proposals] == [""]
+
+
+def test_a_count_without_a_unit_word_in_a_sentence_about_vehicle_exports() -> None:
+    text = "Car exports rose 21.2% year-on-year to 5.86 million vehicles in 2024, while NEV exports rose 6.7% to 1.28 million."
+    found = extract(Article(text, published_date=date(2025, 1, 20)), SERIES).proposals
+    assert [(p.value, p.unit, p.yoy_pct) for p in found] == [(5_860_000, "vehicles", 21.2), (1_280_000, "vehicles", 6.7)]
+    assert any(g.field == "unit" for g in found[1].uncertain) and not any(g.field == "unit" for g in found[0].uncertain)
+    not_counts = "The carmaker, worth 120 billion, exported 2.1 million cars in 2024, ahead of Japan's 2.02 million, to 1.4 billion people."
+    assert [p.value for p in extract(Article(not_counts, published_date=date(2025, 1, 20)), SERIES).proposals] == [2_100_000]
+
+
+def test_a_running_total_takes_the_year_of_the_month_before_it_in_its_own_clause() -> None:
+    text = "In November 2023, China exported 459,000 vehicles; exports in the first eleven months totaled 4.41 million vehicles."
+    found = [(row[1], row[2], row[4]) for row in _rows(text, date(2025, 1, 20))]
+    assert found == [("2023-11-01..2023-11-30", "month", 459_000), ("2023-01-01..2023-11-30", "ytd", 4_410_000)]
+
+
+def test_a_second_rate_listed_after_the_first_takes_its_direction_and_names_its_base() -> None:
+    rates = growth_mentions(_sentence("down 3 percent year on year and 5 percent month on month"), ENGLISH)
+    assert [(r.kind, r.pct) for r in rates] == [(Kind.YOY_PCT, -3.0), (Kind.MOM_PCT, -5.0)]
+    rates = growth_mentions(_sentence("up 23.8 percent year on year and 14.2 percent month on month"), ENGLISH)
+    assert [(r.kind, r.pct) for r in rates] == [(Kind.YOY_PCT, 23.8), (Kind.MOM_PCT, 14.2)]

@@ -23,6 +23,9 @@ class ExtractIn(BaseModel):
     url: str = Field("", max_length=2000)
     published_date: date | None = Field(None, description="YYYY-MM-DD; without it, periods that name no year are left out")
     language: str = Field("en", description="the language of the text; rules exist for: en")
+    check_language: bool = Field(
+        True, description="when true, a text that reads as another language than `language` gets no proposals and says why in `not_read`"
+    )
 
     @field_validator("published_date", mode="before")
     @classmethod
@@ -89,3 +92,5 @@ class TargetProposalOut(Out):
 class ExtractOut(Out):
     proposals: list[ProposalOut]
     targets: list[TargetProposalOut]
+    language: str = Field(description="the language the text was read as, or the one it reads as when no rules exist for it")
+    not_read: str = Field(description="'' when the text was read; else why no figure was proposed (a language without rules)")

@@ -18,6 +18,11 @@ _MONTH = (
     r"January|February|March|April|May|June|July|August|September|October|November|December"
     r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec"
 )
+# a month alone in any case ("in february", from lower-cased pages) but "may" only as a name: it is a verb too
+_MONTH_ANY_CASE = rf"(?i:(?!may\b)(?:{_MONTH}))|May"
+_COUNTS = {word: n for n, word in enumerate(("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"), start=1)}
+# a number in words before a scale word: "two million vehicles", "half a million"
+_AMOUNT_WORDS = rf"\b(?:half an?|an?|{'|'.join(_COUNTS)})(?=\s+(?:thousand|million|billion)\b)"
 _COUNT = r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _YEAR = r"(?:19|20)\d\d"
 _YEAR_SUFFIX = rf"(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}|this year|last year|the year))?"
@@ -33,12 +38,13 @@ ENGLISH = Language(
     code="en",
     sentence_break=re.compile(r"(?<=[.!?])[\"”’]?\s+(?=[\"“‘(\[【A-Z0-9])|\n+"),
     quantity=re.compile(
-        rf"(?:(?P<qual>{_QUALIFIER})\s+)?(?:a total of\s+)?(?P<cur>US\$|\$|USD\s?|RMB\s?|CNY\s?)?(?P<num>{_NUM})"
-        rf"(?:\s*(?P<scale>thousand|million|billion|trillion|bn|M)\b)?"
+        rf"(?:(?P<qual>{_QUALIFIER})\s+)?(?:a total of\s+)?(?P<cur>US\$|\$|USD\s?|RMB\s?|CNY\s?)?(?P<num>{_NUM}|{_AMOUNT_WORDS})"
+        rf"(?:\s*(?P<scale>thousand|million|billion|trillion|bn|mn|mln|M|k)\b)?"
         rf"(?:\s+{_UNIT_MODIFIERS}(?P<noun>vehicles|vehicle|units|unit|cars|car|automobiles|autos|NEVs|EVs|yuan|dollars)\b)?",
         re.IGNORECASE,
     ),
-    scales={"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "m": 1e6},
+    scales={"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "m": 1e6, "mn": 1e6, "mln": 1e6, "k": 1e3},
+    amount_words={"half a": 0.5, "half an": 0.5, "a": 1.0, "an": 1.0} | {word: float(n) for word, n in _COUNTS.items()},
     nouns={
         "vehicles": "vehicles",
         "vehicle": "vehicles",
@@ -107,7 +113,7 @@ ENGLISH = Language(
     # Each pattern names its groups: start/end months, months (count of first months), quarters, quarter, half, year.
     periods=(
         re.compile(
-            rf"\b(?:from\s+|between\s+)?(?P<start>{_MONTH})\.?\s*(?:to|through|till|until|and|-|–)\s*(?:the end of\s+)?(?P<end>{_MONTH})\b\.?{_YEAR_SUFFIX}",
+            rf"\b(?:from\s+|between\s+)?(?P<start>{_MONTH})\.?(?:-to-|\s*(?:to|through|till|until|and|-|–)\s*)(?:the end of\s+)?(?P<end>{_MONTH})\b\.?{_YEAR_SUFFIX}",
             re.IGNORECASE,
         ),
         re.compile(rf"\b(?:the\s+)?first\s+(?P<months>{_COUNT})\s+months{_YEAR_SUFFIX}", re.IGNORECASE),
@@ -116,7 +122,7 @@ ENGLISH = Language(
         re.compile(rf"\bQ(?P<quarter>[1-4])(?:\s+(?P<year>{_YEAR}))?\b"),
         re.compile(rf"\b(?:the\s+)?(?P<half>first|second)\s+half{_YEAR_SUFFIX}", re.IGNORECASE),
         re.compile(rf"\bH(?P<half>[12])(?:\s+(?P<year>{_YEAR}))?\b"),
-        re.compile(rf"\b(?P<month>{_MONTH})\b\.?(?!\s*\d{{1,2}}\b)(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}|this year|last year))?"),
+        re.compile(rf"\b(?P<month>{_MONTH_ANY_CASE})\b\.?(?!\s*\d{{1,2}}\b)(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}|this year|last year))?"),
         re.compile(r"\b(?P<lastmonth>last month)\b", re.IGNORECASE),
         re.compile(r"(?<!period )(?<!than )(?<!from )(?<!over )(?<!with )(?<!to )\b(?P<lastyear>last year)\b", re.IGNORECASE),
         re.compile(rf"\b(?P<year>{_YEAR})\b"),
@@ -140,30 +146,50 @@ ENGLISH = Language(
         ),
         # "a 34 percent increase year-on-year", "a 3% decline"
         re.compile(
-            rf"\b(?:a|an)\s+(?:(?:significant|substantial|sharp|notable|remarkable|strong|robust|slight|modest)\s+)?(?:(?P<qual>{_QUALIFIER})\s+)?"
+            rf"\b(?:a|an|the)\s+(?:(?:significant|substantial|sharp|notable|remarkable|strong|robust|slight|modest)\s+)?(?:(?P<qual>{_QUALIFIER})\s+)?"
             rf"(?P<num>{_NUM}){_PCT}\s+(?:(?P<kind>{_KIND_WORDS})\s+)?(?:(?P<up>{_UP_NOUN})|(?P<down>{_DOWN_NOUN}))",
+            re.IGNORECASE,
+        ),
+        # "export growth slowed to just 2% year-over-year", "growth accelerated to 12 percent": the rate itself
+        re.compile(
+            rf"\b(?P<up>growth)\s+(?:slowed|eased|accelerated|picked up|quickened|rose|fell|dropped|was|stood at|reached|hit)\s+(?:to\s+)?"
+            rf"(?:just\s+|only\s+|a mere\s+)?(?:(?P<qual>{_QUALIFIER})\s+)?(?P<num>{_NUM}){_PCT}",
+            re.IGNORECASE,
+        ),
+        # "25.5 per cent more than a year earlier", "57.4 percent higher than the year before"
+        re.compile(
+            rf"\b(?:(?P<qual>{_QUALIFIER})\s+)?(?P<num>{_NUM}){_PCT}\s+(?:(?P<up>more|higher|greater|above)|(?P<down>less|lower|fewer|below))\s+than",
             re.IGNORECASE,
         ),
         # "more than doubled": the number is the word
         re.compile(r"(?:(?P<qual>more than|nearly|almost|over)\s+)?(?P<word>doubled|tripled|quadrupled)", re.IGNORECASE),
         # "and 39.6 times" after a first multiple: a list of rates given respectively
         re.compile(rf"(?<=times and )(?P<num>{_NUM})(?P<times>\s+times)", re.IGNORECASE),
-        re.compile(rf"(?<=% and )(?P<num>{_NUM}){_PCT}", re.IGNORECASE),
+        re.compile(rf"(?<=% and )(?P<also>{_NUM}){_PCT}", re.IGNORECASE),
+        # "up 23.8 percent year on year and 14.2 percent month on month": the second rate names its base after it
+        re.compile(rf"(?:(?<=year and )|(?<=month and ))(?P<also>{_NUM}){_PCT}(?=\s+(?:{_KIND_WORDS}))", re.IGNORECASE),
     ),
     growth_words={"doubled": 100.0, "tripled": 200.0, "quadrupled": 300.0},
+    direction=re.compile(rf"\b(?:(?P<up>{_UP}|{_UP_NOUN})|(?P<down>{_DOWN}|{_DOWN_NOUN}))\b", re.IGNORECASE),
     month_on_month=re.compile(
-        r"month-on-month|month on month|\bmom\b|sequentially|(?:than|from|over|on)(?: that of)? (?:the )?(?:last|previous|prior|a) month",
+        r"month-on-month|month on month|\bmom\b|sequentially|(?:than|from|over|on)(?: that of)? (?:the )?(?:last|previous|prior|a) month"
+        rf"|(?:from|than|over|compared (?:to|with)) (?:{_MONTH})\b(?!\.?\s*(?:to|through|till|until|and|-|–|\d))",
         re.IGNORECASE,
     ),
     year_on_year=re.compile(
-        r"year-on-year|year on year|year-over-year|y-o-y|\byoy\b|(?:compared (?:to|with)|over|from|than) (?:the )?(?:same period|previous year|a year (?:earlier|ago)|last year)",
+        r"year-on-year|year on year|year-over-year|y-o-y|\byoy\b|(?:compared (?:to|with)|over|from|than) (?:the )?(?:same period|previous year|a year (?:earlier|ago)|last year|year before)",
         re.IGNORECASE,
     ),
     prior_year=re.compile(r"previous year|last year|same period|a year (?:earlier|ago)|prior year", re.IGNORECASE),
+    rate_of_year_before=re.compile(
+        r"^\s*(?:(?:seen|recorded|posted|registered|reported)\s+(?:during|in)|during)\s+the same (?:period|quarter|month) "
+        r"(?:of |in )?(?:last year|a year (?:earlier|ago)|the previous year)",
+        re.IGNORECASE,
+    ),
     # the words between a rate and the amount it grew to: "rose 8.3 percent year on year to", "grew by 96.6% ..., totaling"
     rate_then_amount=re.compile(
         r"^(?:\s+(?:year[- ]on[- ]year|year[- ]over[- ]year|from (?:a year (?:earlier|ago)|the same period (?:of )?last year)))?"
-        r"\s+to(?: reach| hit| top)?\s+$|^[^.;]{0,60},\s*(?:totaling|totalling|reaching|hitting)\s+$",
+        r"(?:\s+(?:in|during|for|over)\s+[^,.;%]{3,45}?)?\s+to(?: reach| hit| top)?\s+$|^[^.;]{0,60},\s*(?:totaling|totalling|reaching|hitting)\s+$",
         re.IGNORECASE,
     ),
     other_measures=re.compile(r"\b(?:sales|sold|production|produced|output|deliveries|delivered|registrations)\b", re.IGNORECASE),
@@ -187,6 +213,18 @@ ENGLISH = Language(
     per_period=re.compile(r"^\s*(?:(?:per|a|each)\s+(?:month|year|day|week)\b|annually|monthly)", re.IGNORECASE),
     compared_year=re.compile(rf"same (?:period|time|months?) (?:in|of) (?P<year>{_YEAR})\b", re.IGNORECASE),
     export_words=re.compile(r"export|overseas|abroad|shipped|shipping|foreign market", re.IGNORECASE),
+    vehicle_words=re.compile(r"\b(?:auto(?:mobile)?s?|cars?|vehicles?|NEVs?|EVs?)\b", re.IGNORECASE),
+    bare_count_end=re.compile(
+        r"^\s*(?:[,.;:)]|$|(?:in|during|for|over|from|to|and|while|last|this|as|a|compared|against|according|year-on-year|"
+        r"year on year|up|down|with|between|through)\b)",
+        re.IGNORECASE,
+    ),
+    not_a_count_before=re.compile(
+        r"\b(?:worth|valued?|revenues?|profits?|prices?|income|investments?|costs?|sales revenue"
+        r"|ahead of|behind|than|surpassing|overtaking|exceeding|outpacing)\b(?:\s+\S+){0,3}\s*$",
+        re.IGNORECASE,
+    ),
+    imports=re.compile(r"\bimport(?:s|ed)?\b(?P<both>\s+and\s+exports?\b)?", re.IGNORECASE),
     attributions=(  # in order: "customs data sorted out by CAAM" is a customs count
         (re.compile(r"\bcustoms (?:data|statistics|figures)\b", re.IGNORECASE), "customs"),
         (re.compile(r"China Association of Automobile Manufacturers|\bCAAM\b", re.IGNORECASE), "caam"),

@@ -1,5 +1,10 @@
 """An article -> proposals: the sentences read one by one, carrying who they are about to the next.
 
+A text in another language than the rules' is not read (forecast.extract.detect): no proposals and why. After the
+sentences: January-March and January-June take the aggregation their counter reports (a company: quarter, half;
+CAAM and customs: ytd); a rate alone in the sentence next to a level of the same period becomes that level's; a
+rate a level carries already (a headline) is not proposed twice.
+
 Kept out: periods not over on the publication date (forecasts), amounts with no period in their sentence (photo captions, "100 units delivered on November 5"), amounts
 in money in a sentence that says nothing of exports or overseas sales (R&D spending), rates of their own in such
 a sentence ("Changan's NEV sales surged 69.2 percent"), and every amount in a sentence stating a goal, which is
@@ -10,13 +15,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 
-from forecast.domain import Kind, Series
+from forecast.domain import Aggregation, Basis, Kind, Series, month_end
 from forecast.extract.dates import date_in_address
+from forecast.extract.detect import reads_as
 from forecast.extract.english import ENGLISH
 from forecast.extract.growth import Growth, growth_mentions
 from forecast.extract.language import Language
-from forecast.extract.matching import Context, Entities, basis_in, entities, entity_before, match_series, segment_in, without_segments
+from forecast.extract.matching import (
+    Context,
+    Entities,
+    Known,
+    basis_in,
+    entities,
+    entity_before,
+    match_series,
+    segment_in,
+    without_segments,
+)
 from forecast.extract.model import Article, Guess, Proposal, Sentence, Span, Subject, TargetProposal
 from forecast.extract.numbers import quantities
 from forecast.extract.periods import PeriodMention, period_mentions
@@ -32,14 +49,37 @@ _MONEY = ("cny", "usd")
 class Extraction:
     proposals: tuple[Proposal, ...]
     targets: tuple[TargetProposal, ...]
+    language: str = ENGLISH.code  # the language the text was read as, or the one it was found to be written in
+    not_read: str = ""  # why nothing was read: the text is in a language the rules were not written for
 
 
-def extract(article: Article, series: Mapping[str, Series], language: Language = ENGLISH) -> Extraction:
+def extract(
+    article: Article,
+    series: Mapping[str, Series],
+    language: Language = ENGLISH,
+    check_language: bool = True,
+    cited: Mapping[str, int] | None = None,
+) -> Extraction:
+    """The article's figures and targets; nothing, and why, when the text is in another language than `language`.
+
+    `cited`: how many stored figures each series has; when the text does not say who counts and two series remain
+    (CAAM's and customs' national totals), the one publishers cite most is proposed, and flagged."""
+    other = reads_as(article.text, language.code) if check_language else None
+    if other is not None:
+        why = (
+            f"the text reads as language '{other.code}' ({other.share:.0%} by langdetect), not '{language.code}': "
+            f"rules exist for {', '.join(sorted(LANGUAGES))}; no figures proposed"
+        )
+        return Extraction((), (), language=other.code, not_read=why)
+    return _read(article, Known(series, cited or {}), language)
+
+
+def _read(article: Article, known: Known, language: Language) -> Extraction:
     published, dated_by_address = article.published_date, None
     if published is None:
         published = date_in_address(article.url)
         dated_by_address = Guess("published_date", f"{published} read from the address") if published else None
-    names = entities(series, language)
+    names = entities(known.series, language)
     context = Context(publisher_basis=basis_in(article.publisher, language))
     latest_named = _latest_year_named(article, language)
     proposals: list[Proposal] = []
@@ -49,7 +89,8 @@ def extract(article: Article, series: Mapping[str, Series], language: Language =
         if paragraph != context.paragraph_start:
             context.basis, context.paragraph_start = "", paragraph
         context.basis = basis_in(sentence.text, language) or context.basis
-        periods = period_mentions(sentence, language, published, context.year or latest_named)
+        month_before = context.period.period if context.period and context.period.aggregation is Aggregation.MONTH else None
+        periods = period_mentions(sentence, language, published, context.year or latest_named, month_before)
         periods = periods or _same_period(sentence, context, language)
         context.period = periods[-1] if periods else context.period
         reading = SentenceReading(
@@ -64,15 +105,47 @@ def extract(article: Article, series: Mapping[str, Series], language: Language =
         if language.target.search(sentence.text):
             targets.extend(read_targets(sentence, subjects.get(-1, Subject()), language))
         else:
-            proposals.extend(_proposals(reading, subjects, series))
+            proposals.extend(_proposals(reading, subjects, known))
         context.entity = entity_before(sentence.text, names, language) or context.entity
         context.year = max([m.period.end.year for m in reading.periods] + ([context.year] if context.year else []), default=None)
         context.company = entity_before(sentence.text, names, language, names.companies) or context.company
+    proposals = _without_repeated_rates(_rates_told_apart(proposals))
     if article.published_date is not None:  # a period not over when the article appeared is an expectation, not a figure
         proposals = [p for p in proposals if p.period.end <= article.published_date]
     if dated_by_address is not None:
         proposals = [replace(p, uncertain=(*p.uncertain, dated_by_address)) for p in proposals]
-    return Extraction(tuple(proposals), tuple(targets))
+    return Extraction(tuple(proposals), tuple(targets), language=language.code)
+
+
+def _rates_told_apart(proposals: list[Proposal]) -> list[Proposal]:
+    """A rate on its own next to a level of the same period and subject told in the sentence just before or after
+    ("exports jumped 30.5 percent in the first two months. A total of 822,000 vehicles were exported during the
+    period") is that level's rate."""
+    found = list(proposals)
+    for rate in [p for p in proposals if p.kind is not Kind.LEVEL]:
+        name = "yoy_pct" if rate.kind is Kind.YOY_PCT else "mom_pct"
+        level = next((p for p in found if _next_to(p, rate) and getattr(p, name) is None), None)
+        if level is not None:
+            why = Guess(name, "the rate stands in the sentence next to the level's, with the same period")
+            yoy, mom = (rate.value, level.mom_pct) if rate.kind is Kind.YOY_PCT else (level.yoy_pct, rate.value)
+            found[found.index(level)] = replace(level, yoy_pct=yoy, mom_pct=mom, uncertain=(*level.uncertain, *rate.uncertain, why))
+            found.remove(rate)
+    return found
+
+
+def _next_to(level: Proposal, rate: Proposal) -> bool:
+    same = (level.period, level.aggregation, level.subject.entity) == (rate.period, rate.aggregation, rate.subject.entity)
+    same = same and rate.subject.series_id in ("", level.subject.series_id)
+    first, second = sorted((level.sentence.span, rate.sentence.span), key=lambda span: span.start)
+    return same and level.kind is Kind.LEVEL and level.unit != "percent" and 0 < second.start - first.end <= 2
+
+
+def _without_repeated_rates(proposals: list[Proposal]) -> list[Proposal]:
+    """A rate on its own ("exports up 28% in the first half", a headline) that a level of the same period carries
+    already is the same fact told twice: it is left out."""
+    carried = {(p.period, Kind.YOY_PCT, p.yoy_pct) for p in proposals if p.yoy_pct is not None}
+    carried |= {(p.period, Kind.MOM_PCT, p.mom_pct) for p in proposals if p.mom_pct is not None}
+    return [p for p in proposals if p.kind is Kind.LEVEL or (p.period, p.kind, p.value) not in carried]
 
 
 def _same_period(sentence: Sentence, context: Context, language: Language) -> list[PeriodMention]:
@@ -110,25 +183,45 @@ def _subjects(reading: SentenceReading, context: Context, names: Entities) -> di
     return found
 
 
-def _proposals(reading: SentenceReading, subjects: dict[int, Subject], series: Mapping[str, Series]) -> list[Proposal]:
+def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Known) -> list[Proposal]:
     if reading.language.other_measures.search(reading.sentence.text) and not reading.language.export_words.search(reading.sentence.text):
         return []
     figures, derived = read_amounts(reading, subjects)
     alone = attach_rates(reading, figures)
     about_exports = bool(reading.language.export_words.search(reading.sentence.text))
-    found = [_level(reading, figure, series) for figure in figures if about_exports or figure.quantity.unit not in _MONEY]
+    found = [
+        _level(reading, figure, known) for figure in figures if (about_exports or figure.quantity.unit not in _MONEY) and not figure.imports
+    ]
     if about_exports:
-        found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], series) for rate in alone) if p)
-    found.extend(_matched(reading, proposal, series) for proposal in derived)
-    return sorted(found, key=lambda proposal: proposal.span.start)
+        found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], known) for rate in alone) if p)
+    found.extend(_matched(reading, proposal, known) for proposal in derived)
+    return sorted((_as_counted(proposal) for proposal in found), key=lambda proposal: proposal.span.start)
 
 
-def _level(reading: SentenceReading, figure: Figure, series: Mapping[str, Series]) -> Proposal:
-    subject, matched = match_series(figure.subject, figure.quantity.unit, without_segments(reading.sentence.text, reading.language), series)
+def _as_counted(proposal: Proposal) -> Proposal:
+    """January to March and January to June as the counter keeps them (data/observations.csv): a company reports a
+    quarter and a half; CAAM and customs count year-to-date, so their first quarter and first half are `ytd`."""
+    period = proposal.period
+    if period.start != date(period.start.year, 1, 1) or period.end not in (month_end(period.end.year, 3), month_end(period.end.year, 6)):
+        return proposal
+    if period.end.year != period.start.year or proposal.aggregation not in (Aggregation.YTD, Aggregation.QUARTER, Aggregation.HALF):
+        return proposal
+    by_company = proposal.subject.basis == Basis.COMPANY.value
+    wanted = (Aggregation.QUARTER if period.end.month == 3 else Aggregation.HALF) if by_company else Aggregation.YTD
+    if wanted is proposal.aggregation:
+        return proposal
+    why = Guess("aggregation", f"{wanted.value}: how {'the company' if by_company else 'CAAM and customs'} report this span")
+    return replace(proposal, aggregation=wanted, uncertain=(*proposal.uncertain, why))
+
+
+def _level(reading: SentenceReading, figure: Figure, known: Known) -> Proposal:
+    subject, matched = match_series(figure.subject, figure.quantity.unit, without_segments(reading.sentence.text, reading.language), known)
     yoy, mom = figure.rates.get(Kind.YOY_PCT), figure.rates.get(Kind.MOM_PCT)
     guesses = [*figure.guesses, *(g for rate in (yoy, mom) if rate for g in rate.guesses), *matched, *_basis_guess(figure.subject)]
     if figure.converted_from is not None:
         guesses.append(Guess("value", "in brackets after another amount: read as the publisher's conversion of it"))
+    if figure.quantity.unit_guessed:
+        guesses.append(Guess("unit", figure.quantity.unit_guessed))
     return Proposal(
         subject=subject,
         period=figure.period.period,
@@ -145,12 +238,15 @@ def _level(reading: SentenceReading, figure: Figure, series: Mapping[str, Series
     )
 
 
-def _rate_alone(reading: SentenceReading, rate: Growth, subject: Subject, series: Mapping[str, Series]) -> Proposal | None:
-    period = nearest_period(reading.periods, rate.span.start, rate.span.end)
+def _rate_alone(reading: SentenceReading, rate: Growth, subject: Subject, known: Known) -> Proposal | None:
+    period = nearest_period(reading.periods, rate.span.start, rate.span.end, reading.text)
     if period is None:
         return None
+    if rate.a_year_before:
+        why = Guess("period", "the rate of the same period a year earlier, as the words after it say")
+        period = replace(period, period=period.period.shifted_years(-1), guesses=(*period.guesses, why))
     matched = (*_basis_guess(subject),)
-    subject, found = match_series(subject, "percent", without_segments(reading.sentence.text, reading.language), series)
+    subject, found = match_series(subject, "percent", without_segments(reading.sentence.text, reading.language), known)
     matched = (*found, *matched)
     return Proposal(
         subject=subject,
@@ -167,8 +263,8 @@ def _rate_alone(reading: SentenceReading, rate: Growth, subject: Subject, series
     )
 
 
-def _matched(reading: SentenceReading, proposal: Proposal, series: Mapping[str, Series]) -> Proposal:
-    subject, matched = match_series(proposal.subject, proposal.unit, without_segments(reading.sentence.text, reading.language), series)
+def _matched(reading: SentenceReading, proposal: Proposal, known: Known) -> Proposal:
+    subject, matched = match_series(proposal.subject, proposal.unit, without_segments(reading.sentence.text, reading.language), known)
     return replace(proposal, subject=subject, uncertain=tuple(dict.fromkeys([*proposal.uncertain, *matched])))
 
 

@@ -25,6 +25,7 @@ class Growth:
     qualifier: Qualifier
     span: Span
     guesses: tuple[Guess, ...] = ()
+    a_year_before: bool = False  # "the 66% increase seen during the same period last year": the rate of a year earlier
 
 
 def growth_mentions(sentence: Sentence, language: Language) -> list[Growth]:
@@ -45,20 +46,27 @@ def _growth(match: re.Match[str], sentence: Sentence, language: Language) -> Gro
     if "word" in groups:
         pct = language.growth_words[groups["word"].lower()]
     else:
-        number = float(groups["num"].replace(",", ""))
+        number = float((groups.get("num") or groups["also"]).replace(",", ""))
         pct = number
         if "times" in groups:
             pct = number * 100 if number < 2 else (number - 1) * 100
             reading = "an increase of N x 100%" if number < 2 else "N times the earlier level"
             guesses.append(Guess("yoy_pct", f"'{number:g} times' read as {reading}"))
-    if "down" in groups:
+    if "down" in groups or ("also" in groups and _last_direction(sentence.text[: match.start()], language) == "down"):
         pct = -pct
     qualifier = Qualifier(language.qualifiers.get(groups.get("qual", "").lower(), "exact"))
     kind, why = _kind(match, groups.get("kind", ""), sentence.text, language)
     if why:
         guesses.append(Guess(kind.value, why))
     span = Span(sentence.span.start + match.start(), sentence.span.start + match.end())
-    return Growth(kind, round(pct, 6), qualifier, span, tuple(guesses))
+    earlier = bool(language.rate_of_year_before.match(sentence.text[match.end() :]))
+    return Growth(kind, round(pct, 6), qualifier, span, tuple(guesses), a_year_before=earlier)
+
+
+def _last_direction(text: str, language: Language) -> str:
+    """'up' or 'down': the direction word nearest before a rate listed after another."""
+    last = next(reversed(list(language.direction.finditer(text))), None)
+    return "down" if last is not None and last.group("down") else "up"
 
 
 def _kind(match: re.Match[str], kind_words: str, text: str, language: Language) -> tuple[Kind, str]:

@@ -17,6 +17,7 @@ class Language:
     sentence_break: re.Pattern[str]
     quantity: re.Pattern[str]  # groups: qual, cur, num, scale, noun
     scales: Mapping[str, float]
+    amount_words: Mapping[str, float]  # numbers written in words before a scale ("two million", "half a million")
     nouns: Mapping[str, str]  # unit word -> our unit
     currencies: Mapping[str, str]  # currency sign -> our unit
     qualifiers: Mapping[str, str]  # qualifier words -> Qualifier value
@@ -31,10 +32,12 @@ class Language:
     same_period: re.Pattern[str]  # "during the period": the period of the sentence before
     per_period: re.Pattern[str]  # after an amount: a rate ("80,000 units per month"), not a total of a period
     compared_year: re.Pattern[str]  # "the same period in 2022": the figure's own period is a year later
-    growth: tuple[re.Pattern[str], ...]  # groups: kind, up, down, qual, num, times, word
+    growth: tuple[re.Pattern[str], ...]  # groups: kind, up, down, qual, num (also: a rate listed after another), times, word
     growth_words: Mapping[str, float]
+    direction: re.Pattern[str]  # groups up, down: the direction a rate listed after another takes ("and 14.2 percent")
     month_on_month: re.Pattern[str]
     year_on_year: re.Pattern[str]
+    rate_of_year_before: re.Pattern[str]  # after a rate: it is the rate of the same period a year earlier
     rate_then_amount: re.Pattern[str]  # the words between a rate and the amount it grew to
     other_measures: re.Pattern[str]  # what a sentence counts when it is not exports (sales, output): kept out unless it says export
     prior_year: re.Pattern[str]  # the words that put the base of a difference one year back
@@ -48,6 +51,10 @@ class Language:
     not_an_entity_after: re.Pattern[str]  # words that make the next name an adjective ("southwestern China")
     not_a_figure_after: re.Pattern[str]  # words before a number that make it no amount ("per 100 vehicles")
     export_words: re.Pattern[str]
+    vehicle_words: re.Pattern[str]  # before a number without a unit, they make it a count of vehicles
+    bare_count_end: re.Pattern[str]  # what may follow such a number (not a noun of its own: "1.4 billion people")
+    not_a_count_before: re.Pattern[str]  # what before such a number makes it money or something else ("worth")
+    imports: re.Pattern[str]  # words that make the next amount an import (group both: "import and export", a sum of the two)
     attributions: tuple[tuple[re.Pattern[str], str], ...]  # who counts -> Basis value
     segments: tuple[tuple[re.Pattern[str], str], ...]
 

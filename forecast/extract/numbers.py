@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from forecast.domain import Qualifier
 from forecast.extract.language import Language
@@ -23,6 +23,7 @@ class Quantity:
     number_span: Span  # the digits and scale only, without the qualifier words
     qualifier_words: str = ""
     per_period: bool = False  # "100,000 vehicles annually": a rate or a capacity, not a period's total
+    unit_guessed: str = ""  # why, when the unit was not written after the number ("exports hit 5.26 million in 2023")
 
 
 def quantities(sentence: Sentence, language: Language) -> list[Quantity]:
@@ -40,7 +41,8 @@ def quantities(sentence: Sentence, language: Language) -> list[Quantity]:
         if _inside_word(sentence.text, match.start("num"), match.end("num")):
             continue
         scale = language.scales.get((match.group("scale") or "").lower(), 1.0)
-        value = round(float(digits.replace(",", "")) * scale, 6)
+        number = language.amount_words.get(digits.lower()) or float(digits.replace(",", ""))
+        value = round(number * scale, 6)
         words = (match.group("qual") or "").lower()
         found.append(
             Quantity(
@@ -53,7 +55,24 @@ def quantities(sentence: Sentence, language: Language) -> list[Quantity]:
                 per_period=bool(language.per_period.match(after)),
             )
         )
-    return found
+    return _bare_counts(found, sentence, language)
+
+
+def _bare_counts(found: list[Quantity], sentence: Sentence, language: Language) -> list[Quantity]:
+    """A count with no unit word in a sentence about vehicle exports ("car exports climbed to 491,000 in September",
+    "NEV exports rose 6.7% to 1.28 million"): the unit of the amount before it in the sentence, else vehicles."""
+    if not language.export_words.search(sentence.text):
+        return found
+    read: list[Quantity] = []
+    for amount in found:
+        start, end = amount.span.start - sentence.span.start, amount.span.end - sentence.span.start
+        before, after = sentence.text[:start], sentence.text[end:]
+        bare = not amount.unit and amount.value >= 1000 and language.bare_count_end.match(after)
+        if bare and not language.not_a_count_before.search(before) and language.vehicle_words.search(before):
+            unit = next((a.unit for a in reversed(read) if a.unit and a.unit not in ("cny", "usd")), "vehicles")
+            amount = replace(amount, unit=unit, unit_guessed=f"no unit after the number: {unit}, as the sentence counts them")
+        read.append(amount)
+    return read
 
 
 def _unit(match: re.Match[str], language: Language) -> str:

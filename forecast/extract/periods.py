@@ -1,10 +1,12 @@
 """Periods named in a sentence: "in May", "from January to May", "the first three quarters of this year", "in 2023".
 
 The aggregation follows data/observations.csv: a span from 1 January is a year-to-date total (the first quarter
-included, as CAAM and customs report it), the first or second half is a half, a later quarter is a quarter.
-A period without its year takes it from the words ("this year"), else from a bare year in the same sentence
-("into 2024, ... in the first nine months"), else from the publication date: the latest such period that had
-ended when the article appeared. The last two are guesses and say so.
+included, as CAAM and customs report it), the first or second half is a half, a later quarter is a quarter (the
+extractor then gives January-March and January-June the aggregation the counter uses). A period without its year
+takes it from the words ("this year"), else from a month named with its year before it in the sentence (a running
+total: "In November 2023 ... in the first eleven months"), else from a bare year in the same sentence ("into
+2024, ... in the first nine months"), else from the publication date: the latest such period that had ended when
+the article appeared. The last three are guesses and say so.
 """
 
 from __future__ import annotations
@@ -38,11 +40,14 @@ class _Months:
     why: str = ""  # set when the months and year were computed rather than read ("last month")
 
 
-def period_mentions(sentence: Sentence, language: Language, published: date | None, article_year: int | None = None) -> list[PeriodMention]:
+def period_mentions(
+    sentence: Sentence, language: Language, published: date | None, article_year: int | None = None, month_before: Period | None = None
+) -> list[PeriodMention]:
     """Every period the sentence names, in text order; periods whose year cannot be known are left out.
 
     `article_year` is the year the article named last before this sentence: the year of a period that names none
-    when the publication date is unknown."""
+    when the publication date is unknown. `month_before` is the last month the article named before this sentence:
+    "last month" when the publication date is unknown ("exports in June hit a record ... 158,000 vehicles last month")."""
     blocked = [(m.start(), m.end()) for m in language.not_a_period.finditer(sentence.text)]
     found: list[_Months] = []
     for pattern in language.periods:
@@ -50,7 +55,7 @@ def period_mentions(sentence: Sentence, language: Language, published: date | No
             if any(match.start() < end and start < match.end() for start, end in blocked):
                 continue
             span = Span(sentence.span.start + match.start(), sentence.span.start + match.end())
-            relative = _relative(match, published, span)
+            relative = _relative(match, published, span, month_before)
             if relative is not None or match.groupdict().get("lastmonth") or match.groupdict().get("lastyear"):
                 found.extend([relative] if relative else [])
                 blocked.append((match.start(), match.end()))
@@ -65,10 +70,13 @@ def period_mentions(sentence: Sentence, language: Language, published: date | No
     return _resolve_years(found, language, published, article_year, after_compared)
 
 
-def _relative(match: re.Match[str], published: date | None, span: Span) -> _Months | None:
-    """'last month' and 'last year', against the publication date (nothing without one)."""
+def _relative(match: re.Match[str], published: date | None, span: Span, month_before: Period | None) -> _Months | None:
+    """'last month' and 'last year', against the publication date; without one, 'last month' is the month named before."""
     if published is None:
-        return None
+        if month_before is None or not match.groupdict().get("lastmonth"):
+            return None
+        why = f"'{match.group(0)}' with no publication date: the month the article named before"
+        return _Months(month_before.start.month, month_before.start.month, Aggregation.MONTH, str(month_before.start.year), span, why)
     why = f"'{match.group(0)}' read against the publication date {published.isoformat()}"
     if match.groupdict().get("lastmonth"):
         month = add_months(published, -1)
@@ -125,8 +133,11 @@ def _resolve_years(
             continue
         year: int | None
         guesses: tuple[Guess, ...]
+        running = _running_total_of(item, found, bare_years)
         if not item.year_words and after_compared is not None:
             year, guesses = after_compared, (Guess("period", f"year {after_compared}: a year after the period it is compared with"),)
+        elif running is not None:
+            year, guesses = int(running.year_words), (Guess("period", f"year {running.year_words} of the month named before it"),)
         else:
             year, guesses = _year(item, bare_years, used, language, published, article_year)
         if item.why:
@@ -135,6 +146,19 @@ def _resolve_years(
             mentions.append(_mention(item, year, guesses))
     mentions.extend(_mention(item, int(item.year_words), ()) for index, item in enumerate(bare_years) if index not in used)
     return sorted(mentions, key=lambda mention: mention.span.start)
+
+
+def _running_total_of(item: _Months, found: list[_Months], bare_years: list[_Months]) -> _Months | None:
+    """ "In November 2023 ... in the first eleven months": a yearless span from January ending by a month named with
+    its year before it in the sentence is that year's running total."""
+    if item.year_words or item.first != 1 or item.aggregation is Aggregation.MONTH:
+        return None
+    dated = [
+        other
+        for other in found
+        if other.year_words.isdigit() and other not in bare_years and other.span.end <= item.span.start and item.last <= other.last
+    ]
+    return dated[-1] if dated else None
 
 
 def _year(

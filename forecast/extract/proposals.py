@@ -34,6 +34,7 @@ class Figure:
     guesses: list[Guess] = field(default_factory=list)
     rates: dict[Kind, Growth] = field(default_factory=dict)
     converted_from: Figure | None = None
+    imports: bool = False  # "the total import of automobiles was 110,000 units": kept to take its rates, not proposed
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,13 @@ class SentenceReading:
     language: Language
 
 
-def nearest_period(periods: list[PeriodMention], start: int, end: int) -> PeriodMention | None:
-    def gap(mention: PeriodMention) -> int:
-        return start - mention.span.end if mention.span.end <= start else max(mention.span.start - end, 0)
+def nearest_period(periods: list[PeriodMention], start: int, end: int, text: str = "") -> PeriodMention | None:
+    """The period nearest the words [start, end), one in the same clause (no ';' between) first."""
+
+    def gap(mention: PeriodMention) -> tuple[bool, int]:
+        before = mention.span.end <= start
+        between = text[mention.span.end : start] if before else text[end : mention.span.start]
+        return ";" in between, start - mention.span.end if before else max(mention.span.start - end, 0)
 
     return min(periods, key=gap) if periods else None
 
@@ -66,11 +71,21 @@ def read_amounts(reading: SentenceReading, subject_at: dict[int, Subject]) -> tu
         elif last is not None and _is_difference(reading, amount):
             derived.extend(_prior_year(reading, last, amount))
         elif amount.unit and not amount.per_period:
-            period = nearest_period(reading.periods, amount.span.start, amount.span.end)
+            period = nearest_period(reading.periods, amount.span.start, amount.span.end, reading.text)
             if period is not None:
-                figures.append(Figure(amount, period, subject_at[amount.span.start], list(period.guesses)))
+                figure = Figure(amount, period, subject_at[amount.span.start], list(period.guesses), imports=_imports(reading, amount))
+                figures.append(figure)
         previous_end = amount.span.end
     return figures, derived
+
+
+def _imports(reading: SentenceReading, amount: Quantity) -> bool:
+    """The sentence before the amount names imports ("import and export" too) and no export after them."""
+    before = reading.text[reading.sentence.span.start : amount.span.start]
+    last = next(reversed(list(reading.language.imports.finditer(before))), None)
+    if last is None:
+        return False
+    return bool(last.group("both")) or not reading.language.export_words.search(before[last.end() :])
 
 
 def _is_difference(reading: SentenceReading, amount: Quantity) -> bool:
@@ -145,6 +160,8 @@ def _respectively(own: list[Figure], run: list[Growth]) -> bool:
 
 
 def _rate_owner(reading: SentenceReading, own: list[Figure], rate: Growth) -> Figure | None:
+    if rate.a_year_before:
+        return None
     for figure in own:
         gap = reading.text[rate.span.end : figure.quantity.span.start]
         if figure.quantity.span.start >= rate.span.end and reading.language.rate_then_amount.match(gap):

@@ -103,4 +103,4 @@ def _as_observation(proposal: Proposal) -> Observation:
 
 def reviewed(extraction: Extraction, series: Mapping[str, Series], stored: Sequence[Observation]) -> Extraction:
     """The extraction with each figure's review filled in."""
-    return Extraction(tuple(review_proposals(extraction.proposals, series, stored)), extraction.targets)
+    return replace(extraction, proposals=tuple(review_proposals(extraction.proposals, series, stored)))

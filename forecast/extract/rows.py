@@ -115,4 +115,6 @@ def extraction_body(extraction: Extraction, article: Article) -> dict[str, objec
     return {
         "proposals": [proposal_dict(proposal, article) for proposal in extraction.proposals],
         "targets": [target_dict(target, article) for target in extraction.targets],
+        "language": extraction.language,
+        "not_read": extraction.not_read,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -25,7 +26,8 @@ async def extract_figures(body: ExtractIn, service: Service) -> ExtractOut:
         raise InvalidParameter("language", f"no rules for '{body.language}'; known: {', '.join(sorted(LANGUAGES))}")
     article = Article(body.text, body.publisher, body.url, body.published_date)
     catalog = await asyncio.to_thread(service.catalog)
-    extraction = await asyncio.to_thread(extract, article, catalog.series, LANGUAGES[body.language])
+    cited = Counter(figure.series_id for figure in catalog.reported)
+    extraction = await asyncio.to_thread(extract, article, catalog.series, LANGUAGES[body.language], body.check_language, cited)
     return ExtractOut.model_validate(extraction_body(reviewed(extraction, catalog.series, catalog.reported), article))
 
 

@@ -119,7 +119,7 @@ async function propose(event) {
     state.proposals = body.proposals;
     state.decisions = body.proposals.map(() => "");
     renderMarked(); renderProposals(); renderTargets(body.targets);
-    setStatus(`${body.proposals.length} figures proposed`);
+    setStatus(body.not_read || `${body.proposals.length} figures proposed`, Boolean(body.not_read));
   } catch (error) { setStatus(error.message, true); }
 }
 
