@@ -77,7 +77,9 @@ def replicas(tmp_path: Path, postgres_url: str) -> Any:
 def test_two_replicas_serve_one_store(replicas: list[Replica]) -> None:
     a, b = replicas
     with httpx.Client(timeout=30) as client:
+        started = time.monotonic()
         first = a.first_ready(client), b.first_ready(client)  # both started at once: one fitted, the other served its models
+        print(f"both ready {time.monotonic() - started:.1f} s after starting")  # shown with -s
         _until(lambda: a.get(client, "/readyz").json() == b.get(client, "/readyz").json(), 60, "both replicas on one version")
         before = b.get(client, f"/v1/series/{SERIES_ID}/forecast")
         assert before.status_code == 200, (first, before.text)
@@ -90,10 +92,11 @@ def test_two_replicas_serve_one_store(replicas: list[Replica]) -> None:
         done = _until(lambda: (job := b.get(client, f"/v1/jobs/{job_id}").json())["status"] == "done" and job, 60, "job done")
         assert done == a.get(client, f"/v1/jobs/{job_id}").json() and SERIES_ID in done["detail"]["refitted"]
 
+        print(f"job done {time.monotonic() - started:.1f} s after starting")
         version = done["detail"]["version"]
         _until(lambda: b.get(client, "/readyz").json()["version"] == version, 10, "replica B serving the new models")
         after = b.get(client, f"/v1/series/{SERIES_ID}/forecast")
-        assert after.headers["etag"] != before.headers["etag"] and after.json()["version"] == version
+        assert after.headers["etag"] != before.headers["etag"] and after.json()["model"]["version"] == version
         assert after.content == a.get(client, f"/v1/series/{SERIES_ID}/forecast").content
         observed = b.get(client, f"/v1/series/{SERIES_ID}/observations").json()
         assert NEW_FIGURE["source_url"] in str(observed)
