@@ -163,7 +163,7 @@ class ForecastService:
         time; one that waited serves what the other stored instead, if fitted on the same data (replicas.py).
         """
         with self._refit_lock, self.store.refit_lock():
-            adopted = self.replicas.stored_by_another(self.store.fingerprint())
+            adopted = self.replicas.stored_by_another(self.store.fingerprint()) if self.store.shared else None
             return self._adopt(adopted) if adopted is not None else self._fit(only)
 
     def follow_replicas(self) -> Snapshot | None:

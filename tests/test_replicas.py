@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from forecast.config import Settings
 from forecast.services import ForecastService, Snapshot
@@ -186,3 +187,13 @@ def test_a_replica_starting_interrupts_only_the_jobs_of_replicas_gone(postgres_u
     interrupted = _until(lambda: starting.interrupt_unfinished("restarted"), 10, "the job of the replica gone interrupted")
     assert interrupted == [job.id] and starting.job(job.id).status == "interrupted"  # type: ignore[union-attr]
     starting.close()
+
+
+def test_the_database_url_is_checked_and_kept_secret(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(database_url="mysql://forecast@db.example/forecast")
+    assert "FORECAST_DATABASE_URL must start with postgresql://" in str(caught.value)
+    settings = Settings(database_url="postgresql://forecast:s3cret-password@db.example/forecast", database_path=tmp_path / "x.sqlite3")
+    assert settings.database == "postgresql://forecast:s3cret-password@db.example/forecast"
+    assert "s3cret-password" not in repr(settings) and "s3cret-password" not in str(settings.model_dump())
+    assert Settings(database_path=tmp_path / "x.sqlite3").database == tmp_path / "x.sqlite3"  # SQLite stays the default

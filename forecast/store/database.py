@@ -18,6 +18,11 @@ from typing import Any
 Row = tuple[Any, ...]
 
 
+def is_url(target: object) -> bool:
+    """A PostgreSQL URL (postgres.py), not a SQLite file."""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
 class IntegrityError(Exception):
     """A row broke a constraint (a figure of an unknown series, say): its whole transaction was rolled back."""
 

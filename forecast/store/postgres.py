@@ -36,10 +36,6 @@ _TYPES = (
 )
 
 
-def is_url(target: object) -> bool:
-    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
-
-
 class PostgresDatabase(Database):
     shared = True
     placeholders = "%s"

@@ -18,7 +18,7 @@ from typing import Literal
 
 from forecast.domain import Basis, Observation, Series, Target
 from forecast.migrations import MIGRATIONS
-from forecast.store.database import Cursor, Database
+from forecast.store.database import Cursor, Database, is_url
 from forecast.store.rows import observation_to_row, row_to_observation, target_from_json, target_json
 
 
@@ -300,6 +300,8 @@ INSERT_OBSERVATION = (
 
 
 def _open(target: Path | str) -> Database:
-    from forecast.store.postgres import PostgresDatabase, is_url  # psycopg is imported only when a URL is configured
+    if not is_url(target):
+        return Database(target)
+    from forecast.store.postgres import PostgresDatabase  # psycopg is imported only when a URL is configured
 
-    return PostgresDatabase(str(target)) if is_url(target) else Database(target)
+    return PostgresDatabase(str(target))
