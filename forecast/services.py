@@ -164,7 +164,51 @@ class ForecastService:
         """
         with self._refit_lock, self.store.refit_lock():
             adopted = self.replicas.stored_by_another(self.store.fingerprint()) if self.store.shared else None
-            return self._adopt(adopted) if adopted is not None else self._fit(only)
+            if adopted is not None:
+                return self._adopt(adopted)
+            if self.store.shared:
+                self.targets = self.store.targets()  # another replica may have added some (tracking.py)
+            started = time.perf_counter()
+            fingerprint = self.store.fingerprint()
+            catalog = self.catalog()
+            previous = self._snapshot if only is not None else None
+            refitting = set(catalog.series)
+            if previous is not None:
+                refitting = catalog.depending_on(catalog.changed_since(previous.catalog) | set(only or ()))
+            forecasts, failures, prior = self._fit_all(catalog, refitting, previous)
+            forecasts = self._use_related(catalog, forecasts, prior)
+            days = catalog.month_ends_with_news(REPLAY_MONTHS)
+            reused = {} if previous is None else {day: previous.replays[day] for day in days if day in previous.replays}
+            replays = self.replay(catalog, forecasts, days, reused, set(catalog.series) - refitting)
+            reassessing = None
+            if previous is not None:
+                reading = {t.id for t in catalog.targets if {t.series_id, t.denominator_series_id} & refitting}
+                reassessing = reading | catalog.targets_changed_since(previous.catalog)
+            kept = previous.assessments if previous is not None else {}
+            assessments = self.assess_all(forecasts, replays, prior, reassessing, kept)
+            snapshot = Snapshot(
+                version=f"{fingerprint}/{MODEL_VERSION}",
+                data_fingerprint=fingerprint,
+                catalog=catalog,
+                forecasts=forecasts,
+                failures=failures,
+                assessments=assessments,
+                replays=replays,
+                prior=prior,
+                created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                seconds=time.perf_counter() - started,
+                refitted=tuple(sorted(refitting)),
+                reassessed=tuple(sorted(assessments if reassessing is None else reassessing & set(assessments))),
+            )
+            self._persist_lock.acquire()
+            if only is None:
+                self.recomputing = None
+            self._swap(snapshot)
+            try:
+                self.artifacts.save(self._artifact_name(), snapshot, snapshot.manifest())
+            finally:
+                self._persist_lock.release()
+            return snapshot
 
     def follow_replicas(self) -> Snapshot | None:
         """Serve the models another replica stored since, if any and no refit runs here (replicas.ModelFollower)."""
@@ -181,51 +225,6 @@ class ForecastService:
         if snapshot.data_fingerprint == self.store.fingerprint():
             self.recomputing = None
         self._swap(snapshot)
-        return snapshot
-
-    def _fit(self, only: Iterable[str] | None) -> Snapshot:
-        if self.store.shared:
-            self.targets = self.store.targets()  # another replica may have added some (tracking.py)
-        started = time.perf_counter()
-        fingerprint = self.store.fingerprint()
-        catalog = self.catalog()
-        previous = self._snapshot if only is not None else None
-        refitting = set(catalog.series)
-        if previous is not None:
-            refitting = catalog.depending_on(catalog.changed_since(previous.catalog) | set(only or ()))
-        forecasts, failures, prior = self._fit_all(catalog, refitting, previous)
-        forecasts = self._use_related(catalog, forecasts, prior)
-        days = catalog.month_ends_with_news(REPLAY_MONTHS)
-        reused = {} if previous is None else {day: previous.replays[day] for day in days if day in previous.replays}
-        replays = self.replay(catalog, forecasts, days, reused, set(catalog.series) - refitting)
-        reassessing = None
-        if previous is not None:
-            reading = {t.id for t in catalog.targets if {t.series_id, t.denominator_series_id} & refitting}
-            reassessing = reading | catalog.targets_changed_since(previous.catalog)
-        kept = previous.assessments if previous is not None else {}
-        assessments = self.assess_all(forecasts, replays, prior, reassessing, kept)
-        snapshot = Snapshot(
-            version=f"{fingerprint}/{MODEL_VERSION}",
-            data_fingerprint=fingerprint,
-            catalog=catalog,
-            forecasts=forecasts,
-            failures=failures,
-            assessments=assessments,
-            replays=replays,
-            prior=prior,
-            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            seconds=time.perf_counter() - started,
-            refitted=tuple(sorted(refitting)),
-            reassessed=tuple(sorted(assessments if reassessing is None else reassessing & set(assessments))),
-        )
-        self._persist_lock.acquire()
-        if only is None:
-            self.recomputing = None
-        self._swap(snapshot)
-        try:
-            self.artifacts.save(self._artifact_name(), snapshot, snapshot.manifest())
-        finally:
-            self._persist_lock.release()
         return snapshot
 
     def _refit_for_jobs(self, hinted: Iterable[str]) -> dict[str, object]:
