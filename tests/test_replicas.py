@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from pydantic import ValidationError
 
@@ -197,3 +198,16 @@ def test_the_database_url_is_checked_and_kept_secret(tmp_path: Path) -> None:
     assert settings.database == "postgresql://forecast:s3cret-password@db.example/forecast"
     assert "s3cret-password" not in repr(settings) and "s3cret-password" not in str(settings.model_dump())
     assert Settings(database_path=tmp_path / "x.sqlite3").database == tmp_path / "x.sqlite3"  # SQLite stays the default
+
+
+def test_a_store_reconnects_after_the_server_drops_its_connection(postgres_url: str) -> None:
+    store = Store(postgres_url)
+    store.create_job("refit", {})
+    with psycopg.connect(postgres_url, autocommit=True) as admin:  # as a server restart would
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    with pytest.raises(psycopg.OperationalError):
+        store.fingerprint()  # the query that meets the dropped connection fails ...
+    assert store.fingerprint().startswith("0-0-0-")  # ... and the next one reconnects
+    store.close()

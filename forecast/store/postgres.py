@@ -44,9 +44,19 @@ class PostgresDatabase(Database):
 
     def __init__(self, url: str) -> None:  # no file to prepare: Database.__init__ is SQLite's
         self._url = url
-        self._connection: Any = psycopg.connect(url, autocommit=True)
         self._lock = threading.RLock()
-        self.owner = str(self.read(f"SELECT {_BACKEND} FROM pg_stat_activity WHERE pid = pg_backend_pid()")[0][0])
+        self._connect()
+
+    def _connect(self) -> None:
+        connection: Any = psycopg.connect(self._url, autocommit=True)
+        self.owner = str(connection.execute(f"SELECT {_BACKEND} FROM pg_stat_activity WHERE pid = pg_backend_pid()").fetchone()[0])
+        self._connection = connection
+
+    def _cursor(self) -> Cursor:
+        """A cursor; after the server dropped the connection (a restart), the query that met it failed and this reconnects."""
+        if self._connection.closed:
+            self._connect()
+        return super()._cursor()
 
     def _begin(self, cursor: Cursor) -> None:
         cursor.execute("BEGIN")
