@@ -5,7 +5,8 @@ models' bytes go into the store with their hash (artifacts.py), so replicas on d
 no shared folder. The other replicas look for newer models every `replica_poll_seconds` and serve
 them (a new snapshot: new response bodies and ETags, api/state.py). A replica whose own refit waited
 on the lock serves the models the other stored instead of fitting again, when they were fitted on
-the data it would fit. With SQLite (one process owns the file) none of this runs.
+the data it would fit. The same poll takes over the unfinished jobs of a replica gone (its connection to
+the database closed) and reruns their refits. With SQLite (one process owns the file) none of this runs.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class SharedModels:
 
 
 class ModelFollower:
-    """A thread calling `follow` every `seconds` until stopped: a replica picking up the models another one fitted."""
+    """A thread calling `follow` every `seconds` until stopped: a replica picking up what other replicas fitted or left."""
 
     def __init__(self, follow: Callable[[], object], seconds: float) -> None:
         self._follow = follow

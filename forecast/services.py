@@ -211,7 +211,10 @@ class ForecastService:
             return snapshot
 
     def follow_replicas(self) -> Snapshot | None:
-        """Serve the models another replica stored since, if any and no refit runs here (replicas.ModelFollower)."""
+        """Rerun the refits of replicas gone; serve the models another replica stored since, unless a refit runs here."""
+        for job_id in self.store.interrupt_unfinished("its replica stopped before the refit ended; another replica reruns it"):
+            series = (job.detail.get("series") if (job := self.store.job(job_id)) else None) or []
+            self.refits.submit(job_id, [str(s) for s in series] if isinstance(series, list) else [])
         if not self._refit_lock.acquire(blocking=False):
             return None
         try:

@@ -22,6 +22,7 @@ import pytest
 from pydantic import ValidationError
 
 from forecast.config import Settings
+from forecast.refits import RefitQueue
 from forecast.services import ForecastService, Snapshot
 from forecast.store import Store
 from tests.made_up import made_up_row, write_made_up_data
@@ -211,3 +212,22 @@ def test_a_store_reconnects_after_the_server_drops_its_connection(postgres_url: 
         store.fingerprint()  # the query that meets the dropped connection fails ...
     assert store.fingerprint().startswith("0-0-0-")  # ... and the next one reconnects
     store.close()
+
+
+def test_a_live_replica_reruns_the_refits_of_a_replica_gone(tmp_path: Path, postgres_url: str) -> None:
+    gone = Store(postgres_url)
+    service = _service(tmp_path, "live", postgres_url)
+    reruns: list[list[str]] = []
+    service.refits = RefitQueue(service.store, lambda only: reruns.append(sorted(only)) or {"version": "v-rerun"})
+    job = gone.create_job("refit", {"series": [SERIES_ID]})
+    gone.update_job(job.id, "running", {"series": [SERIES_ID]})
+    service.follow_replicas()
+    assert service.store.job(job.id).status == "running" and reruns == []  # type: ignore[union-attr]  # its replica is alive
+    gone.close()  # the replica dies mid-refit
+    _until(lambda: service.follow_replicas() is None and service.store.job(job.id).status == "done", 10, "the job rerun")  # type: ignore[union-attr]
+    detail = service.store.job(job.id).detail  # type: ignore[union-attr]
+    assert reruns == [[SERIES_ID]] and detail["version"] == "v-rerun" and "another replica reruns it" in detail["interrupted"]
+    service.follow_replicas()
+    assert reruns == [[SERIES_ID]]  # taken over once: the job is the live replica's now
+    service.close()
+    service.store.close()

@@ -9,8 +9,8 @@
 - The schema version is a one-row table (PostgreSQL has no `PRAGMA user_version`).
 - A refit holds a session advisory lock on a connection of its own: one refit at a time across
   replicas, released by PostgreSQL if the replica holding it dies.
-- Jobs carry their process's backend (pid and start time): a replica starting marks `interrupted`
-  only the unfinished jobs of processes no longer connected, never a running replica's.
+- Jobs carry their process's backend (pid and start time): only the unfinished jobs of processes no
+  longer connected are marked `interrupted` (and taken over, to rerun), never a running replica's.
 """
 
 from __future__ import annotations

@@ -227,15 +227,16 @@ class Store:
 
     def interrupt_unfinished(self, note: str) -> list[str]:
         """Mark every job still queued or running whose process stopped before it ended `interrupted`; their ids.
-        (With replicas, a job another replica is running is its own: only those of replicas gone are marked.)"""
+        (With replicas, a job another replica is running is its own: only those of replicas gone are marked, and
+        they become this process's, to rerun.)"""
         with self._db.transaction() as cursor:
             rows = cursor.execute(
                 f"SELECT id, detail FROM jobs WHERE status IN ('queued', 'running') AND {self._db.abandoned_jobs}"
             ).fetchall()
             for job_id, detail in rows:
                 cursor.execute(
-                    "UPDATE jobs SET status = 'interrupted', detail = ? WHERE id = ?",
-                    (json.dumps({**json.loads(detail), "interrupted": note}, default=str), job_id),
+                    "UPDATE jobs SET status = 'interrupted', detail = ?, owner = ? WHERE id = ?",
+                    (json.dumps({**json.loads(detail), "interrupted": note}, default=str), self._db.owner, job_id),
                 )
         return [job_id for job_id, _ in rows]
 
