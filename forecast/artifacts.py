@@ -1,8 +1,13 @@
 """Fitted models on disk (joblib) with a manifest; the only code that touches models/.
 
 A file is unpickled only if its SHA-256 equals the hash the service recorded
-when it wrote it (kept in the SQLite store, not beside the file), so a
+when it wrote it (kept in the store, not beside the file), so a
 tampered, foreign or half-written artifact is refitted, never loaded.
+
+Replicas sharing a PostgreSQL store may run on different hosts: there the store
+keeps the file's bytes too (`fetch`), and models/ is each replica's local copy,
+written from the store whenever the file there is not the one recorded
+(docs/decisions.md, "Replicas sharing PostgreSQL").
 """
 
 from __future__ import annotations
@@ -47,18 +52,26 @@ class ArtifactStore:
     """Save and load one bundle of fitted models per data fingerprint.
 
     `record` and `recorded` persist and read back the hash the service trusts
-    (the SQLite store provides them).
+    (the store provides them); with `fetch` (a store replicas share), `record` is
+    handed the file's bytes as well, and `fetch` gives them and their manifest back.
     """
 
     def __init__(
         self,
         directory: Path,
-        record: Callable[[str, str, Mapping[str, object]], None],
+        record: Callable[[str, str, Mapping[str, object], bytes | None], None],
         recorded: Callable[[str], str | None],
+        fetch: Callable[[str], tuple[bytes, Mapping[str, object]] | None] | None = None,
     ) -> None:
         self.directory = directory
         self._record = record
         self._recorded = recorded
+        self._fetch = fetch
+        self.held: dict[str, str] = {}  # name -> hash of the payload this process last saved or loaded
+
+    def is_held(self, name: str) -> bool:
+        """The payload recorded under `name` is the one this process saved or loaded last (no other replica's since)."""
+        return self._recorded(name) == self.held.get(name)
 
     def path_for(self, name: str) -> Path:
         return self.directory / f"{name}.joblib"
@@ -77,8 +90,9 @@ class ArtifactStore:
             "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "sha256": _sha256(path),
         }
-        (self.directory / f"{name}.manifest.json").write_text(json.dumps(full_manifest, indent=2, default=str))
-        self._record(name, str(full_manifest["sha256"]), full_manifest)
+        _replace_atomically(self.directory / f"{name}.manifest.json", json.dumps(full_manifest, indent=2, default=str).encode())
+        self._record(name, str(full_manifest["sha256"]), full_manifest, path.read_bytes() if self._fetch else None)
+        self.held[name] = str(full_manifest["sha256"])
         return path
 
     def load(self, name: str, fingerprint: str | None) -> object:
@@ -88,6 +102,7 @@ class ArtifactStore:
         serve while they are refitted); its libraries, format and recorded hash are checked all the same.
         """
         path = self.path_for(name)
+        self._copy_from_store(name)
         if not path.exists():
             raise ArtifactRejected(f"{path.name}: no such artifact")
         manifest_path = self.directory / f"{name}.manifest.json"
@@ -103,4 +118,28 @@ class ArtifactStore:
         actual = _sha256(path)
         if trusted is None or trusted != actual:
             raise ArtifactRejected(f"{path.name}: hash {actual[:12]} was not recorded by this service")
-        return joblib.load(path)
+        payload = joblib.load(path)
+        self.held[name] = actual
+        return payload
+
+    def _copy_from_store(self, name: str) -> None:
+        """With a shared store, write its copy of the models to models/ unless the file there is the one recorded."""
+        path = self.path_for(name)
+        if self._fetch is None or (path.exists() and _sha256(path) == self._recorded(name)):
+            return
+        stored = self._fetch(name)
+        if stored is None:
+            return
+        content, manifest = stored
+        self.directory.mkdir(parents=True, exist_ok=True)
+        _replace_atomically(self.directory / f"{name}.manifest.json", json.dumps(manifest, indent=2, default=str).encode())
+        _replace_atomically(path, content)  # the hash is checked as for any file: the bytes must be those recorded
+
+
+def _replace_atomically(path: Path, content: bytes) -> None:
+    """Write `content` to `path` through a temporary file and a rename: a reader (or a process killed mid-write)
+    sees the old file or the new one, never an empty or half-written one."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(handle, "wb") as output:
+        output.write(content)
+    os.replace(temporary, path)

@@ -294,7 +294,7 @@ def _service(settings: Settings, progress: bool = False) -> ForecastService:
     from forecast.store import Store
 
     kind = _progress_service() if progress else ForecastService
-    service = kind(settings, Store(settings.database_path))
+    service = kind(settings, Store(settings.database))
     result = service.load_data_dir()
     print(f"data/: {result.new} new, {result.revised} revised, {result.unchanged} unchanged figures", file=sys.stderr)
     return service

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "data"
     models_dir: Path = PROJECT_ROOT / "models"
     database_path: Path = PROJECT_ROOT / "forecast.sqlite3"
+    database_url: SecretStr = Field(
+        default=SecretStr(""),
+        description="postgresql://user:password@host:5432/name: a PostgreSQL store that replicas share, instead of the SQLite file "
+        "(secret: it may hold a password)",
+    )
+    replica_poll_seconds: float = Field(
+        default=2.0, gt=0, description="with a shared store, how often a replica looks for models another replica fitted"
+    )
     api_key: str = Field(default="", description="one write key; FORECAST_API_KEY (kept as its digest)")
     api_keys: list[str] = Field(default_factory=list, description="further write keys, a JSON list (kept as digests)")
     read_key: str = Field(default="", description="if set, every data route needs this key or a write key (kept as its digest)")
@@ -72,6 +80,13 @@ class Settings(BaseSettings):
     def key_kept_as_digest(cls, value: str, info: ValidationInfo) -> str:
         return _kept_as_digest(value, f"FORECAST_{str(info.field_name).upper()}")
 
+    @field_validator("database_url")
+    @classmethod
+    def postgres_url(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value() and not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("FORECAST_DATABASE_URL must start with postgresql:// (leave it empty for the SQLite file database_path)")
+        return value
+
     @field_validator("api_keys")
     @classmethod
     def keys_kept_as_digests(cls, values: list[str]) -> list[str]:
@@ -85,6 +100,11 @@ class Settings(BaseSettings):
             text = value.strip()
             return json.loads(text) if text.startswith("[") else [part.strip() for part in text.split(",") if part.strip()]
         return value
+
+    @property
+    def database(self) -> Path | str:
+        """What the store opens: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.database_url.get_secret_value() or self.database_path
 
     @property
     def write_key_digests(self) -> frozenset[str]:

@@ -1,6 +1,6 @@
 """The store's schema, one script per version: a database at version N runs the scripts after N, in order,
-in one transaction (store.Store._migrate). Append, never edit: a script that ran on someone's database
-must stay as it ran."""
+in one transaction (store.database.Database.migrate). Append, never edit: a script that ran on someone's database
+must stay as it ran. Written in SQLite's type names; store/postgres.py maps them for PostgreSQL."""
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -47,5 +47,9 @@ MIGRATIONS: tuple[str, ...] = (
         position INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, definition TEXT NOT NULL,
         retired_on TEXT NOT NULL DEFAULT '', retired_reason TEXT NOT NULL DEFAULT '', origin TEXT NOT NULL, added_at TEXT NOT NULL
     );
+    """,
+    """
+    ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+    ALTER TABLE artifacts ADD COLUMN content BLOB;
     """,
 )

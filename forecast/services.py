@@ -12,7 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from forecast.artifacts import ArtifactStore
@@ -27,6 +27,8 @@ from forecast.errors import ArtifactRejected, InsufficientHistory, InvalidParame
 from forecast.fitting import FitOutcome, Fitter, ReplayDepth, replay_request, today_request
 from forecast.refits import RefitQueue
 from forecast.related import apply_comparison
+from forecast.replicas import SharedModels
+from forecast.snapshot import Snapshot as Snapshot  # where it was defined before: importers and stored models name it here
 from forecast.store import AddResult, Job, Store
 from forecast.targets import Assessment, assess, history_entry, link_revisions, replay_days_since
 
@@ -40,29 +42,12 @@ ASOF_POSTERIOR_DRAWS = 40  # enough to tell a well-determined year total from a 
 ASOF = ReplayDepth(ASOF_PATHS, ASOF_POSTERIOR_DRAWS)
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything served, computed once per refit."""
-
-    version: str
-    data_fingerprint: str
-    catalog: Catalog
-    forecasts: Mapping[str, SeriesForecast]
-    failures: Mapping[str, str]
-    assessments: Mapping[str, Assessment]
-    replays: Mapping[date, Mapping[str, SeriesForecast]] = field(default_factory=dict)
-    prior: Prior = Prior()
-    created_at: str = ""
-    seconds: float = 0.0
-    refitted: tuple[str, ...] = ()  # the series this refit fitted; the others' fits were the previous snapshot's
-    reassessed: tuple[str, ...] = ()  # the targets this refit assessed
-
-
 class ForecastService:
     def __init__(self, settings: Settings, store: Store, artifacts: ArtifactStore | None = None) -> None:
         self.settings = settings
         self.store = store
-        self.artifacts = artifacts or ArtifactStore(settings.models_dir, store.record_artifact, store.artifact_hash)
+        fetch = store.artifact_content if store.shared else None  # replicas on other hosts get the models from the store
+        self.artifacts = artifacts or ArtifactStore(settings.models_dir, store.record_artifact, store.artifact_hash, fetch)
         self.targets: list[Target] = []
         self._snapshot: Snapshot | None = None
         self._refit_lock = threading.Lock()
@@ -73,6 +58,7 @@ class ForecastService:
         self.refits = RefitQueue(store, self._refit_for_jobs)
         self.fitter = Fitter(settings.n_jobs, settings.dask_scheduler)
         self.recomputing: str | None = None  # why the forecasts served are older than the data, while a refit runs
+        self.replicas = SharedModels(store.shared, self.artifacts, self._artifact_name(), MODEL_VERSION)
 
     # data ---------------------------------------------------------------------
     def load_data_dir(self) -> AddResult:
@@ -173,9 +159,15 @@ class ForecastService:
         A change refits the series whose figures or definition changed and the series that read them
         (Catalog.depending_on), replays those on every replay day and every series on a day new since, and
         reassesses the targets that read a refitted series or changed; the rest is the served fit's, as a full
-        refit would compute it again (tests/test_incremental.py).
+        refit would compute it again (tests/test_incremental.py). With replicas sharing a store, one refits at a
+        time; one that waited serves what the other stored instead, if fitted on the same data (replicas.py).
         """
-        with self._refit_lock:
+        with self._refit_lock, self.store.refit_lock():
+            adopted = self.replicas.stored_by_another(self.store.fingerprint()) if self.store.shared else None
+            if adopted is not None:
+                return self._adopt(adopted)
+            if self.store.shared:
+                self.targets = self.store.targets()  # another replica may have added some (tracking.py)
             started = time.perf_counter()
             fingerprint = self.store.fingerprint()
             catalog = self.catalog()
@@ -213,10 +205,30 @@ class ForecastService:
                 self.recomputing = None
             self._swap(snapshot)
             try:
-                self._save(snapshot, forecasts)
+                self.artifacts.save(self._artifact_name(), snapshot, snapshot.manifest())
             finally:
                 self._persist_lock.release()
             return snapshot
+
+    def follow_replicas(self) -> Snapshot | None:
+        """Rerun the refits of replicas gone; serve the models another replica stored since, unless a refit runs here."""
+        for job_id in self.store.interrupt_unfinished("its replica stopped before the refit ended; another replica reruns it"):
+            series = (job.detail.get("series") if (job := self.store.job(job_id)) else None) or []
+            self.refits.submit(job_id, [str(s) for s in series] if isinstance(series, list) else [])
+        if not self._refit_lock.acquire(blocking=False):
+            return None
+        try:
+            adopted = self.replicas.stored_by_another(None)
+            return self._adopt(adopted) if adopted is not None else None
+        finally:
+            self._refit_lock.release()
+
+    def _adopt(self, snapshot: Snapshot) -> Snapshot:
+        self.targets = self.store.targets()  # another replica may have added some (tracking.py)
+        if snapshot.data_fingerprint == self.store.fingerprint():
+            self.recomputing = None
+        self._swap(snapshot)
+        return snapshot
 
     def _refit_for_jobs(self, hinted: Iterable[str]) -> dict[str, object]:
         """What a refit job reports when it is done (GET /v1/jobs/{id})."""
@@ -233,19 +245,6 @@ class ForecastService:
         if self._persist_lock.acquire(timeout=timeout):
             self._persist_lock.release()
         self.fitter.close()
-
-    def _save(self, snapshot: Snapshot, forecasts: Mapping[str, SeriesForecast]) -> None:
-        self.artifacts.save(
-            self._artifact_name(),
-            snapshot,
-            {
-                "estimator": "forecast.engine.series.fit_series (structural cumulator + annual growth curves)",
-                "parameters": {sid: asdict(f.model.monthly) for sid, f in forecasts.items()},
-                "data_fingerprint": snapshot.version,
-                "fitted_at": snapshot.created_at,
-                "backtest": {sid: f.model.backtest for sid, f in forecasts.items()},
-            },
-        )
 
     def _fit_all(
         self, catalog: Catalog, wanted: set[str], previous: Snapshot | None

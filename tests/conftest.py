@@ -6,6 +6,9 @@ fitted service shares it. Tests that ingest, refit or tamper with stored
 models work on a copy of its database and models folder instead (see
 copy_fitted in tests/test_api.py): a copy starts by loading the stored models,
 in about a second.
+
+`postgres_server` and `postgres_url` (tests/postgres.py): a PostgreSQL server for the session, and a fresh
+database on it for one test.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import pytest
 from forecast.config import Settings
 from forecast.services import ForecastService
 from forecast.store import Store
+from tests.postgres import postgres_server, postgres_url  # noqa: F401 - fixtures, found by pytest here
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 API_KEY = "test-key-0123456789"  # the write key of every service the tests build

@@ -273,7 +273,7 @@ def test_the_store_writes_ahead_and_syncs_every_commit(tmp_path: Path) -> None:
     """WAL with synchronous FULL: a committed batch survives a power cut too, not only a killed process."""
     store = Store(tmp_path / "db.sqlite3")
     try:
-        connection = store._connection
+        connection = store._db._connection
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     finally:

@@ -1,10 +1,13 @@
-"""Refits after ingests are merged, and jobs a stopped process left behind are closed."""
+"""Refits after ingests are merged (jobs in SQLite and in PostgreSQL), and jobs a stopped process left behind are closed
+(the PostgreSQL case, where a live replica's jobs are kept, is in tests/test_replicas.py)."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+
+import pytest
 
 from forecast.refits import RefitQueue
 from forecast.store import Store
@@ -29,8 +32,15 @@ def _wait_until(condition, seconds: float = 10.0) -> None:  # type: ignore[no-un
         time.sleep(0.01)
 
 
-def test_ingests_that_arrive_during_a_refit_are_merged_into_the_next_one() -> None:
-    store, refit = Store(":memory:"), SlowRefit()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    made = Store(":memory:" if request.param == "sqlite" else request.getfixturevalue("postgres_url"))
+    yield made
+    made.close()
+
+
+def test_ingests_that_arrive_during_a_refit_are_merged_into_the_next_one(store: Store) -> None:
+    refit = SlowRefit()
     queue = RefitQueue(store, refit)
     jobs = [store.create_job("refit", {"series": [f"s{i}"]}).id for i in range(5)]
     queue.submit(jobs[0], ["s0"])
@@ -47,8 +57,7 @@ def test_ingests_that_arrive_during_a_refit_are_merged_into_the_next_one() -> No
     assert merged["refitted"] == ["s1", "s2", "s3", "s4"] and merged["version"] == "v2"
 
 
-def test_a_refit_that_fails_fails_every_job_it_carried_and_the_queue_goes_on() -> None:
-    store = Store(":memory:")
+def test_a_refit_that_fails_fails_every_job_it_carried_and_the_queue_goes_on(store: Store) -> None:
 
     def broken(only: Iterable[str]) -> dict[str, object]:
         raise ValueError("optimiser diverged")

@@ -1,4 +1,4 @@
-"""The store: schema, idempotent loads, as-of reads of revised figures, atomic batches."""
+"""The store, on SQLite and on PostgreSQL: schema, idempotent loads, as-of reads of revised figures, atomic batches."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from forecast.data import OBSERVATION_COLUMNS, load_directory, parse_observations
 from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source
 from forecast.errors import ConflictingFigure, DataError
-from forecast.store import AddResult, Store
+from forecast.store import AddResult, IntegrityError, Store
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 CAAM = Series("china_exports_caam", "China", "vehicle exports", Basis.CAAM, "all vehicles", "vehicles")
@@ -33,9 +33,10 @@ def december_2023(value: float, published: date) -> Observation:
     )
 
 
-@pytest.fixture
-def store():
-    store = Store(":memory:")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request):
+    """A new store on each database: SQLite in memory, and a fresh PostgreSQL database (tests/postgres.py)."""
+    store = Store(":memory:" if request.param == "sqlite" else request.getfixturevalue("postgres_url"))
     yield store
     store.close()
 
@@ -159,7 +160,7 @@ def test_a_batch_failing_midway_leaves_nothing_stored(caam_store):
     before = caam_store.fingerprint()
     good = december_2023(499_000, date(2024, 1, 11))
     orphan = replace(good, series_id="mars_exports")  # no such series: the foreign key fails
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         caam_store.add_observations([good, orphan], origin="ingest", revised_on=date(2024, 1, 11))
     assert caam_store.observations() == []
     assert caam_store.versions(good.key) == []
@@ -183,7 +184,7 @@ def test_a_batch_with_a_bad_row_never_reaches_the_store(caam_store):
 
 def test_the_store_stays_usable_after_a_failed_batch(caam_store):
     good = december_2023(499_000, date(2024, 1, 11))
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         caam_store.add_observations([good, replace(good, series_id="mars_exports")], "ingest", date(2024, 1, 11))
     assert caam_store.add_observations([good], "ingest", date(2024, 1, 11)) == AddResult(1, 0, 0)
     assert caam_store.observations() == [good]

@@ -29,6 +29,7 @@ from forecast.api.limits import BodyLimit
 from forecast.api.routes import charts, dashboard, extract, jobs, observations, ops, series, targets, tracking
 from forecast.api.state import ApiState
 from forecast.config import Settings
+from forecast.replicas import ModelFollower
 from forecast.services import ForecastService
 from forecast.store import Store
 
@@ -40,7 +41,7 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
     data/ and loads the stored models, or fits, in a background thread; /readyz says 503 until then."""
     settings = settings or Settings()
     if service is None:
-        service = ForecastService(settings, Store(settings.database_path))
+        service = ForecastService(settings, Store(settings.database))
     state = ApiState(settings, service)
     app = FastAPI(
         title="forecast",
@@ -73,7 +74,11 @@ def _lifespan(service: ForecastService, fit_on_start: bool) -> Callable[[FastAPI
         if fit_on_start:
             service.load_data_dir()
             threading.Thread(target=service.start, daemon=True, name="initial-fit").start()
+        follower = ModelFollower(service.follow_replicas, service.settings.replica_poll_seconds)
+        if service.store.shared:  # replicas on one PostgreSQL store: serve the models another one fits
+            follower.start()
         yield
+        follower.stop()
         await asyncio.to_thread(service.close)  # let fitted models being written reach the disk
 
     return lifespan
