@@ -371,8 +371,8 @@ def _query(args: argparse.Namespace) -> Any:
 
 def _forecast_body(service: ForecastService, snapshot: Snapshot, series_id: str, query: Any) -> dict[str, object]:
     """The body GET /v1/series/{id}/forecast serves for this query (the route's own code)."""
+    from forecast.api.bodies import forecast_payload
     from forecast.api.render import ResponseCache
-    from forecast.api.routes.series import forecast_payload
 
     payload, _ = forecast_payload(service, ResponseCache(snapshot), series_id, query, as_csv=False)
     assert isinstance(payload, dict)

@@ -61,6 +61,34 @@ def test_every_dashboard_asset_is_local(client: TestClient) -> None:
     assert client.get("/static/nothing.js").status_code == 404
 
 
+def test_the_bodies_of_a_first_load_are_built_as_soon_as_a_snapshot_is_served(fitted_service: ForecastService) -> None:
+    """The first visitor after a start or a refit reads stored bytes (issue 20: first load under 1 s): the warm-up
+    built the lists, each projected series' default forecast and the figures every target card reads, and a
+    request is then served the very body it built."""
+    from forecast.api.schemas import ForecastQuery
+
+    app = create_app(fitted_service.settings, fitted_service, fit_on_start=False)
+    with TestClient(app) as client:
+        state = app.state.api
+        assert state.warming is not None
+        state.warming.join(120)
+        bodies = state.current()
+
+        def not_warmed() -> tuple[object, str]:
+            raise AssertionError("built on request, not by the warm-up")
+
+        snapshot = fitted_service.snapshot
+        bodies.get("series", not_warmed)
+        bodies.get("targets", not_warmed)
+        for series_id in {t.series_id for t in snapshot.catalog.targets} & set(snapshot.catalog.series):
+            bodies.get(f"obs|{series_id}|None|False", not_warmed)
+        default = ForecastQuery.model_validate({})
+        for series_id in snapshot.forecasts:
+            warmed = bodies.get(default.cache_key(series_id, False), not_warmed)
+            response = client.get(f"/v1/series/{series_id}/forecast?freq=month&levels=80,95")
+            assert response.headers["etag"] == warmed.etag and response.content == warmed.content
+
+
 # the browser ------------------------------------------------------------------------------------------
 
 

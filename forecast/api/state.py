@@ -2,15 +2,19 @@
 
 One ApiState per app, kept on `app.state.api` and handed to routes by deps.py.
 The service tells it of every new snapshot (`on_swap`); it then starts a new
-ResponseCache, so no body of the old snapshot is served after the swap.
+ResponseCache, so no body of the old snapshot is served after the swap, and builds
+the dashboard's first bodies in the background (bodies.warm_first_load).
 """
 
 from __future__ import annotations
+
+import threading
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
 
+from forecast.api.bodies import warm_first_load
 from forecast.api.hotpath import RawKey, StoredResponse, wants_csv
 from forecast.api.keys import KeyRing
 from forecast.api.render import Body, ResponseCache
@@ -52,6 +56,7 @@ class ApiState:
         self.metrics = Metrics()
         self.keys = KeyRing.from_settings(settings)
         self.cache: ResponseCache | None = None  # None until the service has a snapshot
+        self.warming: threading.Thread | None = None  # building the first load's bodies of the current snapshot
         self.cache_control = f"public, max-age={settings.cache_max_age}, must-revalidate"
         service.on_swap.append(self.swap)
         if service.ready:  # built around a service that has already fitted or loaded its models
@@ -60,6 +65,8 @@ class ApiState:
     def swap(self, snapshot: Snapshot) -> None:
         self.cache = ResponseCache(snapshot)
         self.metrics.swapped(snapshot)
+        self.warming = threading.Thread(target=warm_first_load, args=(self.service, self.cache), name="warm-bodies", daemon=True)
+        self.warming.start()
 
     def current(self) -> ResponseCache:
         """The bodies of the snapshot being served; NotReady (503) before the first fit or load."""

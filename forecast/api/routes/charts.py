@@ -15,9 +15,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from forecast.api import render
+from forecast.api.bodies import forecast_payload
 from forecast.api.deps import READ, State
 from forecast.api.errors import error_responses
-from forecast.api.routes.series import SeriesId, forecast_payload
+from forecast.api.routes.series import SeriesId
 from forecast.api.schemas import ForecastQuery
 from forecast.errors import UnknownTarget
 

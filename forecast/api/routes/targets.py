@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from forecast.api import bodies as bodies_of
 from forecast.api import render
 from forecast.api.deps import READ, Bodies, State
 from forecast.api.errors import error_responses
@@ -16,8 +17,7 @@ router = APIRouter(tags=["targets"], dependencies=[READ])
 
 @router.get("/v1/targets", response_model=list[TargetOut], responses=error_responses(401, 422, 503))
 async def targets(request: Request, state: State, bodies: Bodies) -> Response:
-    body = bodies.get("targets", lambda: (render.targets_list(bodies.snapshot), "application/json"))
-    return state.respond(request, body, "targets", bodies)
+    return state.respond(request, bodies_of.targets_list(bodies), "targets", bodies)
 
 
 @router.get("/v1/targets/{target_id}", response_model=TargetOut, responses=error_responses(401, 404, 422, 503))
