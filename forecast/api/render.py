@@ -267,7 +267,7 @@ def forecast_body(
 def _sources(catalog: Catalog, keys: Sequence[str]) -> list[dict[str, object]]:
     wanted = set(keys)
     seen: dict[str, dict[str, object]] = {}
-    for observation in (*catalog.reported, *catalog.derived):
+    for observation in catalog.figures_of(key.split("|", 1)[0] for key in wanted):  # a key starts with its series' id
         if observation.key in wanted and observation.source.reference not in seen:
             seen[observation.source.reference] = source_dict(observation)
     return list(seen.values())
