@@ -13,7 +13,8 @@ released together, annual-only, half-year; test data, never written into data/),
    the clock). Side by side, statsforecast AutoETS on the same series' months (reported months and
    months implied by consecutive year-to-date totals, gaps filled log-linearly: bench/accuracy's
    baseline input), or on their year totals for a series with no months, horizon 18 months (10
-   years; a yearly series of under 8 years is left out: ETS refuses it), one process; numba's compilation is done before the clock. The ratio is per series.
+   years; a yearly series of under 8 years is left out: ETS refuses it), one process; numba's
+   compilation is done before the clock. The ratio is per series.
    ``os.getloadavg()`` is recorded beside each run: the machine is shared.
 2. **Serve** (10 series, then each of ``--sizes``): the fits are stored as the service stores them
    (one joblib artifact recorded in the store), a real uvicorn is started on that folder and timed
@@ -27,6 +28,10 @@ released together, annual-only, half-year; test data, never written into data/),
    fit being deterministic), relabelled to its id: said in the output. The stored snapshot holds
    today's fits only, no as-of replays (a refit stores also the month-ends of the last 18 months,
    each a fit of every series), so its start-up and memory are those of today's forecasts.
+
+Cost: a fit took about 10 s a series here (1 worker), so ``--fit-sizes`` stays small on 2 cores; a
+served series held about 1.1 MB in the server (BENCHMARKS.md), and the script holds as much again
+while it writes the artifact: 10,000 series want about 23 GB.
 
 Prints a table, then one JSON object as the last line. Seconds are comparable only within one run.
 """
