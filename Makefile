@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: install serve test lint format fit bench-accuracy bench-sparse bench-http clean
+.PHONY: install serve test lint format fit bench-accuracy bench-sparse bench-http bench-scale clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ bench-sparse: $(STAMP)
 
 bench-http: $(STAMP)
 	$(BIN)/python -m bench.http
+
+# SCALE_ARGS='--sizes 100,1000 --fit-sizes 100': fitting 10,000 series takes hours on 2 cores (BENCHMARKS.md)
+bench-scale: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.scale $(SCALE_ARGS)
 
 clean:
 	rm -rf $(VENV) forecast.sqlite3* .pytest_cache

@@ -50,11 +50,21 @@ def to_json(payload: object) -> bytes:
     return json.dumps(_clean(payload), separators=(",", ":"), ensure_ascii=False).encode()
 
 
+KEPT_AT_LEAST = 5000  # bodies (and finished responses) kept per snapshot before the cache starts again
+KEPT_PER_SERIES = 4  # ... or this many per series, if more: a dashboard polling every series must not empty it
+
+
 class ResponseCache:
-    """Bodies for one snapshot; a new snapshot gets a new cache."""
+    """Bodies for one snapshot; a new snapshot gets a new cache.
+
+    Bounded, so odd queries cannot grow memory without limit: past `limit` entries it starts again. The bound grows
+    with the series served, so a dashboard polling every series' forecast keeps every body however many series there
+    are, instead of emptying the cache and building them all again (docs/decisions.md, "Serving and HTTP").
+    """
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
+        self.limit = max(KEPT_AT_LEAST, KEPT_PER_SERIES * len(snapshot.catalog.series))
         self._bodies: dict[str, Body] = {}
         self.stored: dict[RawKey, StoredResponse] = {}  # raw URL -> finished response, for the hot path
         self._lock = threading.Lock()
@@ -63,7 +73,7 @@ class ResponseCache:
         if key in self.stored:
             return
         with self._lock:
-            if len(self.stored) > 5000:
+            if len(self.stored) > self.limit:
                 self.stored.clear()  # bounded, like the bodies
             self.stored[key] = response
 
@@ -77,8 +87,8 @@ class ResponseCache:
         tag = hashlib.blake2b(content, digest_size=10).hexdigest()
         body = Body(content, f'"{tag}"', media_type)
         with self._lock:
-            if len(self._bodies) > 5000:
-                self._bodies.clear()  # bounded: odd queries cannot grow memory without limit
+            if len(self._bodies) > self.limit:
+                self._bodies.clear()
             self._bodies[key] = body
         return body
 
@@ -267,7 +277,7 @@ def forecast_body(
 def _sources(catalog: Catalog, keys: Sequence[str]) -> list[dict[str, object]]:
     wanted = set(keys)
     seen: dict[str, dict[str, object]] = {}
-    for observation in (*catalog.reported, *catalog.derived):
+    for observation in catalog.figures_of(key.split("|", 1)[0] for key in wanted):  # a key starts with its series' id
         if observation.key in wanted and observation.source.reference not in seen:
             seen[observation.source.reference] = source_dict(observation)
     return list(seen.values())
