@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     request_timeout: float = 10.0  # seconds a connection has to send a whole request (headers and body)
     max_header_bytes: int = 16384  # the request line and headers of one request (h11's default bound)
     cache_max_age: int = 5  # seconds dashboards may reuse a response before revalidating
+    warm_first_load: bool = True  # build the dashboard's first bodies as soon as a snapshot is served (api/bodies.py)
     simulation_paths: int = 2000
     random_seed: int = 20231101
     horizon_months: int = 18  # the precomputed default horizon

@@ -34,7 +34,8 @@ API_KEY = "test-key-0123456789"  # the write key of every service the tests buil
 
 def settings_in(workdir: Path) -> Settings:
     """Settings for a service on data/ with its own database and models folder in `workdir`: the write key
-    API_KEY, and fewer simulated paths (300) and backtest origins (4) than in production, for speed."""
+    API_KEY, and fewer simulated paths (300) and backtest origins (4) than in production, and no warm-up of the
+    dashboard's bodies, for speed."""
     return Settings(
         data_dir=DATA_DIR,
         models_dir=workdir / "models",
@@ -42,6 +43,7 @@ def settings_in(workdir: Path) -> Settings:
         api_key=API_KEY,
         simulation_paths=300,
         backtest_origins=4,
+        warm_first_load=False,  # each app would build the dashboard's bodies: tests/test_dashboard.py turns it on
     )
 
 

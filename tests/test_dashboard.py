@@ -67,7 +67,7 @@ def test_the_bodies_of_a_first_load_are_built_as_soon_as_a_snapshot_is_served(fi
     request is then served the very body it built."""
     from forecast.api.schemas import ForecastQuery
 
-    app = create_app(fitted_service.settings, fitted_service, fit_on_start=False)
+    app = create_app(fitted_service.settings.model_copy(update={"warm_first_load": True}), fitted_service, fit_on_start=False)
     with TestClient(app) as client:
         state = app.state.api
         assert state.warming is not None

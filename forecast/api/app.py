@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
         title="forecast",
         version="1",
         description=DESCRIPTION,
-        lifespan=_lifespan(service, fit_on_start),
+        lifespan=_lifespan(service, fit_on_start, state),
     )
     app.state.api = state
     app.state.service = service
@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, service: ForecastService | None
     return app
 
 
-def _lifespan(service: ForecastService, fit_on_start: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def _lifespan(service: ForecastService, fit_on_start: bool, state: ApiState) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if fit_on_start:
@@ -79,6 +79,7 @@ def _lifespan(service: ForecastService, fit_on_start: bool) -> Callable[[FastAPI
             follower.start()
         yield
         follower.stop()
+        await asyncio.to_thread(state.stop_warming)
         await asyncio.to_thread(service.close)  # let fitted models being written reach the disk
 
     return lifespan

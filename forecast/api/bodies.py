@@ -12,7 +12,7 @@ from datetime import date
 from forecast.api import render
 from forecast.api.render import Body, ResponseCache
 from forecast.api.schemas import ALLOWED_LEVELS, DEFAULT_HORIZON, ForecastQuery
-from forecast.errors import ForecastError, InvalidParameter
+from forecast.errors import InvalidParameter
 from forecast.services import ForecastService
 
 log = logging.getLogger("forecast")
@@ -82,5 +82,5 @@ def warm_first_load(service: ForecastService, bodies: ResponseCache) -> None:
         read_by_targets = {t.series_id for t in bodies.snapshot.catalog.targets} & set(bodies.snapshot.catalog.series)
         for series_id in sorted(read_by_targets | set(projected[:WARM_SERIES])):
             observations(service, bodies, series_id, None, as_csv=False)
-    except ForecastError as error:  # a body that cannot be built is the route's to report, when it is asked for
-        log.warning("warm-up stopped: %s", error)
+    except Exception as error:  # noqa: BLE001 - a body that cannot be built is the route's to report when asked for
+        log.warning("warm-up stopped: %s: %s", type(error).__name__, error)

@@ -65,8 +65,14 @@ class ApiState:
     def swap(self, snapshot: Snapshot) -> None:
         self.cache = ResponseCache(snapshot)
         self.metrics.swapped(snapshot)
-        self.warming = threading.Thread(target=warm_first_load, args=(self.service, self.cache), name="warm-bodies", daemon=True)
-        self.warming.start()
+        if self.settings.warm_first_load:
+            self.warming = threading.Thread(target=warm_first_load, args=(self.service, self.cache), name="warm-bodies", daemon=True)
+            self.warming.start()
+
+    def stop_warming(self, timeout: float = 30.0) -> None:
+        """Wait for the warm-up of the current snapshot (at shutdown, before the store is closed)."""
+        if self.warming is not None:
+            self.warming.join(timeout)
 
     def current(self) -> ResponseCache:
         """The bodies of the snapshot being served; NotReady (503) before the first fit or load."""

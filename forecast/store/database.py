@@ -76,7 +76,8 @@ class Database:
         self._lock = threading.RLock()
 
     def close(self) -> None:
-        self._connection.close()
+        with self._lock:  # not while another thread is inside a query: sqlite3 crashes the process then
+            self._connection.close()
 
     def read(self, sql: str, parameters: Sequence[object] = ()) -> list[Row]:
         """The rows of one query, outside any write transaction."""
