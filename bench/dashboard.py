@@ -104,13 +104,20 @@ def first_loads(base: str, count: int) -> tuple[list[float], list[float]]:
     return seconds, floor
 
 
-def polls(base: str, count: int) -> tuple[list[float], int]:
-    """Milliseconds per conditional GET of the dashboard's URLs, and how many were not 304."""
+def polled_urls(base: str) -> dict[str, str]:
+    """The URLs the dashboard polls (app.js `refresh`: the lists, then the chosen series' forecast and figures), each
+    with the ETag of its current body; the first projected series is the one the page chooses."""
     with httpx.Client(base_url=base, timeout=10) as client:
         series = client.get("/v1/series").json()
         chosen = next(s["id"] for s in series if s["forecast_available"])
         urls = ["/v1/series", "/v1/targets", f"/v1/series/{chosen}/forecast?freq=month&levels=80,95", f"/v1/series/{chosen}/observations"]
-        etags = {url: client.get(url).headers["etag"] for url in urls}
+        return {url: client.get(url).headers["etag"] for url in urls}
+
+
+def polls(base: str, etags: dict[str, str], count: int) -> tuple[list[float], int]:
+    """Milliseconds per conditional GET of the polled URLs from a Python client, and how many were not 304."""
+    urls = list(etags)
+    with httpx.Client(base_url=base, timeout=10) as client:
         for url in urls:  # the second GET of a URL is the first the hot path answers
             client.get(url, headers={"If-None-Match": etags[url]})
         times, other = [], 0
@@ -123,17 +130,12 @@ def polls(base: str, count: int) -> tuple[list[float], int]:
     return times, other
 
 
-def wrk_polls(base: str, seconds: float) -> dict[str, dict[str, float]]:
+def wrk_polls(base: str, etags: dict[str, str], seconds: float) -> dict[str, dict[str, float]]:
     """p50/p99 (ms) and requests of conditional GETs per URL from wrk (a C client: no Python on the client side),
     one connection as the page keeps, with `/healthz` (no stored body, no ETag) run the same way as the floor."""
-    with httpx.Client(base_url=base, timeout=10) as client:
-        series = client.get("/v1/series").json()
-        chosen = next(s["id"] for s in series if s["forecast_available"])
-        urls = ["/v1/series", "/v1/targets", f"/v1/series/{chosen}/forecast?freq=month&levels=80,95", f"/v1/series/{chosen}/observations"]
-        etags = {url: client.get(url).headers["etag"] for url in urls}
     found = {"/healthz (floor)": _wrk(f"{base}/healthz", {}, seconds)}
-    for url in urls:
-        found[url] = _wrk(base + url, {"If-None-Match": etags[url]}, seconds)
+    for url, etag in etags.items():
+        found[url] = _wrk(base + url, {"If-None-Match": etag}, seconds)
     return found
 
 
@@ -196,8 +198,9 @@ def main() -> None:
     try:
         base = f"http://127.0.0.1:{port}"
         loads, floor = first_loads(base, max(2, args.loads))
-        times, not_304 = polls(base, args.polls)
-        by_wrk = wrk_polls(base, args.wrk_seconds) if shutil.which("wrk") else {}
+        etags = polled_urls(base)
+        times, not_304 = polls(base, etags, args.polls)
+        by_wrk = wrk_polls(base, etags, args.wrk_seconds) if shutil.which("wrk") else {}
     finally:
         server.terminate()
         server.wait(30)

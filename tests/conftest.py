@@ -4,7 +4,7 @@
 fit takes a minute or more on this machine, so every test that only reads a
 fitted service shares it. Tests that ingest, refit or tamper with stored
 models work on a copy of its database and models folder instead (see
-copy_fitted in tests/test_api.py): a copy starts by loading the stored models,
+tests/fitted.py): a copy starts by loading the stored models,
 in about a second.
 
 `postgres_server` and `postgres_url` (tests/postgres.py): a PostgreSQL server for the session, and a fresh
@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
-import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -26,6 +23,7 @@ import pytest
 from forecast.config import Settings
 from forecast.services import ForecastService
 from forecast.store import Store
+from tests.fitted import copy_fitted, started_on_stored
 from tests.postgres import postgres_server, postgres_url  # noqa: F401 - fixtures, found by pytest here
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -74,23 +72,14 @@ def fitted_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Forecas
     settings = settings_in(tmp_path_factory.mktemp("fitted"))
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker is None:
-        store = Store(settings.database_path)
-        service = ForecastService(settings, store)
-        service.load_data_dir()
-        service.refit()  # writes the models and their manifest, as `forecast fit` does
+        service = _fit(settings)
     else:
         shared = _fitted_once(tmp_path_factory.getbasetemp().parent)
-        shutil.copytree(shared.models_dir, settings.models_dir)
-        with closing(sqlite3.connect(shared.database_path)) as original, closing(sqlite3.connect(settings.database_path)) as copy:
-            original.backup(copy)
-        store = Store(settings.database_path)
-        service = ForecastService(settings, store)
-        service.load_data_dir()  # stores nothing new: the fingerprint, and so the stored models, still match
-        started = service.start()
-        assert started.version == (shared.models_dir.parent / "version").read_text(), "a worker refitted instead of loading"
+        service = started_on_stored(copy_fitted(shared, settings.models_dir.parent))
+        assert service.snapshot.version == (shared.models_dir.parent / "version").read_text(), "a worker refitted instead of loading"
     yield service
     service.close()
-    store.close()
+    service.store.close()
 
 
 def _fitted_once(root: Path) -> Settings:
@@ -99,11 +88,16 @@ def _fitted_once(root: Path) -> Settings:
     with (root / "fitted-shared.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (settings.models_dir.parent / "version").exists():
-            store = Store(settings.database_path)
-            service = ForecastService(settings, store)
-            service.load_data_dir()
-            fitted = service.refit()
+            service = _fit(settings)
             service.close()
-            store.close()
-            (settings.models_dir.parent / "version").write_text(fitted.version)
+            service.store.close()
+            (settings.models_dir.parent / "version").write_text(service.snapshot.version)
     return settings
+
+
+def _fit(settings: Settings) -> ForecastService:
+    """data/ stored in a fresh database on `settings` and fitted, as `forecast fit` does (models and manifest written)."""
+    service = ForecastService(settings, Store(settings.database_path))
+    service.load_data_dir()
+    service.refit()
+    return service

@@ -14,12 +14,9 @@ import csv
 import hashlib
 import io
 import json
-import shutil
-import sqlite3
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -44,6 +41,7 @@ from forecast.config import Settings, key_digest
 from forecast.data import OBSERVATION_COLUMNS, SEED_FILE
 from forecast.services import ForecastService
 from forecast.store import Store
+from tests.fitted import copy_fitted, started_on_stored
 
 with warnings.catch_warnings():
     # starlette warns on import that it prefers httpx2; httpx is what the dev extra installs
@@ -137,15 +135,6 @@ def next_caam_month(value_factor: float = 1.03, note: str = "synthetic figure se
 def stored(service: ForecastService) -> tuple[int, str]:
     """What the store holds: figures (latest versions) and the fingerprint of every version."""
     return len(service.store.observations()), service.store.fingerprint()
-
-
-def copy_fitted(source: Settings, workdir: Path) -> Settings:
-    """A private copy of a fitted database and models folder (the recorded artifact hash travels with the database)."""
-    settings = source.model_copy(update={"models_dir": workdir / "models", "database_path": workdir / "forecast.sqlite3"})
-    shutil.copytree(source.models_dir, settings.models_dir)
-    with closing(sqlite3.connect(source.database_path)) as original, closing(sqlite3.connect(settings.database_path)) as copy:
-        original.backup(copy)
-    return settings
 
 
 def wait_for_job(client: TestClient, job_id: str, timeout: float = 120.0) -> dict:
@@ -887,11 +876,9 @@ def wait_for_refit(service: ForecastService, job_id: str, timeout: float = 600.0
 def ingested(fitted: Fitted, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ingested]:
     """One ingest and its refit (what the new figure touches: one swap), shared by the tests that look at it."""
     settings = copy_fitted(fitted.settings, tmp_path_factory.mktemp("ingested"))
-    store = Store(settings.database_path)
-    service = ForecastService(settings, store)
-    service.load_data_dir()
+    service = started_on_stored(settings)  # loads the copied models
+    store = service.store
     app = create_app(settings, service, fit_on_start=False)
-    service.start()  # loads the copied models
     with TestClient(app) as client:
         before, row, stored_before = client.get(CAAM_FORECAST), next_caam_month(), stored(service)
         seen: list[tuple[str, int, str, bytes]] = []

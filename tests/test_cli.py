@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
-import sqlite3
 from collections.abc import Callable
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -23,6 +20,7 @@ from forecast.config import Settings
 from forecast.data import OBSERVATION_COLUMNS
 from forecast.services import ForecastService
 from forecast.store import Store
+from tests.fitted import copy_fitted
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 Run = Callable[..., tuple[int, str, str]]
@@ -32,14 +30,6 @@ def use_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
     """The CLI reads FORECAST_* variables: point them at `settings`."""
     for name in ("data_dir", "models_dir", "database_path", "simulation_paths", "backtest_origins", "api_key"):
         monkeypatch.setenv(f"FORECAST_{name.upper()}", str(getattr(settings, name)))
-
-
-def copy_fitted(source: Settings, workdir: Path) -> Settings:
-    settings = source.model_copy(update={"models_dir": workdir / "models", "database_path": workdir / "forecast.sqlite3"})
-    shutil.copytree(source.models_dir, settings.models_dir)
-    with closing(sqlite3.connect(source.database_path)) as original, closing(sqlite3.connect(settings.database_path)) as copy:
-        original.backup(copy)
-    return settings
 
 
 @pytest.fixture

@@ -5,12 +5,9 @@ The data here is made up for the tests (three yearly series, tests/test_service_
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 import time
 import warnings
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -19,6 +16,7 @@ from test_service_isolation import _made_up_data
 from forecast.config import Settings
 from forecast.services import ForecastService
 from forecast.store import Store
+from tests.fitted import copy_fitted, started_on_stored
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
@@ -56,16 +54,9 @@ def fitted(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture
 def service(fitted: Settings, tmp_path: Path) -> Iterator[ForecastService]:
     """A copy of the fitted database and models, started from the stored models (no refit)."""
-    settings = fitted.model_copy(update={"models_dir": tmp_path / "models", "database_path": tmp_path / "db.sqlite3"})
-    shutil.copytree(fitted.models_dir, settings.models_dir)
-    with closing(sqlite3.connect(fitted.database_path)) as original, closing(sqlite3.connect(settings.database_path)) as copy:
-        original.backup(copy)
-    store = Store(settings.database_path)
-    made = ForecastService(settings, store)
-    made.load_data_dir()
-    made.start()
+    made = started_on_stored(copy_fitted(fitted, tmp_path))
     yield made
-    store.close()
+    made.store.close()
 
 
 def wait_for(client: TestClient, job_id: str, timeout: float = 300.0) -> dict[str, object]:

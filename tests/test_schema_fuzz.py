@@ -13,10 +13,7 @@ test in tests/test_bad_inputs.py.
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 from collections.abc import Iterator
-from contextlib import closing
 
 import pytest
 import schemathesis
@@ -28,6 +25,7 @@ from forecast.api.app import create_app
 from forecast.config import Settings, key_digest
 from forecast.services import ForecastService
 from forecast.store import Store
+from tests.fitted import copy_fitted, started_on_stored
 
 KEY = "test-key-0123456789"  # the write key of conftest.settings_in
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -39,20 +37,10 @@ MAX_EXAMPLES = 25
 def served(fitted_service: ForecastService, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForecastService]:
     """A private copy of the fitted service (its database and models), started from the stored models, with a
     read key: the document declares the bearer scheme on the data routes, so a request without it must be a 401."""
-    workdir = tmp_path_factory.mktemp("fuzz")
-    source = fitted_service.settings
-    copy = source.model_copy(
-        update={"models_dir": workdir / "models", "database_path": workdir / "forecast.sqlite3", "read_key": key_digest(KEY)}
-    )
-    shutil.copytree(source.models_dir, copy.models_dir)
-    with closing(sqlite3.connect(source.database_path)) as original, closing(sqlite3.connect(copy.database_path)) as target:
-        original.backup(target)
-    store = Store(copy.database_path)
-    service = ForecastService(copy, store)
-    service.load_data_dir()
-    service.start()
+    copy = copy_fitted(fitted_service.settings, tmp_path_factory.mktemp("fuzz"), read_key=key_digest(KEY))
+    service = started_on_stored(copy)
     yield service
-    store.close()
+    service.store.close()
 
 
 @pytest.fixture(scope="module")

@@ -15,43 +15,14 @@ from forecast.config import Settings
 from forecast.data import OBSERVATION_COLUMNS
 from forecast.services import CATALOG_CACHE_SIZE, ForecastService, Snapshot
 from forecast.store import Job, Store
+from tests.made_up import MORE_SERIES, write_made_up_data
 
-SERIES = ("lender_exports", "maker_a_exports", "maker_b_exports")
+SERIES = MORE_SERIES
 
 
 def _made_up_data(folder: Path) -> Path:
-    """Three yearly series, 2012-2024, growing 8% a year from different levels (test figures)."""
-    folder.mkdir()
-    lines = ["id,entity,measure,basis,segment,unit,description,lends_prior,part_of"]
-    lines += [
-        f"{sid},{sid.split('_')[0]},vehicle exports,company,all vehicles,vehicles,made-up test series,{'true' if i == 0 else 'false'},"
-        for i, sid in enumerate(SERIES)
-    ]
-    (folder / "series.csv").write_text("\n".join(lines) + "\n")
-    rows = [",".join(OBSERVATION_COLUMNS)]
-    for i, sid in enumerate(SERIES):
-        for year in range(2012, 2025):
-            value = round(100_000 * (i + 1) * 1.08 ** (year - 2012))
-            row = {
-                "series_id": sid,
-                "period_start": f"{year}-01-01",
-                "period_end": f"{year}-12-31",
-                "aggregation": "year",
-                "kind": "level",
-                "value": str(value),
-                "unit": "vehicles",
-                "qualifier": "exact",
-                "source_publisher": "test fixture",
-                "source_url": f"https://example.test/{sid}/{year}",
-                "published_date": f"{year + 1}-01-20",
-                "published_date_estimated": "false",
-                "disputed": "false",
-            }
-            rows.append(",".join(row.get(column, "") for column in OBSERVATION_COLUMNS))
-    (folder / "observations.csv").write_text("\n".join(rows) + "\n")
-    target_header = (Path(__file__).resolve().parent.parent / "data" / "targets.csv").read_text().splitlines()[0]
-    (folder / "targets.csv").write_text(target_header + "\n")
-    return folder
+    """Three yearly series, 2012-2024, growing 8% a year from different levels, each year released the January after (test figures)."""
+    return write_made_up_data(folder, SERIES, range(2012, 2025), yearly_releases=True)
 
 
 @pytest.fixture

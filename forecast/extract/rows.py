@@ -50,12 +50,7 @@ def target_row(target: TargetProposal, article: Article) -> dict[str, object]:
     metric_id = _NOT_ID.sub("_", target.metric.lower()).strip("_")[:40]
     row: dict[str, object] = {
         "target_id": f"{entity_id}_{metric_id}_{target.deadline_year}",
-        "entity": target.subject.entity,
-        "metric": target.metric,
-        "comparator": target.comparator,
-        "threshold": target.threshold,
-        "unit": target.unit,
-        "deadline_year": target.deadline_year,
+        **_stated(target),
         "stated_on": article.published_date.isoformat()[:7] if article.published_date else "",
         "series_id": target.subject.series_id,
         "denominator_series_id": "",
@@ -97,7 +92,8 @@ def proposal_dict(proposal: Proposal, article: Article) -> dict[str, object]:
     }
 
 
-def target_dict(target: TargetProposal, article: Article) -> dict[str, object]:
+def _stated(target: TargetProposal) -> dict[str, object]:
+    """What the text states of a target: the same columns in its row and in its proposal."""
     return {
         "entity": target.subject.entity,
         "metric": target.metric,
@@ -105,6 +101,12 @@ def target_dict(target: TargetProposal, article: Article) -> dict[str, object]:
         "threshold": target.threshold,
         "unit": target.unit,
         "deadline_year": target.deadline_year,
+    }
+
+
+def target_dict(target: TargetProposal, article: Article) -> dict[str, object]:
+    return {
+        **_stated(target),
         "span": span_dict(target, article),
         "uncertain": [{"field": guess.field, "why": guess.why} for guess in target.uncertain],
         "row": target_row(target, article),
