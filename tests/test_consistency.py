@@ -287,12 +287,36 @@ def test_byd_may_2025_lists_the_driven_88_640_against_89_047_despite_more_than_8
     assert chosen(real, "byd_overseas_sales", MAY_2025, "month").value == 89_047
 
 
-def test_geely_2025_lists_420_100_against_418_904_though_420_000_fits_both(real):
+def test_geely_2025_keeps_the_figure_more_publishers_agree_on_and_lists_418_904_against_420_100(real):
+    """Rule 3 (data/README.md section 5), worked out from the rows rather than a hard-coded pick.
+
+    Libertatea's 418,904 and the 420,100 of several pages cannot both be true; Il Messaggero's
+    420,000 fits both and counts for both groups. The group more independent publishers agree on
+    is kept, and the conflict lists both values with the counts that decided it.
+    """
+    figures = [Figure.reported(o) for o in rows(real, "geely_auto_exports", YEAR_2025)]
+    identity = publisher_identities(real.reported)
+    groups = agreeing_groups(figures)
+    assert len(groups) == 2
+
+    def publishers(group) -> int:
+        return len({identity[f.publisher] for f in group})
+
+    def most_precise(group) -> float:
+        return min(group, key=lambda f: f.interval.high - f.interval.low).observation.value
+
+    assert sorted(most_precise(g) for g in groups) == [418_904, 420_100]
+    assert all(any(f.observation.value == 420_000 for f in g) for g in groups)  # the loose figure sits in both
+    winner, loser = sorted(groups, key=publishers, reverse=True)
+    assert publishers(winner) > publishers(loser)  # rule 3 decides; a tie would go to rule 5
+
     (conflict,) = conflicts(real, "disagreement", "geely_auto_exports", YEAR_2025)
-    figures = by_key(real)
-    assert {figures[k].value for k in conflict.observation_keys} == {420_100, 418_904}
-    assert "2 publisher(s) against 2" in conflict.resolution and "most precise" in conflict.resolution
-    assert figures[conflict.kept_key].value == 418_904
+    listed = {by_key(real)[k].value for k in conflict.observation_keys}
+    assert {418_904, 420_100} <= listed
+    assert by_key(real)[conflict.kept_key].value == most_precise(winner)
+    assert conflict.resolution.startswith("rule 3")
+    assert f"{publishers(winner)} publisher(s) against {publishers(loser)}" in conflict.resolution
+    assert chosen(real, "geely_auto_exports", YEAR_2025, "year").value == most_precise(winner)
 
 
 # 3. A growth rate off by a point: tolerance from its printed digits ------------------------------
