@@ -26,13 +26,14 @@ _AMOUNT_WORDS = rf"\b(?:half an?|an?|{'|'.join(_COUNTS)})(?=\s+(?:thousand|milli
 _COUNT = r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _YEAR = r"(?:19|20)\d\d"
 _YEAR_SUFFIX = rf"(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}|this year|last year|the year))?"
-_UNIT_MODIFIERS = r"(?:(?:new|energy|new-energy|passenger|commercial|electric|fuel|NEV|complete|Chinese|domestic|made-in-[\w-]+)\s+){0,3}"
-_UP = r"up|grew|grown|rose|risen|increased|surged|soared|soaring|jumped|climbed|growing|rising|gained|expanded|surging|grow|rise"
+_UNIT_MODIFIERS = r"(?:(?:new|energy|new-energy|passenger|commercial|electric|fuel|motor|NEV|complete|Chinese|domestic|made-in-[\w-]+)\s+){0,3}"
+_UP = r"up|grew|grown|rose|risen|increased|surged|soared|soaring|jumped|climbed|climbing|jumping|growing|rising|gained|expanded|surging|grow|rise"
 _DOWN = r"down|fell|fallen|dropped|declined|decreased|slumped|plunged|falling|declining|dropping|shrank|slid|decrease|fall"
 _UP_NOUN = r"increase|rise|growth|gain|jump|surge"
 _DOWN_NOUN = r"decrease|decline|drop|fall|contraction"
 _KIND_WORDS = r"year-on-year|year on year|year-over-year|y-o-y|yoy|month-on-month|month on month|mom|sequentially"
-_PCT = r"(?:\s*%|[\s-]percent|\s+per cent|\s+pct)"
+# "percent" but not "percentage points": a change of a rate is no rate of the figure
+_PCT = r"(?:\s*%|[\s-]percent(?!age)|\s+per cent(?!age)|\s+pct)"
 
 ENGLISH = Language(
     code="en",
@@ -128,8 +129,12 @@ ENGLISH = Language(
         re.compile(rf"\b(?P<year>{_YEAR})\b"),
     ),
     # Years that are not the figure's period: a comparison base, a deadline, a start, a stock at a date.
+    # Months too: "a 2.1% increase from September", "compared with October 2024", "over the number registered in
+    # September" name the base of a rate ("from January to May" is a span: the month after it excludes it).
     not_a_period=re.compile(
-        rf"(?:same (?:period|time|months?) (?:in|of|last)|compared (?:to|with)|than(?: in)?|by(?: the end of)?|since|before|after|end of|until|from)\s+(?:{_YEAR})\b",
+        rf"(?:same (?:period|time|months?) (?:in|of|last)|compared (?:to|with)|than(?: in)?|by(?: the end of)?|since|before|after|end of|until|from)\s+(?:{_YEAR})\b"
+        rf"|\b(?:from|over|than(?: in)?|compared (?:to|with)|against|versus)\s+(?:(?:that|those) (?:of|in)\s+|the (?:number|figure|level|volume)s?"
+        rf"(?: registered| recorded| reported)? in\s+)?(?:{_MONTH})(?:\.?,?\s+{_YEAR}\b|\b\.?(?!\s*(?:to|through|till|until|-|–|\d)|\s+and\s+(?:{_MONTH})))",
         re.IGNORECASE,
     ),
     growth=(
@@ -173,6 +178,8 @@ ENGLISH = Language(
     direction=re.compile(rf"\b(?:(?P<up>{_UP}|{_UP_NOUN})|(?P<down>{_DOWN}|{_DOWN_NOUN}))\b", re.IGNORECASE),
     month_on_month=re.compile(
         r"month-on-month|month on month|\bmom\b|sequentially|(?:than|from|over|on)(?: that of)? (?:the )?(?:last|previous|prior|a) month"
+        r"|(?:compared (?:to|with)|than|from) (?:a|one) month (?:earlier|before|ago)|on a monthly basis"
+        rf"|over the (?:number|figure|level|volume)s?(?: registered| recorded| reported)? in (?:{_MONTH})\b"
         rf"|(?:from|than|over|compared (?:to|with)) (?:{_MONTH})\b(?!\.?\s*(?:to|through|till|until|and|-|–|\d))",
         re.IGNORECASE,
     ),
@@ -206,7 +213,7 @@ ENGLISH = Language(
     not_an_entity_after=re.compile(r"(?:(?:south|north)?(?:east|west)ern|southern|northern|central)\s*$", re.IGNORECASE),
     not_a_figure_after=re.compile(r"\bper\s+$|\bNo\.\s*$|#\s*$|\b(?:target|goal|capacity) of\s+$", re.IGNORECASE),
     same_period=re.compile(
-        r"\b(?:during|in|over|for) (?:the|this|that|the same) period\b|\bthese (?:exports|vehicles|shipments)\b"
+        r"\b(?:during|in|over|for) (?:the|this|that|the same) period\b|\bthese (?:exports|vehicles|shipments)\b|^(?:the|this) figure\b"
         r"|\bsame period (?:of )?(?:last year|a year (?:earlier|ago))",
         re.IGNORECASE,
     ),

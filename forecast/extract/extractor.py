@@ -90,7 +90,7 @@ def _read(article: Article, known: Known, language: Language) -> Extraction:
             context.basis, context.paragraph_start = "", paragraph
         context.basis = basis_in(sentence.text, language) or context.basis
         month_before = context.period.period if context.period and context.period.aggregation is Aggregation.MONTH else None
-        periods = period_mentions(sentence, language, published, context.year or latest_named, month_before)
+        periods = period_mentions(sentence, language, published, context.year or latest_named, month_before, dated_by_address is not None)
         periods = periods or _same_period(sentence, context, language)
         context.period = periods[-1] if periods else context.period
         reading = SentenceReading(
