@@ -241,5 +241,14 @@ ENGLISH = Language(
     segments=(
         (re.compile(r"new[ -]energy|\bNEVs?\b|electric vehicles?\b", re.IGNORECASE), "new energy vehicles"),
         (re.compile(r"passenger (?:car|vehicle)s?", re.IGNORECASE), "passenger vehicles"),
+        # parts of the total no series of ours keeps: their figures are left out
+        (re.compile(r"commercial vehicles?|\b(?:trucks and buses|buses and trucks)\b", re.IGNORECASE), "commercial vehicles"),
+        (
+            re.compile(
+                r"(?:traditional|conventional) (?:fuel )?(?:vehicles?|cars?)|internal[- ]combustion|\bICE\b|fuel[- ]powered|gasoline|petrol",
+                re.IGNORECASE,
+            ),
+            "conventional vehicles",
+        ),
     ),
 )

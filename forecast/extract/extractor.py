@@ -109,7 +109,7 @@ def _read(article: Article, known: Known, language: Language) -> Extraction:
         context.entity = entity_before(sentence.text, names, language) or context.entity
         context.year = max([m.period.end.year for m in reading.periods] + ([context.year] if context.year else []), default=None)
         context.company = entity_before(sentence.text, names, language, names.companies) or context.company
-    proposals = _without_repeated_rates(_rates_told_apart(proposals))
+    proposals = _without_rounded_repeats(_without_repeated_rates(_rates_told_apart(proposals)))
     if article.published_date is not None:  # a period not over when the article appeared is an expectation, not a figure
         proposals = [p for p in proposals if p.period.end <= article.published_date]
     if dated_by_address is not None:
@@ -148,6 +148,28 @@ def _without_repeated_rates(proposals: list[Proposal]) -> list[Proposal]:
     return [p for p in proposals if p.kind is Kind.LEVEL or (p.period, p.kind, p.value) not in carried]
 
 
+def _without_rounded_repeats(proposals: list[Proposal]) -> list[Proposal]:
+    """Two levels of one period and series within 5% of each other are one figure told twice ("almost half a
+    million cars ... 487,900 cars", "308,000 vehicles ... the first time exports exceeded 300,000"): the one given
+    with fewer significant digits is left out."""
+    levels = [p for p in proposals if p.kind is Kind.LEVEL]
+
+    def rounder(p: Proposal) -> bool:
+        return any(
+            (q.period, q.aggregation, q.unit, q.subject.series_id or q.subject.entity)
+            == (p.period, p.aggregation, p.unit, p.subject.series_id or p.subject.entity)
+            and abs(q.value - p.value) <= 0.05 * max(q.value, p.value)
+            and _significant_digits(q.value) > _significant_digits(p.value)
+            for q in levels
+        )
+
+    return [p for p in proposals if p.kind is not Kind.LEVEL or not rounder(p)]
+
+
+def _significant_digits(value: float) -> int:
+    return len(f"{value:.6f}".replace(".", "").strip("0"))
+
+
 def _same_period(sentence: Sentence, context: Context, language: Language) -> list[PeriodMention]:
     """'during the period' in a sentence naming none: the period the sentence before ended on."""
     reference = language.same_period.search(sentence.text)
@@ -168,16 +190,19 @@ def _subjects(reading: SentenceReading, context: Context, names: Entities) -> di
     """The subject of each amount and rate by its start offset; -1 is the sentence's own."""
     language, sentence = reading.language, reading.sentence
     found: dict[int, Subject] = {}
-    clause_start = sentence.span.start
+    amount_starts = {a.span.start for a in reading.amounts}
+    clause_start = amount_clause_start = sentence.span.start
     for start, end in sorted([(a.span.start, a.span.end) for a in reading.amounts] + [(r.span.start, r.span.end) for r in reading.rates]):
         local = reading.text[sentence.span.start : start]
         entity = entity_before(local, names, language)
         if not entity:
             entity = context.company if context.company and language.company_reference.search(local) else context.entity
-        clause = reading.text[clause_start:end]
+        # an amount's segment may stand before the rate that led to it ("NEV exports almost doubled ... to 499,000 units")
+        clause = reading.text[amount_clause_start if start in amount_starts else clause_start : end]
         basis, why = (context.basis, "") if context.basis else (context.publisher_basis, "read from the publisher's name")
         found[start] = Subject(entity=entity, basis=basis, segment=segment_in(clause, language) or "", basis_guess=why if basis else "")
         clause_start = end
+        amount_clause_start = end if start in amount_starts else amount_clause_start
     entity = entity_before(sentence.text, names, language, first=True) or context.entity
     found[-1] = Subject(entity=entity, measure="overseas sales" if "overseas" in sentence.text.lower() else "vehicle exports")
     return found
@@ -189,11 +214,15 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
     figures, derived = read_amounts(reading, subjects)
     alone = attach_rates(reading, figures)
     about_exports = bool(reading.language.export_words.search(reading.sentence.text))
+    kept = {item.segment for item in known.series.values()}  # a part of the total none of our series keeps is left out
     found = [
-        _level(reading, figure, known) for figure in figures if (about_exports or figure.quantity.unit not in _MONEY) and not figure.imports
+        _level(reading, figure, known)
+        for figure in figures
+        if (about_exports or figure.quantity.unit not in _MONEY) and not figure.imports and figure.subject.segment in kept | {""}
     ]
     if about_exports:
-        found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], known) for rate in alone) if p)
+        rates = [rate for rate in alone if subjects[rate.span.start].segment in kept | {""}]
+        found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], known) for rate in rates) if p)
     found.extend(_matched(reading, proposal, known) for proposal in derived)
     return sorted((_as_counted(proposal) for proposal in found), key=lambda proposal: proposal.span.start)
 
