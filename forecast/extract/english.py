@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+import pytz
+
 from forecast.extract.language import Language
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
@@ -34,6 +36,31 @@ _DOWN_NOUN = r"decrease|decline|drop|fall|contraction"
 _KIND_WORDS = r"year-on-year|year on year|year-over-year|y-o-y|yoy|month-on-month|month on month|mom|sequentially"
 # "percent" but not "percentage points": a change of a rate is no rate of the figure
 _PCT = r"(?:\s*%|[\s-]percent(?!age)|\s+per cent(?!age)|\s+pct)"
+
+# Regions and blocs a figure can be sold to; countries come from ISO 3166 (the tz database's country names).
+_REGIONS = (
+    "Europe|European Union|EU|Eastern Europe|Western Europe|Asia|Southeast Asia|South-East Asia|Central Asia|Middle East|Gulf"
+    "|Africa|North Africa|Latin America|South America|North America|Central America|the Americas|Oceania|ASEAN|CIS"
+)
+
+
+def _markets() -> str:
+    """Country names as written in English ("Britain (UK)" also as "UK", "Korea (South)" as "South Korea"), China aside:
+    a figure sold there is the domestic market, which other words keep out."""
+    names = {"US", "USA", "UK", "United Kingdom", "South Korea", "North Korea", "Philippines", "Netherlands", "Burma"}
+    for name in pytz.country_names.values():
+        base, _, inside = name.partition(" (")
+        names.add(base.replace(" & ", " and "))
+        inside = inside.rstrip(")")
+        if inside in ("South", "North"):
+            names.add(f"{inside} {base}")
+        elif inside.isupper():
+            names.add(inside)
+    names.discard("China")
+    return "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True)) + "|" + _REGIONS
+
+
+_MARKET = rf"(?:to|in|into)\s+(?:the\s+)?(?:{_markets()})\b(?!\s*(?:dollars?|Association|Passenger|Automobile|Motor)\b)"
 
 ENGLISH = Language(
     code="en",
@@ -237,6 +264,12 @@ ENGLISH = Language(
         (re.compile(r"China Association of Automobile Manufacturers|\bCAAM\b", re.IGNORECASE), "caam"),
         (re.compile(r"General Administration of Customs|\bGAC\b|China'?s customs|national customs", re.IGNORECASE), "customs"),
         (re.compile(r"\b(?:Chongqing|Khorgos|Horgos|Xinjiang|Urumqi|Shanghai|Tianjin)\s+Customs\b", re.IGNORECASE), "local_customs"),
+    ),
+    # "730,000 vehicles to Russia", "4,545 cars in Russia", "sales to ASEAN member nations soared 270 percent to 54,000
+    # units": a figure for one destination market, not the exporter's total
+    market_after=re.compile(rf"^\s*(?:(?:were|was|exported|shipped|sold|delivered)\s+){{0,2}}{_MARKET}"),
+    market_before=re.compile(
+        rf"\b(?i:exports?|sales|shipments|exported|shipped|sold|deliveries)\s+(?:of\s+\S+\s+)?{_MARKET}[^,;]*$"
     ),
     segments=(
         (re.compile(r"new[ -]energy|\bNEVs?\b|electric vehicles?\b", re.IGNORECASE), "new energy vehicles"),

@@ -37,7 +37,7 @@ from forecast.extract.matching import (
 from forecast.extract.model import Article, Guess, Proposal, Sentence, Span, Subject, TargetProposal
 from forecast.extract.numbers import quantities
 from forecast.extract.periods import PeriodMention, period_mentions
-from forecast.extract.proposals import Figure, SentenceReading, attach_rates, nearest_period, read_amounts
+from forecast.extract.proposals import Figure, SentenceReading, attach_rates, for_one_market, nearest_period, read_amounts
 from forecast.extract.sentences import sentences
 from forecast.extract.targets import read_targets
 
@@ -218,10 +218,17 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
     found = [
         _level(reading, figure, known)
         for figure in figures
-        if (about_exports or figure.quantity.unit not in _MONEY) and not figure.imports and figure.subject.segment in kept | {""}
+        if (about_exports or figure.quantity.unit not in _MONEY)
+        and not figure.imports
+        and figure.subject.segment in kept | {""}
+        and not for_one_market(reading, figure.quantity.span, [f.quantity.span for f in figures])
     ]
     if about_exports:
-        rates = [rate for rate in alone if subjects[rate.span.start].segment in kept | {""}]
+        rates = [
+            rate
+            for rate in alone
+            if subjects[rate.span.start].segment in kept | {""} and not for_one_market(reading, rate.span, [f.quantity.span for f in figures])
+        ]
         found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], known) for rate in rates) if p)
     found.extend(_matched(reading, proposal, known) for proposal in derived)
     return sorted((_as_counted(proposal) for proposal in found), key=lambda proposal: proposal.span.start)

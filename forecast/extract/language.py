@@ -56,6 +56,8 @@ class Language:
     not_a_count_before: re.Pattern[str]  # what before such a number makes it money or something else ("worth")
     imports: re.Pattern[str]  # words that make the next amount an import (group both: "import and export", a sum of the two)
     attributions: tuple[tuple[re.Pattern[str], str], ...]  # who counts -> Basis value
+    market_after: re.Pattern[str]  # after an amount: it is what one destination market bought
+    market_before: re.Pattern[str]  # before an amount or rate, in its clause: likewise ("exports to Russia ... to")
     segments: tuple[tuple[re.Pattern[str], str], ...]
 
     def count(self, word: str) -> int:
