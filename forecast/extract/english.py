@@ -28,7 +28,10 @@ _AMOUNT_WORDS = rf"\b(?:half an?|an?|{'|'.join(_COUNTS)})(?=\s+(?:thousand|milli
 _COUNT = r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _YEAR = r"(?:19|20)\d\d"
 _YEAR_SUFFIX = rf"(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}|this year|last year|the year))?"
-_UNIT_MODIFIERS = r"(?:(?:new|energy|new-energy|passenger|commercial|electric|fuel|motor|NEV|complete|Chinese|domestic|made-in-[\w-]+)\s+){0,3}"
+_UNIT_MODIFIERS = (
+    r"(?:(?:new|energy|new-energy|passenger|commercial|electric|fuel|motor|NEV|complete|Chinese|domestic|made-in-[\w-]+"
+    r"|plug-in|hybrid|pure|battery|and)\s+){0,4}"
+)
 _UP = r"up|grew|grown|rose|risen|increased|surged|soared|soaring|jumped|climbed|climbing|jumping|growing|rising|gained|expanded|surging|grow|rise"
 _DOWN = r"down|fell|fallen|dropped|declined|decreased|slumped|plunged|falling|declining|dropping|shrank|slid|decrease|fall"
 _UP_NOUN = r"increase|rise|growth|gain|jump|surge"
@@ -244,6 +247,15 @@ ENGLISH = Language(
         r"|\bsame period (?:of )?(?:last year|a year (?:earlier|ago))",
         re.IGNORECASE,
     ),
+    expectation=re.compile(
+        r"\b(?:expects?|expected|expecting|forecasts?|forecasted|predicts?|predicted|projects?|projected|anticipates?|will|is set to|are set to)\b",
+        re.IGNORECASE,
+    ),
+    no_period=re.compile(
+        r"\b(?:cumulative(?:ly)?|accumulated|to date|so far|in (?:its|their) history|all[- ]time|capacity|milestone|consecutive|straight"
+        r"|expects?|expected|forecasts?|will)\b",
+        re.IGNORECASE,
+    ),
     per_period=re.compile(r"^\s*(?:(?:per|a|each)\s+(?:month|year|day|week)\b|annually|monthly)", re.IGNORECASE),
     compared_year=re.compile(rf"same (?:period|time|months?) (?:in|of) (?P<year>{_YEAR})\b", re.IGNORECASE),
     export_words=re.compile(r"export|overseas|abroad|shipped|shipping|foreign market", re.IGNORECASE),
@@ -270,9 +282,10 @@ ENGLISH = Language(
     market_after=re.compile(rf"^\s*(?:(?:were|was|exported|shipped|sold|delivered)\s+){{0,2}}{_MARKET}"),
     market_before=re.compile(
         rf"\b(?i:exports?|sales|shipments|exported|shipped|sold|deliveries)\s+(?:of\s+\S+\s+)?{_MARKET}[^,;]*$"
+        rf"|^\s*In\s+(?:the\s+)?(?:{_markets()}),[^;]*$|^\s*(?:{_markets()})\s+(?:was|is|became|remained|ranked)\b[^;]*$"
     ),
     segments=(
-        (re.compile(r"new[ -]energy|\bNEVs?\b|electric vehicles?\b", re.IGNORECASE), "new energy vehicles"),
+        (re.compile(r"new[ -]energy|\bNEVs?\b|electric vehicles?\b|electric and plug-in hybrid", re.IGNORECASE), "new energy vehicles"),
         (re.compile(r"passenger (?:car|vehicle)s?", re.IGNORECASE), "passenger vehicles"),
         # parts of the total no series of ours keeps: their figures are left out
         (re.compile(r"commercial vehicles?|\b(?:trucks and buses|buses and trucks)\b", re.IGNORECASE), "commercial vehicles"),

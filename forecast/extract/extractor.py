@@ -171,12 +171,24 @@ def _significant_digits(value: float) -> int:
 
 
 def _same_period(sentence: Sentence, context: Context, language: Language) -> list[PeriodMention]:
-    """'during the period' in a sentence naming none: the period the sentence before ended on."""
-    reference = language.same_period.search(sentence.text)
-    if reference is None or context.period is None:
+    """'during the period' in a sentence naming none: the period the sentence before ended on. So too a sentence
+    about exports that names no period and no date of another kind ("since 2001", "to date"): "Passenger vehicle
+    exports reached 369,000 units" after a sentence about January is January's breakdown."""
+    if context.period is None:
         return []
-    span = Span(sentence.span.start + reference.start(), sentence.span.start + reference.end())
-    why = Guess("period", f"'{reference.group(0)}': the period of the sentence before")
+    reference = language.same_period.search(sentence.text)
+    if reference is not None:
+        span = Span(sentence.span.start + reference.start(), sentence.span.start + reference.end())
+        why = Guess("period", f"'{reference.group(0)}': the period of the sentence before")
+    elif (
+        language.export_words.search(sentence.text)
+        and all(amount.unit == "vehicles" for amount in quantities(sentence, language))
+        and not any(pattern.search(sentence.text) for pattern in (language.not_a_period, language.no_period, *language.periods))
+    ):
+        span = Span(sentence.span.start, sentence.span.start)
+        why = Guess("period", "the sentence names no period: the one the article named last before it")
+    else:
+        return []
     return [PeriodMention(context.period.period, context.period.aggregation, span, (*context.period.guesses, why))]
 
 
@@ -222,6 +234,8 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
         and not figure.imports
         and figure.subject.segment in kept | {""}
         and not for_one_market(reading, figure.quantity.span, [f.quantity.span for f in figures])
+        and not _expected(reading, figure.quantity.span)
+        and not _money_of_no_series(figure, known)
     ]
     if about_exports:
         rates = [
@@ -230,8 +244,20 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
             if subjects[rate.span.start].segment in kept | {""} and not for_one_market(reading, rate.span, [f.quantity.span for f in figures])
         ]
         found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], known) for rate in rates) if p)
-    found.extend(_matched(reading, proposal, known) for proposal in derived)
+    found.extend(_matched(reading, proposal, known) for proposal in derived if proposal.subject.segment in kept | {""})
     return sorted((_as_counted(proposal) for proposal in found), key=lambda proposal: proposal.span.start)
+
+
+def _expected(reading: SentenceReading, span: Span) -> bool:
+    """An amount after "expects" or "will" in its sentence is a forecast, not a figure."""
+    return bool(reading.language.expectation.search(reading.text[reading.sentence.span.start : span.start]))
+
+
+def _money_of_no_series(figure: Figure, known: Known) -> bool:
+    """An amount of money about an entity none of whose series is kept in that currency ("the export revenue ... $71.3
+    billion" about China): nothing of ours it could be filed in."""
+    entity, unit = figure.subject.entity, figure.quantity.unit
+    return bool(entity) and unit in _MONEY and not any(item.entity == entity and item.unit == unit for item in known.series.values())
 
 
 def _as_counted(proposal: Proposal) -> Proposal:

@@ -30,6 +30,8 @@ class Language:
     periods: tuple[re.Pattern[str], ...]  # groups: start, end, months, quarters, quarter, half, month, lastmonth, lastyear, year
     not_a_period: re.Pattern[str]
     same_period: re.Pattern[str]  # "during the period": the period of the sentence before
+    expectation: re.Pattern[str]  # before an amount in its sentence: a forecast ("expects ... to exceed 80,000 units")
+    no_period: re.Pattern[str]  # a total of no period ("cumulative", "to date"): a sentence without one takes none before
     per_period: re.Pattern[str]  # after an amount: a rate ("80,000 units per month"), not a total of a period
     compared_year: re.Pattern[str]  # "the same period in 2022": the figure's own period is a year later
     growth: tuple[re.Pattern[str], ...]  # groups: kind, up, down, qual, num (also: a rate listed after another), times, word
