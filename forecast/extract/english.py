@@ -296,5 +296,6 @@ ENGLISH = Language(
             ),
             "conventional vehicles",
         ),
+        (re.compile(r"\b(?:auto |car |vehicle )?parts\b|\bcomponents\b", re.IGNORECASE), "parts and components"),
     ),
 )

@@ -101,6 +101,7 @@ def _read(article: Article, known: Known, language: Language) -> Extraction:
             growth_mentions(sentence, language),
             language,
         )
+        context.amount_period = periods[-1] if periods and reading.amounts else context.amount_period
         subjects = _subjects(reading, context, names)
         if language.target.search(sentence.text):
             targets.extend(read_targets(sentence, subjects.get(-1, Subject()), language))
@@ -172,11 +173,12 @@ def _significant_digits(value: float) -> int:
 
 def _same_period(sentence: Sentence, context: Context, language: Language) -> list[PeriodMention]:
     """'during the period' in a sentence naming none: the period the sentence before ended on. So too a sentence
-    about exports that names no period and no date of another kind ("since 2001", "to date"): "Passenger vehicle
-    exports reached 369,000 units" after a sentence about January is January's breakdown."""
-    if context.period is None:
-        return []
+    about exports that names no period and no date of another kind ("since 2001", "to date") takes the period of the
+    last amount before it: "Passenger vehicle exports reached 369,000 units" after January's total is January's."""
     reference = language.same_period.search(sentence.text)
+    carried = context.period if reference is not None else context.amount_period
+    if carried is None:
+        return []
     if reference is not None:
         span = Span(sentence.span.start + reference.start(), sentence.span.start + reference.end())
         why = Guess("period", f"'{reference.group(0)}': the period of the sentence before")
@@ -186,10 +188,10 @@ def _same_period(sentence: Sentence, context: Context, language: Language) -> li
         and not any(pattern.search(sentence.text) for pattern in (language.not_a_period, language.no_period, *language.periods))
     ):
         span = Span(sentence.span.start, sentence.span.start)
-        why = Guess("period", "the sentence names no period: the one the article named last before it")
+        why = Guess("period", "the sentence names no period: that of the last amount before it")
     else:
         return []
-    return [PeriodMention(context.period.period, context.period.aggregation, span, (*context.period.guesses, why))]
+    return [PeriodMention(carried.period, carried.aggregation, span, (*carried.guesses, why))]
 
 
 def _latest_year_named(article: Article, language: Language) -> int | None:
