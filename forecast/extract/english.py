@@ -32,7 +32,10 @@ _UNIT_MODIFIERS = (
     r"(?:(?:new|energy|new-energy|passenger|commercial|electric|fuel|motor|NEV|complete|Chinese|domestic|made-in-[\w-]+"
     r"|plug-in|hybrid|pure|battery|and)\s+){0,4}"
 )
-_UP = r"up|grew|grown|rose|risen|increased|surged|soared|soaring|jumped|climbed|climbing|jumping|growing|rising|gained|expanded|surging|grow|rise"
+_UP = (
+    r"up|grew|grown|rose|risen|increased|increasing|surged|soared|soaring|jumped|climbed|climbing|jumping|growing|rising|gained"
+    r"|expanded|surging|grow|rise|skyrocketed|skyrocketing|rocketed|leapt|leaped"
+)
 _DOWN = r"down|fell|fallen|dropped|declined|decreased|slumped|plunged|falling|declining|dropping|shrank|slid|decrease|fall"
 _UP_NOUN = r"increase|rise|growth|gain|jump|surge"
 _DOWN_NOUN = r"decrease|decline|drop|fall|contraction"
@@ -198,6 +201,8 @@ ENGLISH = Language(
         ),
         # "more than doubled": the number is the word
         re.compile(r"(?:(?P<qual>more than|nearly|almost|over)\s+)?(?P<word>doubled|tripled|quadrupled)", re.IGNORECASE),
+        # "hitting 100,000 NEVs in April, which is 8.4 times that of the same month in 2022": a multiple of the base
+        re.compile(rf"(?P<up>)(?P<num>{_NUM})(?P<times>\s+times)\s+(?:that|those|the (?:level|number|figure|volume)) of\b", re.IGNORECASE),
         # "and 39.6 times" after a first multiple: a list of rates given respectively
         re.compile(rf"(?<=times and )(?P<num>{_NUM})(?P<times>\s+times)", re.IGNORECASE),
         re.compile(rf"(?<=% and )(?P<also>{_NUM}){_PCT}", re.IGNORECASE),
@@ -251,8 +256,10 @@ ENGLISH = Language(
         r"\b(?:expects?|expected|expecting|forecasts?|forecasted|predicts?|predicted|projects?|projected|anticipates?|will|is set to|are set to)\b",
         re.IGNORECASE,
     ),
+    figure_reference=re.compile(r"^\s*(?:the|this) figure\b", re.IGNORECASE),
     no_period=re.compile(
         r"\b(?:cumulative(?:ly)?|accumulated|to date|so far|in (?:its|their) history|all[- ]time|capacity|milestone|consecutive|straight"
+        r"|since|by the end of|as of"
         r"|expects?|expected|forecasts?|will)\b",
         re.IGNORECASE,
     ),

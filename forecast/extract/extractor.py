@@ -155,16 +155,25 @@ def _without_rounded_repeats(proposals: list[Proposal]) -> list[Proposal]:
     with fewer significant digits is left out."""
     levels = [p for p in proposals if p.kind is Kind.LEVEL]
 
-    def rounder(p: Proposal) -> bool:
-        return any(
-            (q.period, q.aggregation, q.unit, q.subject.series_id or q.subject.entity)
+    def finer(p: Proposal) -> list[Proposal]:
+        return [
+            q
+            for q in levels
+            if (q.period, q.aggregation, q.unit, q.subject.series_id or q.subject.entity)
             == (p.period, p.aggregation, p.unit, p.subject.series_id or p.subject.entity)
             and abs(q.value - p.value) <= 0.05 * max(q.value, p.value)
             and _significant_digits(q.value) > _significant_digits(p.value)
-            for q in levels
-        )
+        ]
 
-    return [p for p in proposals if p.kind is not Kind.LEVEL or not rounder(p)]
+    kept = [p for p in proposals if p.kind is not Kind.LEVEL or not finer(p)]
+    for dropped in (p for p in proposals if p not in kept):  # its rates go to the figure it repeats, where that has none
+        for q in [q for q in kept if q in finer(dropped)][:1]:
+            rates = {"yoy_pct": q.yoy_pct if q.yoy_pct is not None else dropped.yoy_pct}
+            rates["mom_pct"] = q.mom_pct if q.mom_pct is not None else dropped.mom_pct
+            if (rates["yoy_pct"], rates["mom_pct"]) != (q.yoy_pct, q.mom_pct):
+                why = Guess("yoy_pct", "given with a rounded mention of the same figure")
+                kept[kept.index(q)] = replace(q, **rates, uncertain=(*q.uncertain, why))
+    return kept
 
 
 def _significant_digits(value: float) -> int:
@@ -185,7 +194,8 @@ def _same_period(sentence: Sentence, context: Context, language: Language) -> li
     elif (
         language.export_words.search(sentence.text)
         and all(amount.unit == "vehicles" for amount in quantities(sentence, language))
-        and not any(pattern.search(sentence.text) for pattern in (language.not_a_period, language.no_period, *language.periods))
+        and not language.no_period.search(sentence.text)
+        and not any(pattern.search(language.not_a_period.sub(" ", sentence.text)) for pattern in language.periods)
     ):
         span = Span(sentence.span.start, sentence.span.start)
         why = Guess("period", "the sentence names no period: that of the last amount before it")
@@ -227,7 +237,9 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
         return []
     figures, derived = read_amounts(reading, subjects)
     alone = attach_rates(reading, figures)
-    about_exports = bool(reading.language.export_words.search(reading.sentence.text))
+    about_exports = bool(
+        reading.language.export_words.search(reading.sentence.text) or reading.language.figure_reference.match(reading.sentence.text)
+    )
     kept = {item.segment for item in known.series.values()}  # a part of the total none of our series keeps is left out
     found = [
         _level(reading, figure, known)
@@ -309,9 +321,10 @@ def _rate_alone(reading: SentenceReading, rate: Growth, subject: Subject, known:
     if rate.a_year_before:
         why = Guess("period", "the rate of the same period a year earlier, as the words after it say")
         period = replace(period, period=period.period.shifted_years(-1), guesses=(*period.guesses, why))
-    matched = (*_basis_guess(subject),)
-    subject, found = match_series(subject, "percent", without_segments(reading.sentence.text, reading.language), known)
-    matched = (*found, *matched)
+    matched: tuple[Guess, ...] = (*_basis_guess(subject),)
+    if not reading.language.figure_reference.match(reading.sentence.text):  # "This figure was up 2.1%": the figure before's
+        subject, found = match_series(subject, "percent", without_segments(reading.sentence.text, reading.language), known)
+        matched = (*found, *matched)
     return Proposal(
         subject=subject,
         period=period.period,

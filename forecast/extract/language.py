@@ -31,6 +31,7 @@ class Language:
     not_a_period: re.Pattern[str]
     same_period: re.Pattern[str]  # "during the period": the period of the sentence before
     expectation: re.Pattern[str]  # before an amount in its sentence: a forecast ("expects ... to exceed 80,000 units")
+    figure_reference: re.Pattern[str]  # "The figure also represented ...": a sentence about the figure before it
     no_period: re.Pattern[str]  # a total of no period ("cumulative", "to date"): a sentence without one takes none before
     per_period: re.Pattern[str]  # after an amount: a rate ("80,000 units per month"), not a total of a period
     compared_year: re.Pattern[str]  # "the same period in 2022": the figure's own period is a year later
