@@ -87,7 +87,7 @@ def _read(article: Article, known: Known, language: Language) -> Extraction:
     for sentence in sentences(article.text, language):
         paragraph = article.text.rfind("\n", 0, sentence.span.start)
         if paragraph != context.paragraph_start:
-            context.basis, context.paragraph_start = "", paragraph
+            context.basis, context.paragraph_start, context.exports_before = "", paragraph, False
         context.basis = basis_in(sentence.text, language) or context.basis
         month_before = context.period.period if context.period and context.period.aggregation is Aggregation.MONTH else None
         periods = period_mentions(sentence, language, published, context.year or latest_named, month_before, dated_by_address is not None)
@@ -106,7 +106,8 @@ def _read(article: Article, known: Known, language: Language) -> Extraction:
         if language.target.search(sentence.text):
             targets.extend(read_targets(sentence, subjects.get(-1, Subject()), language))
         else:
-            proposals.extend(_proposals(reading, subjects, known))
+            proposals.extend(_proposals(reading, subjects, known, context.exports_before))
+        context.exports_before = bool(language.export_words.search(sentence.text))
         context.entity = entity_before(sentence.text, names, language) or context.entity
         context.year = max([m.period.end.year for m in reading.periods] + ([context.year] if context.year else []), default=None)
         context.company = entity_before(sentence.text, names, language, names.companies) or context.company
@@ -232,9 +233,13 @@ def _subjects(reading: SentenceReading, context: Context, names: Entities) -> di
     return found
 
 
-def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Known) -> list[Proposal]:
-    if reading.language.other_measures.search(reading.sentence.text) and not reading.language.export_words.search(reading.sentence.text):
-        return []
+def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Known, exports_before: bool) -> list[Proposal]:
+    """`exports_before`: the sentence before, in the same paragraph, is about exports; then "Sales grew by 96.6% ..."
+    opening this one are those exports' (the sales abroad it spoke of), not domestic sales."""
+    language, text = reading.language, reading.sentence.text
+    if language.other_measures.search(text) and not language.export_words.search(text):
+        if not (exports_before and language.sales_as_exports.match(text)):
+            return []
     figures, derived = read_amounts(reading, subjects)
     alone = attach_rates(reading, figures)
     about_exports = bool(
