@@ -234,7 +234,9 @@ ENGLISH = Language(
         r"(?:\s+(?:in|during|for|over)\s+[^,.;%]{3,45}?)?\s+to(?: reach| hit| top)?\s+$|^[^.;]{0,60},\s*(?:totaling|totalling|reaching|hitting)\s+$",
         re.IGNORECASE,
     ),
-    sales_as_exports=re.compile(r"^\s*(?:Their |Its |These )?[Ss]ales (?:grew|rose|increased|jumped|surged|climbed|fell|dropped|declined)\b"),
+    sales_as_exports=re.compile(
+        r"^\s*(?:Their |Its |These )?[Ss]ales (?:grew|rose|increased|jumped|surged|climbed|fell|dropped|declined)\b"
+    ),
     other_measures=re.compile(r"\b(?:sales|sold|production|produced|output|deliveries|delivered|registrations)\b", re.IGNORECASE),
     difference=re.compile(r"(?:\bby|(?:increase|rise|growth|more|up) of)\s+$", re.IGNORECASE),
     difference_down=re.compile(r"(?:decrease|decline|drop|fall|down|less) of\s+$|(?:fell|dropped|declined)\s+by\s+$", re.IGNORECASE),

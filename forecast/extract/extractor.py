@@ -160,8 +160,8 @@ def _without_rounded_repeats(proposals: list[Proposal]) -> list[Proposal]:
         return [
             q
             for q in levels
-            if (q.period, q.aggregation, q.unit, q.subject.series_id or q.subject.entity)
-            == (p.period, p.aggregation, p.unit, p.subject.series_id or p.subject.entity)
+            if (q.period, q.aggregation, q.unit, q.subject.entity) == (p.period, p.aggregation, p.unit, p.subject.entity)
+            and (q.subject.series_id == p.subject.series_id or "" in (q.subject.series_id, p.subject.series_id))
             and abs(q.value - p.value) <= 0.05 * max(q.value, p.value)
             and _significant_digits(q.value) > _significant_digits(p.value)
         ]
@@ -169,11 +169,11 @@ def _without_rounded_repeats(proposals: list[Proposal]) -> list[Proposal]:
     kept = [p for p in proposals if p.kind is not Kind.LEVEL or not finer(p)]
     for dropped in (p for p in proposals if p not in kept):  # its rates go to the figure it repeats, where that has none
         for q in [q for q in kept if q in finer(dropped)][:1]:
-            rates = {"yoy_pct": q.yoy_pct if q.yoy_pct is not None else dropped.yoy_pct}
-            rates["mom_pct"] = q.mom_pct if q.mom_pct is not None else dropped.mom_pct
-            if (rates["yoy_pct"], rates["mom_pct"]) != (q.yoy_pct, q.mom_pct):
+            yoy = q.yoy_pct if q.yoy_pct is not None else dropped.yoy_pct
+            mom = q.mom_pct if q.mom_pct is not None else dropped.mom_pct
+            if (yoy, mom) != (q.yoy_pct, q.mom_pct):
                 why = Guess("yoy_pct", "given with a rounded mention of the same figure")
-                kept[kept.index(q)] = replace(q, **rates, uncertain=(*q.uncertain, why))
+                kept[kept.index(q)] = replace(q, yoy_pct=yoy, mom_pct=mom, uncertain=(*q.uncertain, why))
     return kept
 
 
@@ -260,7 +260,8 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
         rates = [
             rate
             for rate in alone
-            if subjects[rate.span.start].segment in kept | {""} and not for_one_market(reading, rate.span, [f.quantity.span for f in figures])
+            if subjects[rate.span.start].segment in kept | {""}
+            and not for_one_market(reading, rate.span, [f.quantity.span for f in figures])
         ]
         found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], known) for rate in rates) if p)
     found.extend(_matched(reading, proposal, known) for proposal in derived if proposal.subject.segment in kept | {""})
