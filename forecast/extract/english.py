@@ -203,6 +203,8 @@ ENGLISH = Language(
         re.compile(r"(?:(?P<qual>more than|nearly|almost|over)\s+)?(?P<word>doubled|tripled|quadrupled)", re.IGNORECASE),
         # "hitting 100,000 NEVs in April, which is 8.4 times that of the same month in 2022": a multiple of the base
         re.compile(rf"(?P<up>)(?P<num>{_NUM})(?P<times>\s+times)\s+(?:that|those|the (?:level|number|figure|volume)) of\b", re.IGNORECASE),
+        # "(+3.78% YoY)", "(-5.5% MoM)" in brackets after an amount
+        re.compile(rf"\(\s*(?:(?P<up>\+)|(?P<down>[-−–]))?(?P<num>{_NUM})\s*%\s*(?P<kind>{_KIND_WORDS})\s*\)", re.IGNORECASE),
         # "and 39.6 times" after a first multiple: a list of rates given respectively
         re.compile(rf"(?<=times and )(?P<num>{_NUM})(?P<times>\s+times)", re.IGNORECASE),
         re.compile(rf"(?<=% and )(?P<also>{_NUM}){_PCT}", re.IGNORECASE),

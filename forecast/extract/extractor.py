@@ -153,7 +153,7 @@ def _without_repeated_rates(proposals: list[Proposal]) -> list[Proposal]:
 def _without_rounded_repeats(proposals: list[Proposal]) -> list[Proposal]:
     """Two levels of one period and series within 5% of each other are one figure told twice ("almost half a
     million cars ... 487,900 cars", "308,000 vehicles ... the first time exports exceeded 300,000"): the one given
-    with fewer significant digits is left out."""
+    with fewer significant digits is left out, and of two equal ones the later."""
     levels = [p for p in proposals if p.kind is Kind.LEVEL]
 
     def finer(p: Proposal) -> list[Proposal]:
@@ -163,16 +163,16 @@ def _without_rounded_repeats(proposals: list[Proposal]) -> list[Proposal]:
             if (q.period, q.aggregation, q.unit, q.subject.entity) == (p.period, p.aggregation, p.unit, p.subject.entity)
             and (q.subject.series_id == p.subject.series_id or "" in (q.subject.series_id, p.subject.series_id))
             and abs(q.value - p.value) <= 0.05 * max(q.value, p.value)
-            and _significant_digits(q.value) > _significant_digits(p.value)
+            and (_significant_digits(q.value), -q.span.start) > (_significant_digits(p.value), -p.span.start)
         ]
 
     kept = [p for p in proposals if p.kind is not Kind.LEVEL or not finer(p)]
-    for dropped in (p for p in proposals if p not in kept):  # its rates go to the figure it repeats, where that has none
+    for dropped in (p for p in proposals if p not in kept):  # its rates go to the figure it repeats where that has none
         for q in [q for q in kept if q in finer(dropped)][:1]:
             yoy = q.yoy_pct if q.yoy_pct is not None else dropped.yoy_pct
             mom = q.mom_pct if q.mom_pct is not None else dropped.mom_pct
             if (yoy, mom) != (q.yoy_pct, q.mom_pct):
-                why = Guess("yoy_pct", "given with a rounded mention of the same figure")
+                why = Guess("yoy_pct", "given with another mention of the same figure")
                 kept[kept.index(q)] = replace(q, yoy_pct=yoy, mom_pct=mom, uncertain=(*q.uncertain, why))
     return kept
 
