@@ -557,3 +557,73 @@ def test_a_second_rate_listed_after_the_first_takes_its_direction_and_names_its_
     assert [(r.kind, r.pct) for r in rates] == [(Kind.YOY_PCT, -3.0), (Kind.MOM_PCT, -5.0)]
     rates = growth_mentions(_sentence("up 23.8 percent year on year and 14.2 percent month on month"), ENGLISH)
     assert [(r.kind, r.pct) for r in rates] == [(Kind.YOY_PCT, 23.8), (Kind.MOM_PCT, 14.2)]
+
+
+def test_a_figure_for_one_destination_market_is_not_the_exporters_total() -> None:
+    text = (
+        "From January to October 2023, China exported 4.41 million vehicles in total and 730,000 vehicles to Russia. "
+        "Exports to Mexico rose 71% to 330,000 units. In Russia, Lifan sold 4,545 cars during the period. "
+        "Belgium was the third-largest market, with 150,000 cars sold there."
+    )
+    assert [(row[1], row[4]) for row in _rows(text, date(2023, 11, 20))] == [("2023-01-01..2023-10-31", 4_410_000)]
+
+
+def test_parts_no_series_keeps_and_percentage_points_are_left_out() -> None:
+    text = (
+        "According to CAAM, in June 2022, passenger car exports reached 198,000 units, and exports of commercial vehicles stood at 51,000 units. "
+        "Exports of conventional fuel vehicles were 120,000 units in June 2022. "
+        "Exports of autos, including auto parts and components, increased 21.6 percent in 2021, down 23.71 percentage points."
+    )
+    assert _rows(text, date(2022, 7, 11)) == [("china_passenger_exports_caam", "2022-06-01..2022-06-30", "month", "level", 198_000, None)]
+
+
+def test_a_month_named_as_a_rates_base_is_not_the_figures_period() -> None:
+    text = "Last month, China exported 256,000 electric and plug-in hybrid vehicles, a 15.4% increase from September and a 99% jump from October 2024."
+    (found,) = extract(Article(text, published_date=date(2025, 11, 12)), SERIES).proposals
+    assert (str(found.period), found.value, found.yoy_pct, found.mom_pct) == ("2025-10-01..2025-10-31", 256_000, 99.0, 15.4)
+    assert found.subject.segment == "new energy vehicles"
+
+
+def test_a_rounded_repeat_is_one_figure_and_gives_it_its_rate() -> None:
+    text = (
+        "China exported almost half a million cars in the first half of this year, up 28%. "
+        "Figures from CAAM show that China exported 487,900 cars in the January-June period."
+    )
+    assert [(row[1], row[4], row[5]) for row in _rows(text, date(2012, 7, 20))] == [("2012-01-01..2012-06-30", 487_900, 28.0)]
+    text = "In 2013, exports fell to 977,300 units from 2012, when they surpassed 1 million for the first time."
+    assert [(row[1], row[4]) for row in _rows(text, date(2014, 2, 10))] == [("2013-01-01..2013-12-31", 977_300)]
+
+
+def test_a_sentence_without_a_period_and_the_figure_take_the_period_of_the_amount_before() -> None:
+    text = (
+        "China exported 443,000 vehicles in January 2024, according to CAAM. "
+        "Passenger vehicle exports reached 369,000 units. The figure was up 47.5 percent year on year.\n"
+        "China has exported 30 million vehicles since 2001."
+    )
+    assert _rows(text, date(2024, 2, 21)) == [
+        ("china_exports_caam", "2024-01-01..2024-01-31", "month", "level", 443_000, None),
+        ("china_passenger_exports_caam", "2024-01-01..2024-01-31", "month", "level", 369_000, 47.5),
+    ]
+
+
+def test_sales_right_after_a_sentence_about_exports_are_those_exports() -> None:
+    text = (
+        "Passenger vehicles made up most of China's exports, CAAM said. Sales grew by 96.6% from January to the end of May 2023, "
+        "totaling 1.46 million units.\nSales grew by 9% in May 2023 to 2.38 million units."
+    )
+    assert [(row[1], row[4], row[5]) for row in _rows(text, date(2023, 6, 9))] == [("2023-01-01..2023-05-31", 1_460_000, 96.6)]
+
+
+def test_forecasts_and_money_with_no_series_are_not_proposed() -> None:
+    text = (
+        "Geely exported 40,000 cars in the first half of 2012. He expects Geely's exports this year to exceed 80,000 units. "
+        "In the first 11 months of 2012, China's auto export revenue rose 5.2 percent to $71.3 billion."
+    )
+    assert [row[4] for row in _rows(text, date(2012, 12, 20))] == [40_000]
+
+
+def test_last_month_is_the_month_named_before_when_only_the_address_dates_the_page() -> None:
+    text = "China's auto exports hit a record in August 2022. The country exported 308,000 vehicles last month, up 6.2 percent compared with one month earlier."
+    article = Article(text, url="https://example.com/s/202210/24/record.html")
+    (found,) = extract(article, SERIES).proposals
+    assert (str(found.period), found.value, found.mom_pct) == ("2022-08-01..2022-08-31", 308_000, 6.2)

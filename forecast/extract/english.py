@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+import pytz
+
 from forecast.extract.language import Language
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
@@ -26,13 +28,45 @@ _AMOUNT_WORDS = rf"\b(?:half an?|an?|{'|'.join(_COUNTS)})(?=\s+(?:thousand|milli
 _COUNT = r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _YEAR = r"(?:19|20)\d\d"
 _YEAR_SUFFIX = rf"(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}|this year|last year|the year))?"
-_UNIT_MODIFIERS = r"(?:(?:new|energy|new-energy|passenger|commercial|electric|fuel|NEV|complete|Chinese|domestic|made-in-[\w-]+)\s+){0,3}"
-_UP = r"up|grew|grown|rose|risen|increased|surged|soared|soaring|jumped|climbed|growing|rising|gained|expanded|surging|grow|rise"
+_UNIT_MODIFIERS = (
+    r"(?:(?:new|energy|new-energy|passenger|commercial|electric|fuel|motor|NEV|complete|Chinese|domestic|made-in-[\w-]+"
+    r"|plug-in|hybrid|pure|battery|and)\s+){0,4}"
+)
+_UP = (
+    r"up|grew|grown|rose|risen|increased|increasing|surged|soared|soaring|jumped|climbed|climbing|jumping|growing|rising|gained"
+    r"|expanded|surging|grow|rise|skyrocketed|skyrocketing|rocketed|leapt|leaped"
+)
 _DOWN = r"down|fell|fallen|dropped|declined|decreased|slumped|plunged|falling|declining|dropping|shrank|slid|decrease|fall"
 _UP_NOUN = r"increase|rise|growth|gain|jump|surge"
 _DOWN_NOUN = r"decrease|decline|drop|fall|contraction"
 _KIND_WORDS = r"year-on-year|year on year|year-over-year|y-o-y|yoy|month-on-month|month on month|mom|sequentially"
-_PCT = r"(?:\s*%|[\s-]percent|\s+per cent|\s+pct)"
+# "percent" but not "percentage points": a change of a rate is no rate of the figure
+_PCT = r"(?:\s*%|[\s-]percent(?!age)|\s+per cent(?!age)|\s+pct)"
+
+# Regions and blocs a figure can be sold to; countries come from ISO 3166 (the tz database's country names).
+_REGIONS = (
+    "Europe|European Union|EU|Eastern Europe|Western Europe|Asia|Southeast Asia|South-East Asia|Central Asia|Middle East|Gulf"
+    "|Africa|North Africa|Latin America|South America|North America|Central America|the Americas|Oceania|ASEAN|CIS"
+)
+
+
+def _markets() -> str:
+    """Country names as written in English ("Britain (UK)" also as "UK", "Korea (South)" as "South Korea"), China aside:
+    a figure sold there is the domestic market, which other words keep out."""
+    names = {"US", "USA", "UK", "United Kingdom", "South Korea", "North Korea", "Philippines", "Netherlands", "Burma"}
+    for name in pytz.country_names.values():
+        base, _, inside = name.partition(" (")
+        names.add(base.replace(" & ", " and "))
+        inside = inside.rstrip(")")
+        if inside in ("South", "North"):
+            names.add(f"{inside} {base}")
+        elif inside.isupper():
+            names.add(inside)
+    names.discard("China")
+    return "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True)) + "|" + _REGIONS
+
+
+_MARKET = rf"(?:to|in|into)\s+(?:the\s+)?(?:{_markets()})\b(?!\s*(?:dollars?|Association|Passenger|Automobile|Motor)\b)"
 
 ENGLISH = Language(
     code="en",
@@ -128,8 +162,12 @@ ENGLISH = Language(
         re.compile(rf"\b(?P<year>{_YEAR})\b"),
     ),
     # Years that are not the figure's period: a comparison base, a deadline, a start, a stock at a date.
+    # Months too: "a 2.1% increase from September", "compared with October 2024", "over the number registered in
+    # September" name the base of a rate ("from January to May" is a span: the month after it excludes it).
     not_a_period=re.compile(
-        rf"(?:same (?:period|time|months?) (?:in|of|last)|compared (?:to|with)|than(?: in)?|by(?: the end of)?|since|before|after|end of|until|from)\s+(?:{_YEAR})\b",
+        rf"(?:same (?:period|time|months?) (?:in|of|last)|compared (?:to|with)|than(?: in)?|by(?: the end of)?|since|before|after|end of|until|from)\s+(?:{_YEAR})\b"
+        rf"|\b(?:from|over|than(?: in)?|compared (?:to|with)|against|versus)\s+(?:(?:that|those) (?:of|in)\s+|the (?:number|figure|level|volume)s?"
+        rf"(?: registered| recorded| reported)? in\s+)?(?:{_MONTH})(?:\.?,?\s+{_YEAR}\b|\b\.?(?!\s*(?:to|through|till|until|-|–|\d)|\s+and\s+(?:{_MONTH})))",
         re.IGNORECASE,
     ),
     growth=(
@@ -163,6 +201,10 @@ ENGLISH = Language(
         ),
         # "more than doubled": the number is the word
         re.compile(r"(?:(?P<qual>more than|nearly|almost|over)\s+)?(?P<word>doubled|tripled|quadrupled)", re.IGNORECASE),
+        # "hitting 100,000 NEVs in April, which is 8.4 times that of the same month in 2022": a multiple of the base
+        re.compile(rf"(?P<up>)(?P<num>{_NUM})(?P<times>\s+times)\s+(?:that|those|the (?:level|number|figure|volume)) of\b", re.IGNORECASE),
+        # "(+3.78% YoY)", "(-5.5% MoM)" in brackets after an amount
+        re.compile(rf"\(\s*(?:(?P<up>\+)|(?P<down>[-−–]))?(?P<num>{_NUM})\s*%\s*(?P<kind>{_KIND_WORDS})\s*\)", re.IGNORECASE),
         # "and 39.6 times" after a first multiple: a list of rates given respectively
         re.compile(rf"(?<=times and )(?P<num>{_NUM})(?P<times>\s+times)", re.IGNORECASE),
         re.compile(rf"(?<=% and )(?P<also>{_NUM}){_PCT}", re.IGNORECASE),
@@ -173,6 +215,8 @@ ENGLISH = Language(
     direction=re.compile(rf"\b(?:(?P<up>{_UP}|{_UP_NOUN})|(?P<down>{_DOWN}|{_DOWN_NOUN}))\b", re.IGNORECASE),
     month_on_month=re.compile(
         r"month-on-month|month on month|\bmom\b|sequentially|(?:than|from|over|on)(?: that of)? (?:the )?(?:last|previous|prior|a) month"
+        r"|(?:compared (?:to|with)|than|from) (?:a|one) month (?:earlier|before|ago)|on a monthly basis"
+        rf"|over the (?:number|figure|level|volume)s?(?: registered| recorded| reported)? in (?:{_MONTH})\b"
         rf"|(?:from|than|over|compared (?:to|with)) (?:{_MONTH})\b(?!\.?\s*(?:to|through|till|until|and|-|–|\d))",
         re.IGNORECASE,
     ),
@@ -192,6 +236,9 @@ ENGLISH = Language(
         r"(?:\s+(?:in|during|for|over)\s+[^,.;%]{3,45}?)?\s+to(?: reach| hit| top)?\s+$|^[^.;]{0,60},\s*(?:totaling|totalling|reaching|hitting)\s+$",
         re.IGNORECASE,
     ),
+    sales_as_exports=re.compile(
+        r"^\s*(?:Their |Its |These )?[Ss]ales (?:grew|rose|increased|jumped|surged|climbed|fell|dropped|declined)\b"
+    ),
     other_measures=re.compile(r"\b(?:sales|sold|production|produced|output|deliveries|delivered|registrations)\b", re.IGNORECASE),
     difference=re.compile(r"(?:\bby|(?:increase|rise|growth|more|up) of)\s+$", re.IGNORECASE),
     difference_down=re.compile(r"(?:decrease|decline|drop|fall|down|less) of\s+$|(?:fell|dropped|declined)\s+by\s+$", re.IGNORECASE),
@@ -206,8 +253,19 @@ ENGLISH = Language(
     not_an_entity_after=re.compile(r"(?:(?:south|north)?(?:east|west)ern|southern|northern|central)\s*$", re.IGNORECASE),
     not_a_figure_after=re.compile(r"\bper\s+$|\bNo\.\s*$|#\s*$|\b(?:target|goal|capacity) of\s+$", re.IGNORECASE),
     same_period=re.compile(
-        r"\b(?:during|in|over|for) (?:the|this|that|the same) period\b|\bthese (?:exports|vehicles|shipments)\b"
+        r"\b(?:during|in|over|for) (?:the|this|that|the same) period\b|\bthese (?:exports|vehicles|shipments)\b|^(?:the|this) figure\b"
         r"|\bsame period (?:of )?(?:last year|a year (?:earlier|ago))",
+        re.IGNORECASE,
+    ),
+    expectation=re.compile(
+        r"\b(?:expects?|expected|expecting|forecasts?|forecasted|predicts?|predicted|projects?|projected|anticipates?|will|is set to|are set to)\b",
+        re.IGNORECASE,
+    ),
+    figure_reference=re.compile(r"^\s*(?:the|this) figure\b", re.IGNORECASE),
+    no_period=re.compile(
+        r"\b(?:cumulative(?:ly)?|accumulated|to date|so far|in (?:its|their) history|all[- ]time|capacity|milestone|consecutive|straight"
+        r"|since|by the end of|as of"
+        r"|expects?|expected|forecasts?|will)\b",
         re.IGNORECASE,
     ),
     per_period=re.compile(r"^\s*(?:(?:per|a|each)\s+(?:month|year|day|week)\b|annually|monthly)", re.IGNORECASE),
@@ -231,8 +289,25 @@ ENGLISH = Language(
         (re.compile(r"General Administration of Customs|\bGAC\b|China'?s customs|national customs", re.IGNORECASE), "customs"),
         (re.compile(r"\b(?:Chongqing|Khorgos|Horgos|Xinjiang|Urumqi|Shanghai|Tianjin)\s+Customs\b", re.IGNORECASE), "local_customs"),
     ),
+    # "730,000 vehicles to Russia", "4,545 cars in Russia", "sales to ASEAN member nations soared 270 percent to 54,000
+    # units": a figure for one destination market, not the exporter's total
+    market_after=re.compile(rf"^\s*(?:(?:were|was|exported|shipped|sold|delivered)\s+){{0,2}}{_MARKET}"),
+    market_before=re.compile(
+        rf"\b(?i:exports?|sales|shipments|exported|shipped|sold|deliveries)\s+(?:of\s+\S+\s+)?{_MARKET}[^,;]*$"
+        rf"|^\s*In\s+(?:the\s+)?(?:{_markets()}),[^;]*$|^\s*(?:{_markets()})\s+(?:was|is|became|remained|ranked)\b[^;]*$"
+    ),
     segments=(
-        (re.compile(r"new[ -]energy|\bNEVs?\b|electric vehicles?\b", re.IGNORECASE), "new energy vehicles"),
+        (re.compile(r"new[ -]energy|\bNEVs?\b|electric vehicles?\b|electric and plug-in hybrid", re.IGNORECASE), "new energy vehicles"),
         (re.compile(r"passenger (?:car|vehicle)s?", re.IGNORECASE), "passenger vehicles"),
+        # parts of the total no series of ours keeps: their figures are left out
+        (re.compile(r"commercial vehicles?|\b(?:trucks and buses|buses and trucks)\b", re.IGNORECASE), "commercial vehicles"),
+        (
+            re.compile(
+                r"(?:traditional|conventional) (?:fuel )?(?:vehicles?|cars?)|internal[- ]combustion|\bICE\b|fuel[- ]powered|gasoline|petrol",
+                re.IGNORECASE,
+            ),
+            "conventional vehicles",
+        ),
+        (re.compile(r"\b(?:auto |car |vehicle )?parts\b|\bcomponents\b", re.IGNORECASE), "parts and components"),
     ),
 )

@@ -37,7 +37,7 @@ from forecast.extract.matching import (
 from forecast.extract.model import Article, Guess, Proposal, Sentence, Span, Subject, TargetProposal
 from forecast.extract.numbers import quantities
 from forecast.extract.periods import PeriodMention, period_mentions
-from forecast.extract.proposals import Figure, SentenceReading, attach_rates, nearest_period, read_amounts
+from forecast.extract.proposals import Figure, SentenceReading, attach_rates, for_one_market, nearest_period, read_amounts
 from forecast.extract.sentences import sentences
 from forecast.extract.targets import read_targets
 
@@ -87,10 +87,10 @@ def _read(article: Article, known: Known, language: Language) -> Extraction:
     for sentence in sentences(article.text, language):
         paragraph = article.text.rfind("\n", 0, sentence.span.start)
         if paragraph != context.paragraph_start:
-            context.basis, context.paragraph_start = "", paragraph
+            context.basis, context.paragraph_start, context.exports_before = "", paragraph, False
         context.basis = basis_in(sentence.text, language) or context.basis
         month_before = context.period.period if context.period and context.period.aggregation is Aggregation.MONTH else None
-        periods = period_mentions(sentence, language, published, context.year or latest_named, month_before)
+        periods = period_mentions(sentence, language, published, context.year or latest_named, month_before, dated_by_address is not None)
         periods = periods or _same_period(sentence, context, language)
         context.period = periods[-1] if periods else context.period
         reading = SentenceReading(
@@ -101,15 +101,17 @@ def _read(article: Article, known: Known, language: Language) -> Extraction:
             growth_mentions(sentence, language),
             language,
         )
+        context.amount_period = periods[-1] if periods and reading.amounts else context.amount_period
         subjects = _subjects(reading, context, names)
         if language.target.search(sentence.text):
             targets.extend(read_targets(sentence, subjects.get(-1, Subject()), language))
         else:
-            proposals.extend(_proposals(reading, subjects, known))
+            proposals.extend(_proposals(reading, subjects, known, context.exports_before))
+        context.exports_before = bool(language.export_words.search(sentence.text))
         context.entity = entity_before(sentence.text, names, language) or context.entity
         context.year = max([m.period.end.year for m in reading.periods] + ([context.year] if context.year else []), default=None)
         context.company = entity_before(sentence.text, names, language, names.companies) or context.company
-    proposals = _without_repeated_rates(_rates_told_apart(proposals))
+    proposals = _without_rounded_repeats(_without_repeated_rates(_rates_told_apart(proposals)))
     if article.published_date is not None:  # a period not over when the article appeared is an expectation, not a figure
         proposals = [p for p in proposals if p.period.end <= article.published_date]
     if dated_by_address is not None:
@@ -148,14 +150,59 @@ def _without_repeated_rates(proposals: list[Proposal]) -> list[Proposal]:
     return [p for p in proposals if p.kind is Kind.LEVEL or (p.period, p.kind, p.value) not in carried]
 
 
+def _without_rounded_repeats(proposals: list[Proposal]) -> list[Proposal]:
+    """Two levels of one period and series within 5% of each other are one figure told twice ("almost half a
+    million cars ... 487,900 cars", "308,000 vehicles ... the first time exports exceeded 300,000"): the one given
+    with fewer significant digits is left out, and of two equal ones the later."""
+    levels = [p for p in proposals if p.kind is Kind.LEVEL]
+
+    def finer(p: Proposal) -> list[Proposal]:
+        return [
+            q
+            for q in levels
+            if (q.period, q.aggregation, q.unit, q.subject.entity) == (p.period, p.aggregation, p.unit, p.subject.entity)
+            and (q.subject.series_id == p.subject.series_id or "" in (q.subject.series_id, p.subject.series_id))
+            and abs(q.value - p.value) <= 0.05 * max(q.value, p.value)
+            and (_significant_digits(q.value), -q.span.start) > (_significant_digits(p.value), -p.span.start)
+        ]
+
+    kept = [p for p in proposals if p.kind is not Kind.LEVEL or not finer(p)]
+    for dropped in (p for p in proposals if p not in kept):  # its rates go to the figure it repeats where that has none
+        for q in [q for q in kept if q in finer(dropped)][:1]:
+            yoy = q.yoy_pct if q.yoy_pct is not None else dropped.yoy_pct
+            mom = q.mom_pct if q.mom_pct is not None else dropped.mom_pct
+            if (yoy, mom) != (q.yoy_pct, q.mom_pct):
+                why = Guess("yoy_pct", "given with another mention of the same figure")
+                kept[kept.index(q)] = replace(q, yoy_pct=yoy, mom_pct=mom, uncertain=(*q.uncertain, why))
+    return kept
+
+
+def _significant_digits(value: float) -> int:
+    return len(f"{value:.6f}".replace(".", "").strip("0"))
+
+
 def _same_period(sentence: Sentence, context: Context, language: Language) -> list[PeriodMention]:
-    """'during the period' in a sentence naming none: the period the sentence before ended on."""
+    """'during the period' in a sentence naming none: the period the sentence before ended on. So too a sentence
+    about exports that names no period and no date of another kind ("since 2001", "to date") takes the period of the
+    last amount before it: "Passenger vehicle exports reached 369,000 units" after January's total is January's."""
     reference = language.same_period.search(sentence.text)
-    if reference is None or context.period is None:
+    carried = context.period if reference is not None else context.amount_period
+    if carried is None:
         return []
-    span = Span(sentence.span.start + reference.start(), sentence.span.start + reference.end())
-    why = Guess("period", f"'{reference.group(0)}': the period of the sentence before")
-    return [PeriodMention(context.period.period, context.period.aggregation, span, (*context.period.guesses, why))]
+    if reference is not None:
+        span = Span(sentence.span.start + reference.start(), sentence.span.start + reference.end())
+        why = Guess("period", f"'{reference.group(0)}': the period of the sentence before")
+    elif (
+        language.export_words.search(sentence.text)
+        and all(amount.unit == "vehicles" for amount in quantities(sentence, language))
+        and not language.no_period.search(sentence.text)
+        and not any(pattern.search(language.not_a_period.sub(" ", sentence.text)) for pattern in language.periods)
+    ):
+        span = Span(sentence.span.start, sentence.span.start)
+        why = Guess("period", "the sentence names no period: that of the last amount before it")
+    else:
+        return []
+    return [PeriodMention(carried.period, carried.aggregation, span, (*carried.guesses, why))]
 
 
 def _latest_year_named(article: Article, language: Language) -> int | None:
@@ -168,34 +215,69 @@ def _subjects(reading: SentenceReading, context: Context, names: Entities) -> di
     """The subject of each amount and rate by its start offset; -1 is the sentence's own."""
     language, sentence = reading.language, reading.sentence
     found: dict[int, Subject] = {}
-    clause_start = sentence.span.start
+    amount_starts = {a.span.start for a in reading.amounts}
+    clause_start = amount_clause_start = sentence.span.start
     for start, end in sorted([(a.span.start, a.span.end) for a in reading.amounts] + [(r.span.start, r.span.end) for r in reading.rates]):
         local = reading.text[sentence.span.start : start]
         entity = entity_before(local, names, language)
         if not entity:
             entity = context.company if context.company and language.company_reference.search(local) else context.entity
-        clause = reading.text[clause_start:end]
+        # an amount's segment may stand before the rate that led to it ("NEV exports almost doubled ... to 499,000 units")
+        clause = reading.text[amount_clause_start if start in amount_starts else clause_start : end]
         basis, why = (context.basis, "") if context.basis else (context.publisher_basis, "read from the publisher's name")
         found[start] = Subject(entity=entity, basis=basis, segment=segment_in(clause, language) or "", basis_guess=why if basis else "")
         clause_start = end
+        amount_clause_start = end if start in amount_starts else amount_clause_start
     entity = entity_before(sentence.text, names, language, first=True) or context.entity
     found[-1] = Subject(entity=entity, measure="overseas sales" if "overseas" in sentence.text.lower() else "vehicle exports")
     return found
 
 
-def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Known) -> list[Proposal]:
-    if reading.language.other_measures.search(reading.sentence.text) and not reading.language.export_words.search(reading.sentence.text):
-        return []
+def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Known, exports_before: bool) -> list[Proposal]:
+    """`exports_before`: the sentence before, in the same paragraph, is about exports; then "Sales grew by 96.6% ..."
+    opening this one are those exports' (the sales abroad it spoke of), not domestic sales."""
+    language, text = reading.language, reading.sentence.text
+    if language.other_measures.search(text) and not language.export_words.search(text):
+        if not (exports_before and language.sales_as_exports.match(text)):
+            return []
     figures, derived = read_amounts(reading, subjects)
     alone = attach_rates(reading, figures)
-    about_exports = bool(reading.language.export_words.search(reading.sentence.text))
+    about_exports = bool(
+        reading.language.export_words.search(reading.sentence.text) or reading.language.figure_reference.match(reading.sentence.text)
+    )
+    kept = {item.segment for item in known.series.values()}  # a part of the total none of our series keeps is left out
     found = [
-        _level(reading, figure, known) for figure in figures if (about_exports or figure.quantity.unit not in _MONEY) and not figure.imports
+        _level(reading, figure, known)
+        for figure in figures
+        if (about_exports or figure.quantity.unit not in _MONEY)
+        and not figure.imports
+        and figure.subject.segment in kept | {""}
+        and not for_one_market(reading, figure.quantity.span, [f.quantity.span for f in figures])
+        and not _expected(reading, figure.quantity.span)
+        and not _money_of_no_series(figure, known)
     ]
     if about_exports:
-        found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], known) for rate in alone) if p)
-    found.extend(_matched(reading, proposal, known) for proposal in derived)
+        rates = [
+            rate
+            for rate in alone
+            if subjects[rate.span.start].segment in kept | {""}
+            and not for_one_market(reading, rate.span, [f.quantity.span for f in figures])
+        ]
+        found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], known) for rate in rates) if p)
+    found.extend(_matched(reading, proposal, known) for proposal in derived if proposal.subject.segment in kept | {""})
     return sorted((_as_counted(proposal) for proposal in found), key=lambda proposal: proposal.span.start)
+
+
+def _expected(reading: SentenceReading, span: Span) -> bool:
+    """An amount after "expects" or "will" in its sentence is a forecast, not a figure."""
+    return bool(reading.language.expectation.search(reading.text[reading.sentence.span.start : span.start]))
+
+
+def _money_of_no_series(figure: Figure, known: Known) -> bool:
+    """An amount of money about an entity none of whose series is kept in that currency ("the export revenue ... $71.3
+    billion" about China): nothing of ours it could be filed in."""
+    entity, unit = figure.subject.entity, figure.quantity.unit
+    return bool(entity) and unit in _MONEY and not any(item.entity == entity and item.unit == unit for item in known.series.values())
 
 
 def _as_counted(proposal: Proposal) -> Proposal:
@@ -245,9 +327,10 @@ def _rate_alone(reading: SentenceReading, rate: Growth, subject: Subject, known:
     if rate.a_year_before:
         why = Guess("period", "the rate of the same period a year earlier, as the words after it say")
         period = replace(period, period=period.period.shifted_years(-1), guesses=(*period.guesses, why))
-    matched = (*_basis_guess(subject),)
-    subject, found = match_series(subject, "percent", without_segments(reading.sentence.text, reading.language), known)
-    matched = (*found, *matched)
+    matched: tuple[Guess, ...] = (*_basis_guess(subject),)
+    if not reading.language.figure_reference.match(reading.sentence.text):  # "This figure was up 2.1%": the figure before's
+        subject, found = match_series(subject, "percent", without_segments(reading.sentence.text, reading.language), known)
+        matched = (*found, *matched)
     return Proposal(
         subject=subject,
         period=period.period,

@@ -30,6 +30,9 @@ class Language:
     periods: tuple[re.Pattern[str], ...]  # groups: start, end, months, quarters, quarter, half, month, lastmonth, lastyear, year
     not_a_period: re.Pattern[str]
     same_period: re.Pattern[str]  # "during the period": the period of the sentence before
+    expectation: re.Pattern[str]  # before an amount in its sentence: a forecast ("expects ... to exceed 80,000 units")
+    figure_reference: re.Pattern[str]  # "The figure also represented ...": a sentence about the figure before it
+    no_period: re.Pattern[str]  # a total of no period ("cumulative", "to date"): a sentence without one takes none before
     per_period: re.Pattern[str]  # after an amount: a rate ("80,000 units per month"), not a total of a period
     compared_year: re.Pattern[str]  # "the same period in 2022": the figure's own period is a year later
     growth: tuple[re.Pattern[str], ...]  # groups: kind, up, down, qual, num (also: a rate listed after another), times, word
@@ -39,6 +42,7 @@ class Language:
     year_on_year: re.Pattern[str]
     rate_of_year_before: re.Pattern[str]  # after a rate: it is the rate of the same period a year earlier
     rate_then_amount: re.Pattern[str]  # the words between a rate and the amount it grew to
+    sales_as_exports: re.Pattern[str]  # a sentence opening so right after one about exports counts those exports
     other_measures: re.Pattern[str]  # what a sentence counts when it is not exports (sales, output): kept out unless it says export
     prior_year: re.Pattern[str]  # the words that put the base of a difference one year back
     difference: re.Pattern[str]  # the words just before a number that make it a difference ("by", "an increase of")
@@ -56,6 +60,8 @@ class Language:
     not_a_count_before: re.Pattern[str]  # what before such a number makes it money or something else ("worth")
     imports: re.Pattern[str]  # words that make the next amount an import (group both: "import and export", a sum of the two)
     attributions: tuple[tuple[re.Pattern[str], str], ...]  # who counts -> Basis value
+    market_after: re.Pattern[str]  # after an amount: it is what one destination market bought
+    market_before: re.Pattern[str]  # before an amount or rate, in its clause: likewise ("exports to Russia ... to")
     segments: tuple[tuple[re.Pattern[str], str], ...]
 
     def count(self, word: str) -> int:

@@ -35,6 +35,8 @@ class Context:
     paragraph_start: int = -1
     year: int | None = None  # the latest year the article has named so far
     period: PeriodMention | None = None  # the last period of the sentence before
+    amount_period: PeriodMention | None = None  # the last period of the last sentence with an amount
+    exports_before: bool = False  # the sentence before, in this paragraph, spoke of exports
 
 
 @dataclass(frozen=True)

@@ -41,13 +41,19 @@ class _Months:
 
 
 def period_mentions(
-    sentence: Sentence, language: Language, published: date | None, article_year: int | None = None, month_before: Period | None = None
+    sentence: Sentence,
+    language: Language,
+    published: date | None,
+    article_year: int | None = None,
+    month_before: Period | None = None,
+    published_guessed: bool = False,
 ) -> list[PeriodMention]:
     """Every period the sentence names, in text order; periods whose year cannot be known are left out.
 
     `article_year` is the year the article named last before this sentence: the year of a period that names none
     when the publication date is unknown. `month_before` is the last month the article named before this sentence:
-    "last month" when the publication date is unknown ("exports in June hit a record ... 158,000 vehicles last month")."""
+    "last month" when the publication date is unknown ("exports in June hit a record ... 158,000 vehicles last month"). Also when the publication date is only
+    `published_guessed` (from the address, which dates a reposted page later than its text)."""
     blocked = [(m.start(), m.end()) for m in language.not_a_period.finditer(sentence.text)]
     found: list[_Months] = []
     for pattern in language.periods:
@@ -55,7 +61,7 @@ def period_mentions(
             if any(match.start() < end and start < match.end() for start, end in blocked):
                 continue
             span = Span(sentence.span.start + match.start(), sentence.span.start + match.end())
-            relative = _relative(match, published, span, month_before)
+            relative = _relative(match, None if published_guessed and month_before else published, span, month_before)
             if relative is not None or match.groupdict().get("lastmonth") or match.groupdict().get("lastyear"):
                 found.extend([relative] if relative else [])
                 blocked.append((match.start(), match.end()))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from forecast.domain import Kind, Qualifier
 from forecast.extract.growth import Growth
 from forecast.extract.language import Language
-from forecast.extract.model import Guess, Proposal, Sentence, Subject
+from forecast.extract.model import Guess, Proposal, Sentence, Span, Subject
 from forecast.extract.numbers import Quantity
 from forecast.extract.periods import PeriodMention
 
@@ -77,6 +77,14 @@ def read_amounts(reading: SentenceReading, subject_at: dict[int, Subject]) -> tu
                 figures.append(figure)
         previous_end = amount.span.end
     return figures, derived
+
+
+def for_one_market(reading: SentenceReading, span: Span, amounts: list[Span]) -> bool:
+    """The amount or rate at `span` is what one destination market bought: a market named just after it ("730,000
+    vehicles to Russia") or before it in its clause, since the amount before ("exports to Russia more than tripled")."""
+    after = reading.text[span.end : reading.sentence.span.end]
+    start = max([a.end for a in amounts if a.end <= span.start], default=reading.sentence.span.start)
+    return bool(reading.language.market_after.match(after) or reading.language.market_before.search(reading.text[start : span.start]))
 
 
 def _imports(reading: SentenceReading, amount: Quantity) -> bool:
