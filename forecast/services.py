@@ -150,10 +150,10 @@ class ForecastService:
 
     def _close_interrupted(self, job_ids: Sequence[str], snapshot: Snapshot) -> None:
         for job_id in job_ids:
-            job = self.store.job(job_id)
-            self.store.update_job(
-                job_id, "done", {**(job.detail if job else {}), "phase": "rerun at start-up", "version": snapshot.version}
-            )
+            detail = dict(job.detail) if (job := self.store.job(job_id)) else {}
+            if isinstance(history := detail.get("history"), dict):  # stopped between its phases: its history is replayed now
+                detail["history"] = {**history, "status": "done"}
+            self.store.update_job(job_id, "done", {**detail, "phase": "rerun at start-up", "version": snapshot.version})
 
     def _artifact_name(self) -> str:
         return "forecasts"
@@ -342,11 +342,6 @@ class ForecastService:
 
     def prior_as_of(self, replayed: Mapping[str, SeriesForecast]) -> Prior:
         return self.replayer.prior_as_of(replayed)  # replays.py
-
-    def replay(
-        self, catalog: Catalog, forecasts: Mapping[str, SeriesForecast], days: Sequence[date]
-    ) -> dict[date, dict[str, SeriesForecast]]:
-        return self.replayer.replay(catalog, forecasts, days)  # replays.py
 
     def assess_all(
         self,

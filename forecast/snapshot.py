@@ -32,7 +32,7 @@ class PendingHistory:
         new_days = set(days) | set(earlier.days if earlier else ())
         return PendingHistory(tuple(sorted(lacking)), tuple(sorted(new_days))) if lacking or new_days else None
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, list[str]]:
         return {"series": list(self.series), "days": [day.isoformat() for day in self.days]}
 
 
