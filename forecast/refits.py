@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 
+from forecast.snapshot import PendingHistory, Snapshot
 from forecast.store import Store
 
 log = logging.getLogger("forecast")
@@ -52,6 +53,11 @@ class RefitQueue:
             threading.Thread(target=self._drain, args=(True,), daemon=True, name="refit").start()
         else:
             self._drain()
+
+    def waiting(self) -> bool:
+        """Jobs wait for a first phase: a second phase running yields to them (services.ForecastService.catch_up_history)."""
+        with self._lock:
+            return bool(self._pending)
 
     def idle(self) -> bool:
         with self._lock:
@@ -110,6 +116,11 @@ class RefitQueue:
         self._update_history(waiting, "running", {"status": "running"})
         try:
             history = dict(self._catch_up()) if self._catch_up is not None else {"status": "up to date"}
+            if history.get("status") == "queued":  # it yielded to newer figures: replayed with theirs, after them
+                self._update_history(waiting, "running", history)
+                with self._lock:
+                    self._awaiting.update(waiting)
+                return
             self._update_history(waiting, "done", history)
         except Exception as error:  # noqa: BLE001 - the forecasts stay served; the history is replayed by the next refit
             log.exception("replaying the as-of history failed")
@@ -126,6 +137,25 @@ class RefitQueue:
             if status == "failed":
                 detail["error"] = f"as-of history: {history['error']}"
             self._store.update_job(job_id, status, detail)
+
+
+def visible_report(done: Snapshot) -> dict[str, object]:
+    """What a refit job reports when its first phase is done and its figures are served (GET /v1/jobs/{id})."""
+    pending = done.history_pending
+    return {
+        "version": done.version,
+        "refitted": list(done.refitted),
+        "reassessed": list(done.reassessed),
+        "seconds": round(done.seconds, 3),
+        "history": {"status": "queued", **pending.as_dict()} if pending else {"status": "up to date"},
+    }
+
+
+def history_report(replayed: PendingHistory | None, seconds: float, version: str) -> dict[str, object]:
+    """What a refit job reports when its second phase is done: the as-of replays run (`replayed`; None: none were due)."""
+    if replayed is None:
+        return {"status": "up to date"}
+    return {"status": "done", **replayed.as_dict(), "seconds": round(seconds, 3), "version": version}
 
 
 def _now() -> str:

@@ -14,11 +14,16 @@ from forecast.catalog import Catalog
 from forecast.config import Settings
 from forecast.engine.borrowing import Prior, prior_from
 from forecast.engine.projection import SeriesForecast
-from forecast.fitting import Fitter, ReplayDepth, replay_request
+from forecast.fitting import FitOutcome, FitRequest, Fitter, ReplayDepth, replay_request
 
 ASOF_PATHS = 500
 ASOF_POSTERIOR_DRAWS = 40  # enough to tell a well-determined year total from a guess
 ASOF = ReplayDepth(ASOF_PATHS, ASOF_POSTERIOR_DRAWS)
+BATCH_PER_WORKER = 4  # fits per worker between two looks at `yield_to`: the workers stay busy, a new figure waits little
+
+
+class Preempted(Exception):
+    """A replay given up between two batches of fits because newer figures wait to be served (`yield_to`)."""
 
 
 class Replayer:
@@ -46,9 +51,11 @@ class Replayer:
         days: Sequence[date],
         reused: Mapping[date, Mapping[str, SeriesForecast]] | None = None,
         unchanged: Set[str] = frozenset(),
+        yield_to: Callable[[], bool] | None = None,
     ) -> dict[date, dict[str, SeriesForecast]]:
         """Refit each series as of each of `days`, with the current fit's monthly weights and scale (no monthly backtests);
-        an `unchanged` series' replay on a day in `reused` is taken from there instead.
+        an `unchanged` series' replay on a day in `reused` is taken from there instead. With `yield_to`, the fits run in
+        batches of a few per worker and Preempted is raised between two batches once `yield_to()` is true.
 
         As in a fresh fit, the lender comes first, with the default prior; the series after it
         borrow from its replay (prior_as_of). Every series backtests its annual curves on what was
@@ -70,8 +77,18 @@ class Replayer:
                     else:
                         known = self._catalogs(day)
                         requests.append(replay_request(known, series_id, priors[day], self._settings, forecasts[series_id], ASOF))
-            for outcome in self._fitter.run(requests):
+            for outcome in self._run(requests, yield_to):
                 if outcome.forecast is not None and outcome.day is not None:
                     replays[outcome.day][outcome.series_id] = outcome.forecast
             priors = {day: self.prior_as_of(replays[day]) for day in days}
         return {day: {sid: replays[day][sid] for sid in order if sid in replays[day]} for day in days}
+
+    def _run(self, requests: Sequence[FitRequest], yield_to: Callable[[], bool] | None) -> list[FitOutcome]:
+        if yield_to is None:
+            return self._fitter.run(requests)
+        size, outcomes = BATCH_PER_WORKER * self._fitter.workers(), []
+        for start in range(0, len(requests), size):
+            if yield_to():
+                raise Preempted(f"{len(requests) - start} of {len(requests)} replays left")
+            outcomes += self._fitter.run(requests[start : start + size])
+        return outcomes

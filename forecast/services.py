@@ -25,9 +25,9 @@ from forecast.engine.borrowing import Prior, prior_from
 from forecast.engine.projection import SeriesForecast
 from forecast.errors import ArtifactRejected, InsufficientHistory, InvalidParameter, NotReady
 from forecast.fitting import FitOutcome, Fitter, today_request
-from forecast.refits import RefitQueue
+from forecast.refits import RefitQueue, history_report, visible_report
 from forecast.related import use_related
-from forecast.replays import Replayer
+from forecast.replays import Preempted, Replayer
 from forecast.replicas import SharedModels
 from forecast.snapshot import PendingHistory
 from forecast.snapshot import Snapshot as Snapshot  # where it was defined before: importers and stored models name it here
@@ -54,7 +54,7 @@ class ForecastService:
         self._catalog_cache: OrderedDict[date | None, tuple[str, Catalog]] = OrderedDict()  # as_of -> (data fingerprint, catalog)
         self._catalog_lock = threading.Lock()
         self.on_swap: list[Callable[[Snapshot], None]] = []
-        self.refits = RefitQueue(store, self._refit_for_jobs, self._catch_up_for_jobs)
+        self.refits = RefitQueue(store, lambda hinted: visible_report(self.refit(hinted)), self._catch_up_for_jobs)
         self.fitter = Fitter(settings.n_jobs, settings.dask_scheduler)
         self.replayer = Replayer(self.fitter, settings, self.catalog)
         self.recomputing: str | None = None  # why the forecasts served are older than the data, while a refit runs
@@ -215,10 +215,11 @@ class ForecastService:
             history_pending=pending,
         )
 
-    def catch_up_history(self) -> PendingHistory | None:
+    def catch_up_history(self, yield_to: Callable[[], bool] | None = None) -> PendingHistory | None:
         """The second phase of a refit: replay what the served snapshot's as-of history lacks (`history_pending`),
         rebuild the histories of the targets reading those series, swap and persist. What it replayed; None when
         nothing was pending. With replicas, a snapshot another stored since is served first (and caught up if need be).
+        Preempted (replays.py), nothing swapped, once `yield_to()` says newer figures wait to be served.
         """
         with self._refit_lock, self.store.refit_lock():
             adopted = self.replicas.stored_by_another(None) if self.store.shared else None
@@ -230,7 +231,7 @@ class ForecastService:
             started = time.perf_counter()
             lacking, catalog = set(served.history_pending.series), served.catalog
             days = catalog.month_ends_with_news(REPLAY_MONTHS)
-            replays = self.replayer.replay(catalog, served.forecasts, days, served.replays, set(catalog.series) - lacking)
+            replays = self.replayer.replay(catalog, served.forecasts, days, served.replays, set(catalog.series) - lacking, yield_to)
             reading = {t.id for t in catalog.targets if {t.series_id, t.denominator_series_id} & lacking}
             assessments = self.assess_all(served.forecasts, replays, served.prior, reading, served.assessments)
             seconds = served.seconds + time.perf_counter() - started
@@ -269,30 +270,14 @@ class ForecastService:
         self._swap(snapshot)
         return snapshot
 
-    def _refit_for_jobs(self, hinted: Iterable[str]) -> dict[str, object]:
-        """What a refit job reports when its first phase is done and its figures are served (GET /v1/jobs/{id})."""
-        done = self.refit(hinted)
-        pending = done.history_pending
-        return {
-            "version": done.version,
-            "refitted": list(done.refitted),
-            "reassessed": list(done.reassessed),
-            "seconds": round(done.seconds, 3),
-            "history": {"status": "queued", **pending.as_dict()} if pending else {"status": "up to date"},
-        }
-
     def _catch_up_for_jobs(self) -> dict[str, object]:
         """What a refit job reports of its second phase, the as-of history (GET /v1/jobs/{id}, `history`)."""
         started = time.perf_counter()
-        replayed = self.catch_up_history()
-        if replayed is None:
-            return {"status": "up to date"}
-        return {
-            "status": "done",
-            **replayed.as_dict(),
-            "seconds": round(time.perf_counter() - started, 3),
-            "version": self.snapshot.version,
-        }
+        try:
+            replayed = self.catch_up_history(yield_to=self.refits.waiting)
+        except Preempted as reason:  # newer figures are served first; this history is replayed after theirs
+            return {"status": "queued", "yielded": str(reason)}
+        return history_report(replayed, time.perf_counter() - started, self.snapshot.version)
 
     def close(self, timeout: float = 60.0) -> None:
         """Wait for fitted models being written to disk, so a stop right after readiness keeps them; leave the cluster."""

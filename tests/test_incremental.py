@@ -202,10 +202,10 @@ def test_a_restart_between_the_two_phases_replays_the_history_the_first_left(tmp
     assert closed is not None and closed.status == "done" and closed.detail["history"]["status"] == "done"
 
 
-def test_an_ingest_while_the_history_is_replayed_is_served_and_both_histories_catch_up(tmp_path: Path) -> None:
+def test_an_ingest_while_the_history_is_replayed_is_served_first_and_both_histories_catch_up(tmp_path: Path) -> None:
     service = _service(tmp_path / "busy")
     service.refit()
-    replay, later = service.replayer.replay, []
+    replay, later, swaps = service.replayer.replay, [], []
 
     def replay_with_an_ingest_arriving(*args: Any, **kwargs: Any) -> Any:
         if not later:  # the second ingest arrives while the first one's history is replayed
@@ -214,11 +214,14 @@ def test_an_ingest_while_the_history_is_replayed_is_served_and_both_histories_ca
         return replay(*args, **kwargs)
 
     service.replayer.replay = replay_with_an_ingest_arriving  # type: ignore[method-assign]
-    first = service.ingest([_row(NEW_YEAR)])  # the refit worker runs both phases, then the second ingest's
+    service.on_swap.append(swaps.append)
+    first = service.ingest([_row(NEW_YEAR)])  # the refit worker serves it, then the second ingest, then both histories
     deadline = time.monotonic() + 120
     while not service.refits.idle() and time.monotonic() < deadline:
         time.sleep(0.05)
     jobs = [service.store.job(job.id) for job in (first, later[0])]
     assert all(job is not None and job.status == "done" and job.detail["history"]["status"] == "done" for job in jobs), jobs
-    assert jobs[1].detail["refitted"] == ["maker_b_exports"]  # type: ignore[union-attr]
+    assert jobs[1].detail["refitted"] == ["maker_b_exports"] and "replays left" in jobs[0].detail["history"]["yielded"]  # type: ignore[union-attr]
+    assert [swap.history_pending is None for swap in swaps] == [False, False, True]  # A served, B served, both histories
+    assert swaps[1].history_pending.series == ("maker_a_ev_exports", "maker_a_exports", "maker_b_exports")  # type: ignore[union-attr]
     assert service.snapshot.history_pending is None and _same_as(service.snapshot, _reference(service, tmp_path / "full"))

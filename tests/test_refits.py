@@ -160,3 +160,28 @@ def test_a_history_replay_that_fails_fails_its_jobs_and_their_figures_stay_serve
     assert failed is not None and failed.status == "failed" and failed.detail["visible"]["status"] == "done"
     assert failed.detail["history"] == {"status": "failed", "error": "ValueError: replay diverged"}
     assert failed.detail["error"] == "as-of history: ValueError: replay diverged" and queue.idle()
+
+
+def test_a_history_replay_yields_to_ingests_waiting_then_replays_for_all_of_them(store: Store) -> None:
+    refit, replayed = SlowRefit(), threading.Event()
+    refit.release.set()
+    calls: list[bool] = []
+
+    def catch_up() -> dict[str, object]:  # as the service's: gives up between batches of fits while first phases wait
+        replayed.set()
+        deadline = time.monotonic() + 5
+        while not queue.waiting() and not calls and time.monotonic() < deadline:
+            time.sleep(0.01)
+        calls.append(queue.waiting())
+        return {"status": "queued", "yielded": "3 of 4 replays left"} if calls[-1] else {"status": "done", "series": ["s0", "s1"]}
+
+    queue = RefitQueue(store, refit, catch_up)
+    first, second = (store.create_job("refit", {"series": [f"s{i}"]}).id for i in range(2))
+    queue.submit(first, ["s0"])
+    replayed.wait(5)
+    queue.submit(second, ["s1"])
+    _wait_until(queue.idle)
+    assert calls == [True, False] and refit.calls == [["s0"], ["s1"]]  # yielded once; the second ingest served before it went on
+    history = store.job(first).detail["history"]  # type: ignore[union-attr]
+    assert store.job(first).status == store.job(second).status == "done"  # type: ignore[union-attr]
+    assert history["status"] == "done" and history["series"] == ["s0", "s1"] and history["yielded"] == "3 of 4 replays left"
