@@ -98,7 +98,8 @@ def test_two_replicas_serve_one_store(replicas: list[Replica]) -> None:
 
         print(f"job done {time.monotonic() - started:.1f} s after starting")
         version = done["detail"]["version"]
-        _until(lambda: b.get(client, "/readyz").json()["version"] == version, 10, "replica B serving the new models")
+        serving = lambda: (ready := b.get(client, "/readyz").json())["version"] == version and ready["history_pending"] is None  # noqa: E731
+        _until(serving, 10, "replica B serving the new models and their as-of history (both phases share the version)")
         after = b.get(client, f"/v1/series/{SERIES_ID}/forecast")
         assert after.headers["etag"] != before.headers["etag"] and after.json()["model"]["version"] == version
         assert after.content == a.get(client, f"/v1/series/{SERIES_ID}/forecast").content
