@@ -108,7 +108,7 @@ def collect(first: date) -> tuple[list[Pair], dict[str, int], float]:
         targets = {t.id: t for t in service.targets if t.id in resolved}
         last = date(max((t.deadline_year for t in targets.values()), default=first.year), 9, 30)
         days = month_ends(first, last)
-        replays = service.replay(snapshot.catalog, snapshot.forecasts, days)
+        replays = service.replayer.replay(snapshot.catalog, snapshot.forecasts, days)
         pairs, unassessed = [], {tid: 0 for tid in targets}
         for day in days:
             known = replays[day]

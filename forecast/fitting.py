@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 
 from forecast.catalog import Catalog
 from forecast.config import Settings
@@ -31,6 +31,8 @@ from forecast.errors import InsufficientHistory
 from forecast.estimators.statespace import POSTERIOR_DRAWS
 
 log = logging.getLogger("forecast")
+
+CLUSTER_WORKERS = 64  # fits a Dask cluster is taken to run at once, where batches are cut (replays.py)
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,10 @@ class Fitter:
         self.scheduler = scheduler
         self.on_done: Callable[[FitOutcome], None] | None = None
         self._client: Any = None  # a distributed.Client, opened at the first fit that needs it
+
+    def workers(self) -> int:
+        """How many fits run at once: the local processes (a cluster: as many as a large batch keeps busy)."""
+        return CLUSTER_WORKERS if self.scheduler else effective_n_jobs(self.n_jobs)
 
     def run(self, requests: Sequence[FitRequest]) -> list[FitOutcome]:
         """Every request's outcome, in the order of `requests`."""

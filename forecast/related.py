@@ -18,6 +18,7 @@ from datetime import date
 import numpy as np
 
 from forecast.backtest import smape
+from forecast.engine.borrowing import Prior
 from forecast.engine.projection import SeriesForecast, points_from_paths
 from forecast.engine.report import ShareRoute
 from forecast.estimators.curves import AnnualCurve, BorrowedDampedGrowth, ConstantGrowth, growth_since
@@ -96,3 +97,12 @@ def _last_monthly_year(forecast: SeriesForecast) -> int:
     bridged = forecast.model.annual.monthly_model_carries_year
     current = [p.period_start.year for p in forecast.points.get("year", []) if p.reported_share > 0]
     return int(bridged or max(current, default=0))
+
+
+def use_related(parts: Mapping[str, str], forecasts: dict[str, SeriesForecast], prior: Prior, seed: int) -> dict[str, SeriesForecast]:
+    """Parts of a total (`parts`: part -> total; NEV within all exports): record on each part's forecast whether the
+    share route backtests better, and use it if so."""
+    for part, total in parts.items():
+        if part in forecasts and total in forecasts and forecasts[part].model.related is None:
+            forecasts[part] = apply_comparison(forecasts[part], forecasts[total], prior.annual_sd, prior.damping, seed)
+    return forecasts

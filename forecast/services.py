@@ -24,10 +24,12 @@ from forecast.domain import Target
 from forecast.engine.borrowing import Prior, prior_from
 from forecast.engine.projection import SeriesForecast
 from forecast.errors import ArtifactRejected, InsufficientHistory, InvalidParameter, NotReady
-from forecast.fitting import FitOutcome, Fitter, ReplayDepth, replay_request, today_request
-from forecast.refits import RefitQueue
-from forecast.related import apply_comparison
+from forecast.fitting import FitOutcome, Fitter, today_request
+from forecast.refits import RefitQueue, history_report, visible_report
+from forecast.related import use_related
+from forecast.replays import Preempted, Replayer
 from forecast.replicas import SharedModels
+from forecast.snapshot import PendingHistory
 from forecast.snapshot import Snapshot as Snapshot  # where it was defined before: importers and stored models name it here
 from forecast.store import AddResult, Job, Store
 from forecast.targets import Assessment, assess, history_entry, link_revisions, replay_days_since
@@ -36,10 +38,7 @@ log = logging.getLogger("forecast")
 
 MODEL_VERSION = "23"  # bump when the engine changes what it computes
 REPLAY_MONTHS = 18  # as-of replays cover the last 18 months with new figures
-ASOF_PATHS = 500
 CATALOG_CACHE_SIZE = 256  # as-of catalogs kept: a refit's backtest origins and replay days, and recent queries
-ASOF_POSTERIOR_DRAWS = 40  # enough to tell a well-determined year total from a guess
-ASOF = ReplayDepth(ASOF_PATHS, ASOF_POSTERIOR_DRAWS)
 
 
 class ForecastService:
@@ -55,8 +54,9 @@ class ForecastService:
         self._catalog_cache: OrderedDict[date | None, tuple[str, Catalog]] = OrderedDict()  # as_of -> (data fingerprint, catalog)
         self._catalog_lock = threading.Lock()
         self.on_swap: list[Callable[[Snapshot], None]] = []
-        self.refits = RefitQueue(store, self._refit_for_jobs)
+        self.refits = RefitQueue(store, lambda hinted: visible_report(self.refit(hinted)), self._catch_up_for_jobs)
         self.fitter = Fitter(settings.n_jobs, settings.dask_scheduler)
+        self.replayer = Replayer(self.fitter, settings, self.catalog)
         self.recomputing: str | None = None  # why the forecasts served are older than the data, while a refit runs
         self.replicas = SharedModels(store.shared, self.artifacts, self._artifact_name(), MODEL_VERSION)
 
@@ -103,23 +103,29 @@ class ForecastService:
             listener(snapshot)
 
     def start(self) -> Snapshot:
-        """Load artifacts if they match the data, else serve the last good ones at once and refit; jobs a
-        stopped process left unfinished are marked interrupted and closed by this refit."""
+        """Load artifacts if they match the data (and replay the as-of history they lack, if the service stopped between
+        a refit's two phases), else serve the last good ones at once and refit; jobs a stopped process left
+        unfinished are marked interrupted and closed by this refit."""
         interrupted = self.store.interrupt_unfinished("the service stopped before this refit ended; the refit at start-up reruns it")
-        name = self._artifact_name()
+        name, resume = self._artifact_name(), False
         try:
             payload = self.artifacts.load(name, f"{self.store.fingerprint()}/{MODEL_VERSION}")
             if isinstance(payload, Snapshot):
                 log.info("loaded fitted models from %s", self.artifacts.path_for(name))
                 self._swap(payload)
-                self._close_interrupted(interrupted, payload)
-                return payload
-            log.warning("artifact %s holds no snapshot: refitting", name)
+                if payload.history_pending is None:
+                    self._close_interrupted(interrupted, payload)
+                    return payload
+                resume = True
+            else:
+                log.warning("artifact %s holds no snapshot: refitting", name)
         except ArtifactRejected as reason:
             log.info("refitting: %s", reason)
             self._serve_last_good(name, str(reason))
         try:
-            snapshot = self.refit()
+            if resume:  # stopped between a refit's phases: its forecasts are served, its history is replayed now
+                self.catch_up_history()
+            snapshot = self.snapshot if resume else self.refit()
         except Exception as error:
             failure = f"{type(error).__name__}: {error}"
             if self.ready:  # the last good models keep serving; say why they stay older than the data
@@ -144,22 +150,23 @@ class ForecastService:
 
     def _close_interrupted(self, job_ids: Sequence[str], snapshot: Snapshot) -> None:
         for job_id in job_ids:
-            job = self.store.job(job_id)
-            self.store.update_job(
-                job_id, "done", {**(job.detail if job else {}), "phase": "rerun at start-up", "version": snapshot.version}
-            )
+            detail = dict(job.detail) if (job := self.store.job(job_id)) else {}
+            if isinstance(history := detail.get("history"), dict):  # stopped between its phases: its history is replayed now
+                detail["history"] = {**history, "status": "done"}
+            self.store.update_job(job_id, "done", {**detail, "phase": "rerun at start-up", "version": snapshot.version})
 
     def _artifact_name(self) -> str:
         return "forecasts"
 
     def refit(self, only: Iterable[str] | None = None) -> Snapshot:
-        """Fit, replay as of earlier days, assess targets, swap and persist: everything (`only` None, or no fit served
-        yet), or what changed since the fit served (`only` the series an ingest named, a hint; the catalogs say the rest).
+        """Fit, assess targets, swap and persist: everything with its as-of replays (`only` None, or no fit served yet), or
+        what changed since the fit served (`only` the series an ingest named, a hint; the catalogs say the rest).
 
         A change refits the series whose figures or definition changed and the series that read them
-        (Catalog.depending_on), replays those on every replay day and every series on a day new since, and
-        reassesses the targets that read a refitted series or changed; the rest is the served fit's, as a full
-        refit would compute it again (tests/test_incremental.py). With replicas sharing a store, one refits at a
+        (Catalog.depending_on), and reassesses the targets that read a refitted series or changed; the rest is the
+        served fit's. That is the first phase, served at once: the as-of replays of the refitted series and of replay
+        days new since are left to catch_up_history (`history_pending` says what is left); the two phases serve what
+        a full refit would compute (tests/test_incremental.py). With replicas sharing a store, one refits at a
         time; one that waited serves what the other stored instead, if fitted on the same data (replicas.py).
         """
         with self._refit_lock, self.store.refit_lock():
@@ -168,47 +175,80 @@ class ForecastService:
                 return self._adopt(adopted)
             if self.store.shared:
                 self.targets = self.store.targets()  # another replica may have added some (tracking.py)
-            started = time.perf_counter()
-            fingerprint = self.store.fingerprint()
-            catalog = self.catalog()
-            previous = self._snapshot if only is not None else None
-            refitting = set(catalog.series)
-            if previous is not None:
-                refitting = catalog.depending_on(catalog.changed_since(previous.catalog) | set(only or ()))
-            forecasts, failures, prior = self._fit_all(catalog, refitting, previous)
-            forecasts = self._use_related(catalog, forecasts, prior)
-            days = catalog.month_ends_with_news(REPLAY_MONTHS)
-            reused = {} if previous is None else {day: previous.replays[day] for day in days if day in previous.replays}
-            replays = self.replay(catalog, forecasts, days, reused, set(catalog.series) - refitting)
-            reassessing = None
-            if previous is not None:
-                reading = {t.id for t in catalog.targets if {t.series_id, t.denominator_series_id} & refitting}
-                reassessing = reading | catalog.targets_changed_since(previous.catalog)
-            kept = previous.assessments if previous is not None else {}
-            assessments = self.assess_all(forecasts, replays, prior, reassessing, kept)
-            snapshot = Snapshot(
-                version=f"{fingerprint}/{MODEL_VERSION}",
-                data_fingerprint=fingerprint,
-                catalog=catalog,
-                forecasts=forecasts,
-                failures=failures,
-                assessments=assessments,
-                replays=replays,
-                prior=prior,
-                created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                seconds=time.perf_counter() - started,
-                refitted=tuple(sorted(refitting)),
-                reassessed=tuple(sorted(assessments if reassessing is None else reassessing & set(assessments))),
-            )
-            self._persist_lock.acquire()
-            if only is None:
-                self.recomputing = None
-            self._swap(snapshot)
-            try:
-                self.artifacts.save(self._artifact_name(), snapshot, snapshot.manifest())
-            finally:
-                self._persist_lock.release()
+            fingerprint = self.store.fingerprint()  # before the catalog: figures stored meanwhile are the next refit's
+            snapshot = self._fitted(fingerprint, self.catalog(), self._snapshot if only is not None else None, only)
+            self._publish(snapshot, settled=only is None)
             return snapshot
+
+    def _fitted(self, fingerprint: str, catalog: Catalog, previous: Snapshot | None, only: Iterable[str] | None) -> Snapshot:
+        """Everything fitted (`previous` None), or the first phase of a refit of what changed since `previous`."""
+        started = time.perf_counter()
+        refitting = set(catalog.series)
+        if previous is not None:
+            refitting = catalog.depending_on(catalog.changed_since(previous.catalog) | set(only or ()))
+        forecasts, failures, prior = self._fit_all(catalog, refitting, previous)
+        forecasts = use_related(catalog.parts(), forecasts, prior, self.settings.random_seed)
+        days = catalog.month_ends_with_news(REPLAY_MONTHS)
+        reassessing, pending = None, None
+        replays: Mapping[date, Mapping[str, SeriesForecast]]
+        if previous is None:
+            replays = self.replayer.replay(catalog, forecasts, days)
+        else:  # the replays served, on the days still kept; what they lack is replayed in the second phase
+            replays = {day: previous.replays[day] for day in days if day in previous.replays}
+            pending = PendingHistory.after(refitting, [day for day in days if day not in replays], previous.history_pending)
+            reading = {t.id for t in catalog.targets if {t.series_id, t.denominator_series_id} & refitting}
+            reassessing = reading | catalog.targets_changed_since(previous.catalog)
+        assessments = self.assess_all(forecasts, replays, prior, reassessing, previous.assessments if previous else {})
+        return Snapshot(
+            version=f"{fingerprint}/{MODEL_VERSION}",
+            data_fingerprint=fingerprint,
+            catalog=catalog,
+            forecasts=forecasts,
+            failures=failures,
+            assessments=assessments,
+            replays=replays,
+            prior=prior,
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            seconds=time.perf_counter() - started,
+            refitted=tuple(sorted(refitting)),
+            reassessed=tuple(sorted(assessments if reassessing is None else reassessing & set(assessments))),
+            history_pending=pending,
+        )
+
+    def catch_up_history(self, yield_to: Callable[[], bool] | None = None) -> PendingHistory | None:
+        """The second phase of a refit: replay what the served snapshot's as-of history lacks (`history_pending`),
+        rebuild the histories of the targets reading those series, swap and persist. What it replayed; None when
+        nothing was pending. With replicas, a snapshot another stored since is served first (and caught up if need be).
+        Preempted (replays.py), nothing swapped, once `yield_to()` says newer figures wait to be served.
+        """
+        with self._refit_lock, self.store.refit_lock():
+            adopted = self.replicas.stored_by_another(None) if self.store.shared else None
+            if adopted is not None:
+                self._adopt(adopted)
+            served = self._snapshot
+            if served is None or served.history_pending is None:
+                return None
+            started = time.perf_counter()
+            lacking, catalog = set(served.history_pending.series), served.catalog
+            days = catalog.month_ends_with_news(REPLAY_MONTHS)
+            replays = self.replayer.replay(catalog, served.forecasts, days, served.replays, set(catalog.series) - lacking, yield_to)
+            reading = {t.id for t in catalog.targets if {t.series_id, t.denominator_series_id} & lacking}
+            assessments = self.assess_all(served.forecasts, replays, served.prior, reading, served.assessments)
+            seconds = served.seconds + time.perf_counter() - started
+            self._publish(replace(served, replays=replays, assessments=assessments, history_pending=None, seconds=seconds), False)
+            return served.history_pending
+
+    def _publish(self, snapshot: Snapshot, settled: bool) -> None:
+        """Serve `snapshot` and store it (for a restart, and for the replicas sharing the store); `settled`: a full fit,
+        so the forecasts served are no longer older than the data."""
+        self._persist_lock.acquire()
+        if settled:
+            self.recomputing = None
+        self._swap(snapshot)
+        try:
+            self.artifacts.save(self._artifact_name(), snapshot, snapshot.manifest())
+        finally:
+            self._persist_lock.release()
 
     def follow_replicas(self) -> Snapshot | None:
         """Rerun the refits of replicas gone; serve the models another replica stored since, unless a refit runs here."""
@@ -230,15 +270,14 @@ class ForecastService:
         self._swap(snapshot)
         return snapshot
 
-    def _refit_for_jobs(self, hinted: Iterable[str]) -> dict[str, object]:
-        """What a refit job reports when it is done (GET /v1/jobs/{id})."""
-        done = self.refit(hinted)
-        return {
-            "version": done.version,
-            "refitted": list(done.refitted),
-            "reassessed": list(done.reassessed),
-            "seconds": round(done.seconds, 3),
-        }
+    def _catch_up_for_jobs(self) -> dict[str, object]:
+        """What a refit job reports of its second phase, the as-of history (GET /v1/jobs/{id}, `history`)."""
+        started = time.perf_counter()
+        try:
+            replayed = self.catch_up_history(yield_to=self.refits.waiting)
+        except Preempted as reason:  # newer figures are served first; this history is replayed after theirs
+            return {"status": "queued", "yielded": str(reason)}
+        return history_report(replayed, time.perf_counter() - started, self.snapshot.version)
 
     def close(self, timeout: float = 60.0) -> None:
         """Wait for fitted models being written to disk, so a stop right after readiness keeps them; leave the cluster."""
@@ -277,15 +316,6 @@ class ForecastService:
                 failures[series_id] = previous.failures[series_id]
         return forecasts, failures, prior
 
-    def _use_related(self, catalog: Catalog, forecasts: dict[str, SeriesForecast], prior: Prior) -> dict[str, SeriesForecast]:
-        """Parts of a total (NEV within all exports): record whether the share route backtests better, use it if so."""
-        for part, total in catalog.parts().items():
-            if part in forecasts and total in forecasts and forecasts[part].model.related is None:
-                forecasts[part] = apply_comparison(
-                    forecasts[part], forecasts[total], prior.annual_sd, prior.damping, self.settings.random_seed
-                )
-        return forecasts
-
     @staticmethod
     def prior_from(lender: SeriesForecast) -> Prior:
         """What sparse series borrow from the lender's fit (borrowing.prior_from)."""
@@ -296,50 +326,7 @@ class ForecastService:
         return spread_origins([o.vintage for o in catalog.reported if o.series_id == series_id], self.settings.backtest_origins)
 
     def prior_as_of(self, replayed: Mapping[str, SeriesForecast]) -> Prior:
-        """The prior as it stood on a replay's day: from the national series replayed then, not from today's fit.
-
-        Today's would lend a replay the variances, damping and seasonal pattern of figures
-        published after its day.
-        """
-        lender = self.catalog().prior_lender()
-        return self.prior_from(replayed[lender]) if lender is not None and lender in replayed else Prior()
-
-    def replay(
-        self,
-        catalog: Catalog,
-        forecasts: Mapping[str, SeriesForecast],
-        days: Sequence[date],
-        reused: Mapping[date, Mapping[str, SeriesForecast]] | None = None,
-        unchanged: Set[str] = frozenset(),
-    ) -> dict[date, dict[str, SeriesForecast]]:
-        """Refit each series as of each of `days`, with the current fit's monthly weights and scale (no monthly backtests);
-        an `unchanged` series' replay on a day in `reused` is taken from there instead.
-
-        As in a fresh fit, the lender comes first, with the default prior; the series after it
-        borrow from its replay (prior_as_of). Every series backtests its annual curves on what was
-        known that day, so a replay's annual weights and calibration are not chosen on later
-        figures. The monthly weights and calibration scale are today's: a nested monthly backtest
-        per replay would cost minutes (docs/decisions.md, "As-of replays"). A series that cannot be
-        fitted on what was known that day is left out of the day's replay.
-        """
-        replays: dict[date, dict[str, SeriesForecast]] = {day: {} for day in days}
-        priors = {day: Prior() for day in days}
-        order = catalog.fitting_order(forecasts)
-        for wave in catalog.fitting_waves(order):
-            requests = []
-            for day in days:
-                kept = (reused or {}).get(day)
-                for series_id in wave:
-                    if kept is not None and series_id in unchanged:
-                        replays[day].update({series_id: kept[series_id]} if series_id in kept else {})
-                    else:
-                        known = self.catalog(day)
-                        requests.append(replay_request(known, series_id, priors[day], self.settings, forecasts[series_id], ASOF))
-            for outcome in self.fitter.run(requests):
-                if outcome.forecast is not None and outcome.day is not None:
-                    replays[outcome.day][outcome.series_id] = outcome.forecast
-            priors = {day: self.prior_as_of(replays[day]) for day in days}
-        return {day: {sid: replays[day][sid] for sid in order if sid in replays[day]} for day in days}
+        return self.replayer.prior_as_of(replayed)  # replays.py
 
     def assess_all(
         self,

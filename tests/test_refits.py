@@ -1,5 +1,6 @@
-"""Refits after ingests are merged (jobs in SQLite and in PostgreSQL), and jobs a stopped process left behind are closed
-(the PostgreSQL case, where a live replica's jobs are kept, is in tests/test_replicas.py)."""
+"""Refits after ingests are merged (jobs in SQLite and in PostgreSQL), run in two phases (figures served, then their
+as-of history), and jobs a stopped process left behind are closed (the PostgreSQL case, where a live replica's jobs
+are kept, is in tests/test_replicas.py)."""
 
 from __future__ import annotations
 
@@ -78,3 +79,109 @@ def test_jobs_left_queued_or_running_by_a_stopped_process_are_marked_interrupted
     assert sorted(store.interrupt_unfinished("stopped")) == sorted([running, queued])
     assert store.job(running).status == store.job(queued).status == "interrupted"  # type: ignore[union-attr]
     assert store.job(running).detail["interrupted"] == "stopped" and store.job(done).status == "done"  # type: ignore[union-attr]
+
+
+class SlowHistory:
+    """A fake second phase (the as-of history) that waits until released, and counts its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self) -> dict[str, object]:
+        self.calls += 1
+        self.started.set()
+        self.release.wait(5)
+        return {"status": "done", "series": ["s0"], "days": ["2026-03-31"], "seconds": 0.1}
+
+
+def test_a_job_says_its_figures_are_served_before_its_history_is_replayed_then_done(store: Store) -> None:
+    refit, history = SlowRefit(), SlowHistory()
+    refit.release.set()
+    queue = RefitQueue(store, refit, history)
+    job = store.create_job("refit", {"series": ["s0"], "new": 1}).id
+    queue.submit(job, ["s0"])
+    history.started.wait(5)
+    served = store.job(job)
+    assert served is not None and served.status == "running" and served.finished_at is None  # not done before its history
+    assert served.detail["visible"]["status"] == "done" and served.detail["refitted"] == ["s0"] and served.detail["version"] == "v1"
+    assert served.detail["history"] == {"status": "running"} and served.detail["new"] == 1  # what was ingested stays
+    history.release.set()
+    _wait_until(queue.idle)
+    done = store.job(job)
+    assert done is not None and done.status == "done" and done.finished_at is not None
+    assert done.detail["history"] == {"status": "done", "series": ["s0"], "days": ["2026-03-31"], "seconds": 0.1}
+    assert done.detail["seconds_total"] >= done.detail["visible"]["seconds"]
+
+
+def test_an_ingest_during_the_history_replay_is_refitted_after_it_and_its_history_replayed_once_more(store: Store) -> None:
+    refit, history = SlowRefit(), SlowHistory()
+    refit.release.set()
+    queue = RefitQueue(store, refit, history)
+    first, second, third = (store.create_job("refit", {"series": [f"s{i}"]}).id for i in range(3))
+    queue.submit(first, ["s0"])
+    history.started.wait(5)
+    queue.submit(second, ["s1"])
+    queue.submit(third, ["s2"])
+    assert {store.job(j).status for j in (second, third)} == {"queued"}  # type: ignore[union-attr]
+    assert store.job(first).status == "running"  # type: ignore[union-attr]
+    history.release.set()
+    _wait_until(queue.idle)
+    assert refit.calls == [["s0"], ["s1", "s2"]] and history.calls == 2  # the two waiting ingests: one refit, one replay
+    assert all(store.job(j).status == "done" for j in (first, second, third))  # type: ignore[union-attr]
+    assert store.job(third).detail["merged_with"] == [second]  # type: ignore[union-attr]
+
+
+def test_ingests_served_while_others_wait_share_one_history_replay(store: Store) -> None:
+    refit, history = SlowRefit(), SlowHistory()
+    history.release.set()
+    queue = RefitQueue(store, refit, history)
+    first, second = (store.create_job("refit", {"series": [f"s{i}"]}).id for i in range(2))
+    queue.submit(first, ["s0"])
+    _wait_until(lambda: len(refit.calls) == 1)
+    queue.submit(second, ["s1"])
+    refit.release.set()
+    _wait_until(queue.idle)
+    assert refit.calls == [["s0"], ["s1"]] and history.calls == 1  # the second was served before any history was replayed
+    assert all(store.job(j).status == "done" and store.job(j).detail["history"]["status"] == "done" for j in (first, second))  # type: ignore[union-attr]
+
+
+def test_a_history_replay_that_fails_fails_its_jobs_and_their_figures_stay_served(store: Store) -> None:
+    def broken() -> dict[str, object]:
+        raise ValueError("replay diverged")
+
+    refit = SlowRefit()
+    refit.release.set()
+    queue = RefitQueue(store, refit, broken)
+    job = store.create_job("refit", {"series": ["s0"]}).id
+    queue.submit(job, ["s0"], background=False)
+    failed = store.job(job)
+    assert failed is not None and failed.status == "failed" and failed.detail["visible"]["status"] == "done"
+    assert failed.detail["history"] == {"status": "failed", "error": "ValueError: replay diverged"}
+    assert failed.detail["error"] == "as-of history: ValueError: replay diverged" and queue.idle()
+
+
+def test_a_history_replay_yields_to_ingests_waiting_then_replays_for_all_of_them(store: Store) -> None:
+    refit, replayed = SlowRefit(), threading.Event()
+    refit.release.set()
+    calls: list[bool] = []
+
+    def catch_up() -> dict[str, object]:  # as the service's: gives up between batches of fits while first phases wait
+        replayed.set()
+        deadline = time.monotonic() + 5
+        while not queue.waiting() and not calls and time.monotonic() < deadline:
+            time.sleep(0.01)
+        calls.append(queue.waiting())
+        return {"status": "queued", "yielded": "3 of 4 replays left"} if calls[-1] else {"status": "done", "series": ["s0", "s1"]}
+
+    queue = RefitQueue(store, refit, catch_up)
+    first, second = (store.create_job("refit", {"series": [f"s{i}"]}).id for i in range(2))
+    queue.submit(first, ["s0"])
+    replayed.wait(5)
+    queue.submit(second, ["s1"])
+    _wait_until(queue.idle)
+    assert calls == [True, False] and refit.calls == [["s0"], ["s1"]]  # yielded once; the second ingest served before it went on
+    history = store.job(first).detail["history"]  # type: ignore[union-attr]
+    assert store.job(first).status == store.job(second).status == "done"  # type: ignore[union-attr]
+    assert history["status"] == "done" and history["series"] == ["s0", "s1"] and history["yielded"] == "3 of 4 replays left"

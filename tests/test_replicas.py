@@ -22,6 +22,7 @@ import pytest
 from pydantic import ValidationError
 
 from forecast.config import Settings
+from forecast.data import OBSERVATION_COLUMNS
 from forecast.refits import RefitQueue
 from forecast.services import ForecastService, Snapshot
 from forecast.store import Store
@@ -97,7 +98,8 @@ def test_two_replicas_serve_one_store(replicas: list[Replica]) -> None:
 
         print(f"job done {time.monotonic() - started:.1f} s after starting")
         version = done["detail"]["version"]
-        _until(lambda: b.get(client, "/readyz").json()["version"] == version, 10, "replica B serving the new models")
+        serving = lambda: (ready := b.get(client, "/readyz").json())["version"] == version and ready["history_pending"] is None  # noqa: E731
+        _until(serving, 10, "replica B serving the new models and their as-of history (both phases share the version)")
         after = b.get(client, f"/v1/series/{SERIES_ID}/forecast")
         assert after.headers["etag"] != before.headers["etag"] and after.json()["model"]["version"] == version
         assert after.content == a.get(client, f"/v1/series/{SERIES_ID}/forecast").content
@@ -231,3 +233,33 @@ def test_a_live_replica_reruns_the_refits_of_a_replica_gone(tmp_path: Path, post
     assert reruns == [[SERIES_ID]]  # taken over once: the job is the live replica's now
     service.close()
     service.store.close()
+
+
+def test_a_replica_following_the_store_serves_both_phases_of_a_refit(tmp_path: Path, postgres_url: str) -> None:
+    write_made_up_data(tmp_path / "data", yearly_releases=True)  # a release each year: as-of replays to catch up
+    fitting, following = (_service(tmp_path, name, postgres_url) for name in ("a", "b"))
+    try:
+        for service in (fitting, following):
+            service.load_data_dir()
+        fitting.refit()
+        assert following.follow_replicas() is not None
+        between: list[Snapshot | None] = []
+        catch_up = fitting.refits._catch_up
+
+        def follow_then_catch_up() -> Any:
+            between.append(following.follow_replicas())  # the other replica looks between the two phases
+            return catch_up()  # type: ignore[misc]
+
+        fitting.refits._catch_up = follow_then_catch_up
+        job = fitting.ingest([{column: NEW_FIGURE.get(column, "") for column in OBSERVATION_COLUMNS}], run_in_background=False)
+        first_phase = between[0]
+        assert first_phase is not None and first_phase.history_pending is not None
+        assert first_phase.forecasts[SERIES_ID].last_reported_end.year == 2025  # the new figure served by both ...
+        caught_up = following.follow_replicas()  # ... and then its as-of history
+        assert caught_up is not None and caught_up.history_pending is None and caught_up.replays.keys() == fitting.snapshot.replays.keys()
+        assert set(caught_up.replays) - set(first_phase.replays) and following.snapshot is caught_up
+        assert following.store.job(job.id).detail["history"]["status"] == "done"  # type: ignore[union-attr]
+    finally:
+        for service in (fitting, following):
+            service.close()
+            service.store.close()

@@ -179,6 +179,10 @@ class ReadyOut(Out):
     fitted_at: str | None = Field(None, description="when the served fit was made (ISO 8601, UTC)")
     recomputing: str | None = Field(None, description="why the served fit is older than the data, while a refit runs")
     failures: dict[str, str] | None = Field(None, description="series that could not be projected, and why")
+    history_pending: dict[str, list[str]] | None = Field(
+        None,
+        description="as-of replays the refit served still has to run (`series` replayed again, new replay `days`); null when up to date",
+    )
 
 
 class ErrorOut(Out):

@@ -25,7 +25,8 @@ async def readyz(service: Service) -> JSONResponse:
         return JSONResponse({"ready": False}, status_code=503)
     snapshot = service.snapshot
     body = {"ready": True, "version": snapshot.version, "series": len(snapshot.forecasts), "fitted_at": snapshot.created_at}
-    return JSONResponse({**body, "recomputing": service.recomputing, "failures": dict(snapshot.failures)})
+    pending = snapshot.history_pending.as_dict() if snapshot.history_pending else None
+    return JSONResponse({**body, "recomputing": service.recomputing, "failures": dict(snapshot.failures), "history_pending": pending})
 
 
 @router.get(
