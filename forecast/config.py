@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     random_seed: int = 20231101
     horizon_months: int = 18  # the precomputed default horizon
     backtest_origins: int = 8
+    replay_months: int = Field(
+        default=18, ge=0, description="as-of replays: the month-ends with new figures in the last N months of releases; 0: all"
+    )
     max_body_bytes: int = Field(
         default=4 * 1024 * 1024, description="largest request body; a larger one is refused with 413 before it is read whole"
     )

@@ -37,7 +37,6 @@ from forecast.targets import Assessment, assess, history_entry, link_revisions, 
 log = logging.getLogger("forecast")
 
 MODEL_VERSION = "23"  # bump when the engine changes what it computes
-REPLAY_MONTHS = 18  # as-of replays cover the last 18 months with new figures
 CATALOG_CACHE_SIZE = 256  # as-of catalogs kept: a refit's backtest origins and replay days, and recent queries
 
 
@@ -188,7 +187,7 @@ class ForecastService:
             refitting = catalog.depending_on(catalog.changed_since(previous.catalog) | set(only or ()))
         forecasts, failures, prior = self._fit_all(catalog, refitting, previous)
         forecasts = use_related(catalog.parts(), forecasts, prior, self.settings.random_seed)
-        days = catalog.month_ends_with_news(REPLAY_MONTHS)
+        days = catalog.month_ends_with_news(self.settings.replay_months)
         reassessing, pending = None, None
         replays: Mapping[date, Mapping[str, SeriesForecast]]
         if previous is None:
@@ -230,7 +229,7 @@ class ForecastService:
                 return None
             started = time.perf_counter()
             lacking, catalog = set(served.history_pending.series), served.catalog
-            days = catalog.month_ends_with_news(REPLAY_MONTHS)
+            days = catalog.month_ends_with_news(self.settings.replay_months)
             replays = self.replayer.replay(catalog, served.forecasts, days, served.replays, set(catalog.series) - lacking, yield_to)
             reading = {t.id for t in catalog.targets if {t.series_id, t.denominator_series_id} & lacking}
             assessments = self.assess_all(served.forecasts, replays, served.prior, reading, served.assessments)
@@ -399,7 +398,7 @@ class ForecastService:
                 if not days:
                     raise InvalidParameter(
                         "as_of",
-                        f"as-of answers are kept for the month-ends with new figures in the last {REPLAY_MONTHS} months "
+                        f"as-of answers are kept for the month-ends with new figures in the last {self.settings.replay_months} months "
                         f"of releases, from {min(snapshot.replays)}; {as_of} is earlier",
                     )
                 replay = snapshot.replays[days[-1]]

@@ -28,11 +28,15 @@ from tests.postgres import postgres_server, postgres_url  # noqa: F401 - fixture
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 API_KEY = "test-key-0123456789"  # the write key of every service the tests build
+# The session fit replays the month-ends with news in the last 9 months of releases (8 days on data/), not 18
+# (17 days): the replays are most of its time and of its model file, and 8 days cover every test of `as_of`
+# and `history` (the oldest asks for six months before the latest release).
+SESSION_REPLAY_MONTHS = 9
 
 
 def settings_in(workdir: Path) -> Settings:
     """Settings for a service on data/ with its own database and models folder in `workdir`: the write key
-    API_KEY, and fewer simulated paths (300) and backtest origins (4) than in production, and no warm-up of the
+    API_KEY, and fewer simulated paths (300), backtest origins (4) and replay months (9) than in production, and no warm-up of the
     dashboard's bodies, for speed."""
     return Settings(
         data_dir=DATA_DIR,
@@ -41,6 +45,7 @@ def settings_in(workdir: Path) -> Settings:
         api_key=API_KEY,
         simulation_paths=300,
         backtest_origins=4,
+        replay_months=SESSION_REPLAY_MONTHS,
         warm_first_load=False,  # each app would build the dashboard's bodies: tests/test_dashboard.py turns it on
     )
 

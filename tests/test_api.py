@@ -195,12 +195,6 @@ def unfitted(
         yield service, client
 
 
-@pytest.fixture
-def few_replays(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Refits in this test replay 2 month-ends instead of 18: same code, a fraction of the time."""
-    monkeypatch.setattr(services, "REPLAY_MONTHS", 2)
-
-
 # readiness and operations ------------------------------------------------------------------------
 
 
@@ -877,7 +871,8 @@ def wait_for_refit(service: ForecastService, job_id: str, timeout: float = 600.0
 def ingested(fitted: Fitted, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ingested]:
     """One ingest and its refit (what the new figure touches: two swaps, its figures then their as-of history), shared by
     the tests that look at it."""
-    settings = copy_fitted(fitted.settings, tmp_path_factory.mktemp("ingested"))
+    # the refit replays the last 2 month-ends with news: the same code as with more, a fraction of the time
+    settings = copy_fitted(fitted.settings, tmp_path_factory.mktemp("ingested"), replay_months=2)
     service = started_on_stored(settings)  # loads the copied models
     store = service.store
     app = create_app(settings, service, fit_on_start=False)
@@ -892,11 +887,9 @@ def ingested(fitted: Fitted, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
         sample(service.snapshot)  # as served before the ingest
         service.on_swap.append(sample)
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(services, "REPLAY_MONTHS", 2)  # as few_replays: the refit replays 2 month-ends instead of 18
-            accepted = client.post("/v1/observations", json={"observations": [row]}, headers=AUTH)
-            if accepted.status_code == 202:
-                wait_for_refit(service, accepted.json()["job_id"])
+        accepted = client.post("/v1/observations", json={"observations": [row]}, headers=AUTH)
+        if accepted.status_code == 202:
+            wait_for_refit(service, accepted.json()["job_id"])
         service.on_swap.remove(sample)
         job = wait_for_job(client, accepted.json()["job_id"]) if accepted.status_code == 202 else {}
         yield Ingested(service, client, row, before, stored_before, accepted, job, seen)
@@ -1050,9 +1043,8 @@ def test_a_model_file_with_bytes_flipped_is_refitted_and_the_service_still_serve
     tmp_path: Path,
     new_service: Callable[[Settings], ForecastService],
     monkeypatch: pytest.MonkeyPatch,
-    few_replays: None,
 ) -> None:
-    settings = copy_fitted(fitted.settings, tmp_path)
+    settings = copy_fitted(fitted.settings, tmp_path, replay_months=2)  # the refit replays 2 month-ends: a fraction of the time
     artifact = settings.models_dir / "forecasts.joblib"
     content = bytearray(artifact.read_bytes())
     middle = len(content) // 2

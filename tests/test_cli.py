@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from forecast import cli, services
+from forecast import cli
 from forecast.api.server import DeadlineProtocol
 from forecast.config import Settings
 from forecast.data import OBSERVATION_COLUMNS
@@ -28,7 +28,7 @@ Run = Callable[..., tuple[int, str, str]]
 
 def use_settings(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
     """The CLI reads FORECAST_* variables: point them at `settings`."""
-    for name in ("data_dir", "models_dir", "database_path", "simulation_paths", "backtest_origins", "api_key"):
+    for name in ("data_dir", "models_dir", "database_path", "simulation_paths", "backtest_origins", "replay_months", "api_key"):
         monkeypatch.setenv(f"FORECAST_{name.upper()}", str(getattr(settings, name)))
 
 
@@ -223,7 +223,7 @@ def test_fit_shows_progress_and_says_what_failed(
     run: Run, fitted_service: ForecastService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     use_settings(monkeypatch, small_data(tmp_path, fitted_service.settings))
-    monkeypatch.setattr(services, "REPLAY_MONTHS", 2)
+    monkeypatch.setenv("FORECAST_REPLAY_MONTHS", "2")
     code, out, err = run("fit")
     assert code == 0
     assert "fitted 2 of 3 series" in out and "dongfeng_exports" in out and "at least 2 are needed" in out

@@ -24,6 +24,7 @@ def _fitted(folder: Path, n_jobs: int, scheduler: str = "") -> services.Snapshot
         database_path=folder / "db.sqlite3",
         simulation_paths=200,
         backtest_origins=2,
+        replay_months=2,  # the last 2 month-ends with news: enough to compare the replays
         n_jobs=n_jobs,
         dask_scheduler=scheduler,
         _env_file=None,
@@ -37,7 +38,6 @@ def _fitted(folder: Path, n_jobs: int, scheduler: str = "") -> services.Snapshot
 
 
 def test_two_workers_fit_exactly_what_one_fits_in_the_same_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(services, "REPLAY_MONTHS", 2)
     serial, parallel = _fitted(tmp_path / "serial", 1), _fitted(tmp_path / "parallel", 2)
     assert list(parallel.forecasts) == list(serial.forecasts) and set(serial.forecasts) == set(SERIES)  # in fitting order
     for series_id in SERIES:
@@ -52,7 +52,6 @@ def test_two_workers_fit_exactly_what_one_fits_in_the_same_order(tmp_path: Path,
 
 def test_a_dask_cluster_fits_exactly_what_one_local_process_fits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     distributed = pytest.importorskip("distributed")
-    monkeypatch.setattr(services, "REPLAY_MONTHS", 2)
     serial = _fitted(tmp_path / "serial", 1)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None, processes=True) as cluster:
         on_cluster = _fitted(tmp_path / "cluster", 1, scheduler=cluster.scheduler_address)

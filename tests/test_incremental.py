@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-import forecast.services as services
 from forecast.config import Settings
 from forecast.data import OBSERVATION_COLUMNS, observations_from_rows
 from forecast.definitions import TARGET_COLUMNS
@@ -79,6 +78,7 @@ def _service(folder: Path) -> ForecastService:
         database_path=folder / "db.sqlite3",
         simulation_paths=200,
         backtest_origins=2,
+        replay_months=2,
         _env_file=None,
     )
     made = ForecastService(settings, Store(settings.database_path))
@@ -96,11 +96,6 @@ def _same(left: Snapshot, right: Snapshot, series_id: str) -> bool:
         and (series_id not in left.replays[day] or left.replays[day][series_id].points == right.replays[day][series_id].points)
         for day in left.replays
     )
-
-
-@pytest.fixture(autouse=True)
-def short_replays(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(services, "REPLAY_MONTHS", 2)
 
 
 @pytest.mark.parametrize(

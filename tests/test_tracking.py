@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-import forecast.services as services
 from forecast.cli import main
 from forecast.config import Settings
 from forecast.data import OBSERVATION_COLUMNS, load_directory
@@ -119,8 +118,7 @@ def _settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     """An app on a fitted service of the made-up data (write key KEY)."""
-    monkeypatch.setattr(services, "REPLAY_MONTHS", 2)
-    settings = _settings(tmp_path)
+    settings = _settings(tmp_path).model_copy(update={"replay_months": 2})
     service = ForecastService(settings, Store(settings.database_path))
     service.load_data_dir()
     service.refit()
