@@ -17,7 +17,8 @@ Yearly (forecast_annual_array: three curves by pooled skill, equal weights, logn
                 the backtest's intervals, so the calibration is measured again on rows without it)
   normal        normal yearly shocks, unclipped, instead of t(3) scaled and clipped
   cal=1         annual calibration scale 1 (annual_calibrate)
-  cal=chosen    the calibration measured on the chosen curves' rows only (served: every candidate's one-year rows)
+  cal=curves    the calibration before 2026-12-07's mixture calibration: every candidate curve's one-year rows, each
+                scored alone (served: the chosen curves' mixture, annual.annual_calibrate)
   no_sat        without the saturating curves (logistic, Gompertz)
   no_outlier    the training year most unlike its neighbours (largest |log deviation from their geometric
                 mean|) replaced by that mean, backtest computed again: how much of the width that one year
@@ -168,7 +169,7 @@ def yearly_internals(values: np.ndarray, horizon: int, prior: object, rows: Sequ
     kept_rows = [r for r in rows if r.model in names]  # type: ignore[attr-defined]
     weights = annual.annual_curve_weights(summarise(kept_rows), prior.annual_skill) or {"constant_growth": 1.0}  # type: ignore[attr-defined]
     curves, sigma, kept = annual.fit_curves(candidates, weights, years, values, prior.annual_sd)  # type: ignore[attr-defined]
-    calibration = annual.annual_calibrate(kept_rows)  # type: ignore[arg-type]
+    calibration = annual.annual_calibrate(kept_rows, kept)  # type: ignore[arg-type]
     ahead = years[-1] + np.arange(1, horizon + 1)
     growth_term = {
         name: round(growth_rate_se(len(years)) * float(growth_persistence(c, years[-1], ahead)[-1]) / math.sqrt(horizon), 2)
@@ -189,6 +190,18 @@ def yearly_internals(values: np.ndarray, horizon: int, prior: object, rows: Sequ
         },
         "median_growth_at_h": {k: round(float(c.predict(ahead[-1:])[0] / c.predict(years[-1:])[0]), 2) for k, c in curves.items()},
     }
+
+
+def curves_calibration(rows: Sequence[object]) -> object:
+    """The annual calibration before the mixture's (annual.annual_calibrate): every candidate curve's one-year-ahead
+    rows scored alone, in logs, on the central 80% band, capped as the engine caps it."""
+    from forecast.backtest import Calibration, calibrate
+    from forecast.engine.annual import ANNUAL_CALIBRATION_CAP
+
+    found = calibrate([r for r in rows if r.horizon == 1], in_logs=True, central=True)  # type: ignore[attr-defined]
+    if found.scale <= ANNUAL_CALIBRATION_CAP:
+        return found
+    return Calibration(ANNUAL_CALIBRATION_CAP, found.coverage_80_before, found.coverage_95_before, True, found.n)
 
 
 def yearly_switches(
@@ -216,19 +229,18 @@ def yearly_switches(
         (annual, "SHOCK_DF", 1e9), (annual, "SHOCK_SCALE", 1.959964 / float(student_t.ppf(0.975, 1e9))), (annual, "SHOCK_CLIP", math.inf)
     ):
         out["normal"] = run()
-    with patched((annual, "annual_calibrate", lambda rows: Calibration.fixed(1.0))):
+    with patched((annual, "annual_calibrate", lambda rows, weights: Calibration.fixed(1.0))):
         out["cal=1"] = run()
     served_weights = yearly_internals(values, horizon, prior, rows)["weights"]
-    calibrate_all = annual.annual_calibrate
-    with patched((annual, "annual_calibrate", lambda rows: calibrate_all([r for r in rows if r.model in served_weights]))):
-        out["cal=chosen"] = run()
+    with patched((annual, "annual_calibrate", lambda rows, weights: curves_calibration(rows))):
+        out["cal=curves"] = run()
     out["no_sat"] = run(saturating=False)
     smoothed = without_outlier(values)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rows_smoothed = annual_array_backtest(smoothed)
     out["no_outlier"] = run(rows_smoothed, smoothed)
-    with patched((annual, "annual_calibrate", lambda rows: Calibration.fixed(1.0))):
+    with patched((annual, "annual_calibrate", lambda rows, weights: Calibration.fixed(1.0))):
         out["no_outlier+cal=1"] = run(rows_smoothed, smoothed)
     alone = {}
     for name in served_weights:  # type: ignore[union-attr]

@@ -9,6 +9,7 @@ our width switched off at a time (a switch patches one engine attribute for one 
 is edited, and the switches are diagnoses scored on the test part, so no parameter may be chosen on M3 with them):
 
   cal=1      annual calibration scale 1
+  cal=curves the calibration before the mixture's: every candidate curve's one-year rows scored alone
   gse=0      no error in the curves' growth rate in the paths (the backtest and its calibration as served)
   normal     normal yearly shocks, unclipped, instead of t(3) scaled to the normal's 95% quantile and clipped
   no_shrink  each curve's own residual sd, not shrunk toward the prior's pooled sd (Prior.annual_sd, 0.15 here);
@@ -40,7 +41,7 @@ from scipy.stats import t as student_t
 
 from bench.accuracy import COLLECTIONS, _map, naive_scale, run_baselines
 from bench.scores import interval_score
-from bench.tails import patched
+from bench.tails import curves_calibration, patched
 
 ALPHA = 0.05
 LEVELS = (80, 95)
@@ -95,8 +96,10 @@ def _variants(task: tuple[np.ndarray, np.ndarray, int, object, object, object, o
         return _score(actual, result, scale)
 
     out: dict[str, tuple[float, float, float]] = {"served": run()}
-    with patched((annual, "annual_calibrate", lambda rows: Calibration.fixed(1.0))):
+    with patched((annual, "annual_calibrate", lambda rows, weights: Calibration.fixed(1.0))):
         out["cal=1"] = run()
+    with patched((annual, "annual_calibrate", lambda rows, weights: curves_calibration(rows))):
+        out["cal=curves"] = run()
     with patched((annual, "growth_rate_se", lambda n: 0.0)):
         out["gse=0"] = run()
     normal_scale = 1.959964 / float(student_t.ppf(0.975, 1e9))
@@ -113,7 +116,7 @@ def _variants(task: tuple[np.ndarray, np.ndarray, int, object, object, object, o
     kept_rows = [r for r in rows if r.model in names]  # type: ignore[attr-defined]
     weights = annual.annual_curve_weights(summarise(kept_rows), prior.annual_skill) or {"constant_growth": 1.0}  # type: ignore[attr-defined]
     curves, sigma, kept = annual.fit_curves(candidates, weights, years, values, prior.annual_sd)  # type: ignore[attr-defined]
-    calibration = annual.annual_calibrate(kept_rows)
+    calibration = annual.annual_calibrate(kept_rows, kept)
     alone = {}
     for name in kept:
         with patched((annual, "annual_curve_weights", lambda summary, skill=None, best=3, name=name: {name: 1.0})):
@@ -154,7 +157,12 @@ def diagnose(suite: str, limit: int | None, jobs: int) -> dict[str, object]:
     per_series: list[dict[str, object]] = _map(_variants, tasks, jobs, "widths: variants")  # type: ignore[assignment]
     ets_all, _ = run_baselines(histories, horizon, 1, jobs, ["AutoETS"], levels=LEVELS)
     ets = [_score(a, f, s) for a, f, s in zip(actuals, ets_all["AutoETS"], scales, strict=True)]
-    return summarise_widths(suite, names, per_series, ets, pooled)
+    result = summarise_widths(suite, names, per_series, ets, pooled)
+    result["per_series"] = [
+        {"series": name, **{k: v for k, v in s.items() if k != "alone"}, "alone": s["alone"], "AutoETS": e}
+        for name, s, e in zip(names, per_series, ets, strict=True)
+    ]
+    return result
 
 
 def summarise_widths(
@@ -219,8 +227,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--suite", required=True, choices=["m1-yearly", "tourism-yearly", "m3-yearly"])
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--per-series", default=None, help="write every series' scores and internals to this JSON file")
     args = parser.parse_args(argv)
     result = diagnose(args.suite, args.limit, args.jobs)
+    per_series = result.pop("per_series")
+    if args.per_series:
+        with open(args.per_series, "w") as out:
+            json.dump(per_series, out)
     print(render(result))
     print(json.dumps(result))
     return 0
@@ -228,4 +241,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
