@@ -193,15 +193,11 @@ def yearly_internals(values: np.ndarray, horizon: int, prior: object, rows: Sequ
 
 
 def curves_calibration(rows: Sequence[object]) -> object:
-    """The annual calibration before the mixture's (annual.annual_calibrate): every candidate curve's one-year-ahead
-    rows scored alone, in logs, on the central 80% band, capped as the engine caps it."""
-    from forecast.backtest import Calibration, calibrate
-    from forecast.engine.annual import ANNUAL_CALIBRATION_CAP
+    """The annual calibration of every candidate curve's one-year-ahead rows scored alone (annual.annual_calibrate
+    without weights: a series alone's, and every series' before the mixture's of 2026-12-07)."""
+    from forecast.engine.annual import annual_calibrate
 
-    found = calibrate([r for r in rows if r.horizon == 1], in_logs=True, central=True)  # type: ignore[attr-defined]
-    if found.scale <= ANNUAL_CALIBRATION_CAP:
-        return found
-    return Calibration(ANNUAL_CALIBRATION_CAP, found.coverage_80_before, found.coverage_95_before, True, found.n)
+    return annual_calibrate(rows)  # type: ignore[arg-type]
 
 
 def yearly_switches(

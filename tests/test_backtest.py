@@ -199,5 +199,7 @@ def test_the_annual_calibration_scores_the_mixture_the_paths_draw_not_each_curve
     mixture = annual_calibrate(low + high, {"low": 0.5, "high": 0.5})
     each_alone = calibrate([r for r in low + high], in_logs=True, central=True)
     assert not mixture.applied and mixture.scale == 1.0 and each_alone.applied and each_alone.scale > 1.5
+    # without weights (a series alone, weighed by these same rows): every curve's rows scored alone
+    assert annual_calibrate(low + high).scale == pytest.approx(min(each_alone.scale, 2.0))
     # a curve given no weight has no say
     assert annual_calibrate(low + high, {"low": 1.0}).scale == pytest.approx(annual_calibrate(low, {"low": 1.0}).scale)

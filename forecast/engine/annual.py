@@ -25,6 +25,7 @@ from forecast.backtest import (
     Calibration,
     annual_backtest,
     annual_curve_weights,
+    calibrate,
     growth_rate_se,
     shrunk_sd,
     summarise,
@@ -209,16 +210,23 @@ def mixture_inside(
     return inside
 
 
-def annual_calibrate(rows: Sequence[BacktestRow], weights: Mapping[str, float]) -> Calibration:
-    """Calibration of the mixture the paths draw (the `weights` on the curves), on its one-year-ahead rows
-    (longer horizons lean on the random-walk assumption being calibrated), in logs as the curves' bands are
-    drawn, on the central 80% band (the t shocks carry the tails), capped at ANNUAL_CALIBRATION_CAP.
+def annual_calibrate(rows: Sequence[BacktestRow], weights: Mapping[str, float] | None = None) -> Calibration:
+    """Calibration on one-year-ahead rows (longer horizons lean on the random-walk assumption being calibrated),
+    in logs as the curves' bands are drawn, on the central 80% band (the t shocks carry the tails), capped at
+    ANNUAL_CALIBRATION_CAP: of the mixture the paths draw when `weights` (a collection's pooled skill) are
+    given; otherwise of every curve's rows scored alone.
 
     Conformal-style, as backtest.calibrate, but on the mixture: each origin needs the smallest scale of the
     curves' sds that puts its actual inside the mixture's 80% band, and the scale is the 80% quantile of these.
     Scoring each curve's rows alone would ask every curve to cover by itself what the mixture covers with the
-    curves' disagreement added, and would count curves that are not drawn (docs/decisions.md, "Calibration").
+    curves' disagreement added, and would count curves that are not drawn. Weights read off these same rows
+    (a series alone: sMAPE^-3 of its own backtest) would make the mixture's score on them in-sample, so such
+    a mixture keeps the curves' rows (docs/decisions.md, "Calibration").
     """
+    if weights is None:
+        found = calibrate([row for row in rows if row.horizon == 1], in_logs=True, central=True)
+        capped = min(found.scale, ANNUAL_CALIBRATION_CAP)
+        return Calibration(capped, found.coverage_80_before, found.coverage_95_before, found.applied, found.n)
     actual, centres, sds, mix = mixture_rows(rows, weights)
     if len(actual) == 0:
         return Calibration.fixed()
@@ -242,7 +250,7 @@ def fit_annual(history: Mapping[int, tuple[float, str]], prior: Prior) -> Annual
     rows = annual_backtest(years, values, candidates, prior.annual_sd)
     weights = annual_curve_weights(summarise(rows), prior.annual_skill)
     curves, sigma, kept = fit_curves(candidates, weights or untested_weights(candidates), years, values, prior.annual_sd)
-    return AnnualFit(years, values, rows, annual_calibrate(rows, kept), curves, sigma, kept)
+    return AnnualFit(years, values, rows, annual_calibrate(rows, kept if prior.annual_skill else None), curves, sigma, kept)
 
 
 def plain_annual_backtest(values: np.ndarray, prior: Prior, saturating: bool) -> list[BacktestRow]:
@@ -264,6 +272,6 @@ def plain_annual_paths(
     rows = [row for row in backtest if row.model in names] if backtest is not None else plain_annual_backtest(values, prior, saturating)
     weights = annual_curve_weights(summarise(rows), prior.annual_skill) or {"constant_growth": 1.0}
     curves, sigma, kept = fit_curves(candidates, weights, years, values, prior.annual_sd)
-    fit = AnnualFit(years, values, rows, annual_calibrate(rows, kept), curves, sigma, kept)
+    fit = AnnualFit(years, values, rows, annual_calibrate(rows, kept if prior.annual_skill else None), curves, sigma, kept)
     _, paths = annual_paths(fit, np.full(n_paths, values[-1]), int(years[-1]), n_paths, rng, last_year=int(years[-1]) + horizon)
     return paths, kept
