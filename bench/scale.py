@@ -268,7 +268,7 @@ def store_models(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         refitted=tuple(sorted(forecasts)),
     )
-    service._save(snapshot, forecasts)  # noqa: SLF001 - exactly what a refit writes
+    service.artifacts.save(service._artifact_name(), snapshot, snapshot.manifest())  # noqa: SLF001 - exactly what a refit writes
     return service.artifacts.path_for("forecasts").stat().st_size, len(forecasts)
 
 

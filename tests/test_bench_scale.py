@@ -6,8 +6,13 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+from bench.scale import store_models
 from bench.scale_data import LAST_MONTH, made_up_series, write_data_dir
+from forecast.config import Settings
 from forecast.data import load_directory
+from forecast.services import MODEL_VERSION, ForecastService
+from forecast.snapshot import Snapshot
+from forecast.store import Store
 
 
 def _by_aggregation(rows: tuple[dict[str, object], ...]) -> Counter[str]:
@@ -67,3 +72,22 @@ def test_the_folder_reads_back_through_the_data_loader(tmp_path: Path) -> None:
     assert sorted(loaded_series) == [s.id for s in series]
     assert len([o for o in observations if not o.is_derived]) == sum(len(s.rows) for s in series)
     assert targets == []
+
+
+def test_the_served_models_are_stored_as_a_refit_stores_them_and_load_back(tmp_path: Path) -> None:
+    """The serving step's artifact (here with no fits: every series a failure) is one a service accepts and loads."""
+    settings = Settings(
+        data_dir=write_data_dir(tmp_path / "data", made_up_series(3)),
+        models_dir=tmp_path / "models",
+        database_path=tmp_path / "db.sqlite3",
+        _env_file=None,
+    )
+    service = ForecastService(settings, Store(settings.database_path))
+    service.load_data_dir()
+    try:
+        size, served = store_models(service, {}, {"scale_00000": "made up: not fitted"}, None)
+        assert size > 0 and served == 0
+        loaded = service.artifacts.load("forecasts", f"{service.store.fingerprint()}/{MODEL_VERSION}")  # as start() asks
+        assert isinstance(loaded, Snapshot) and set(loaded.failures) == {"scale_00000", "scale_00001", "scale_00002"}
+    finally:
+        service.store.close()
