@@ -84,7 +84,7 @@ class ArtifactStore:
         os.close(handle)
         # joblib pickles and unpickles with Python subclasses of pickle's pure-Python classes, so that it can
         # store numpy arrays beside the stream. The snapshot is mostly small objects (the replays' Points and
-        # their interval lists), for which that is about 4x slower than the C pickler: the payload is pickled
+        # their interval lists), for which that is several times slower than the C pickler: the payload is pickled
         # in C and joblib stores (and compresses) the one bytes object (docs/decisions.md, "Model files").
         joblib.dump(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL), temporary, compress=3)
         os.replace(temporary, path)  # atomic: a reader never sees half a file

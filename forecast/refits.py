@@ -75,10 +75,27 @@ class RefitQueue:
                 if not batch and not waiting:
                     self._draining = self._draining and not worker
                     return
-            if batch:
-                self._run(batch)
-            else:
-                self._replay_history(waiting)
+            try:
+                if batch:
+                    self._run(batch)
+                else:
+                    self._replay_history(waiting)
+            except Exception:
+                self._stop_after_error(batch, waiting, worker)
+                if not worker:
+                    raise
+                return
+
+    def _stop_after_error(self, batch: Mapping[str, list[str]], waiting: Mapping[str, float], worker: bool) -> None:
+        """A store call outside the refit's own handling failed (a dropped database connection): the jobs taken go
+        back to the queue, for the next submit's worker or a restart's rerun, and this worker stops; a worker left
+        marked as running would keep every later job queued for ever."""
+        log.exception("the refit worker stopped on an error; its jobs wait for the next refit")
+        with self._lock:
+            for job_id, series in batch.items():
+                self._pending.setdefault(job_id, series)
+            self._awaiting.update(waiting)
+            self._draining = self._draining and not worker
 
     def _run(self, batch: Mapping[str, list[str]]) -> None:
         affected = sorted({series_id for series in batch.values() for series_id in series})
@@ -123,8 +140,9 @@ class RefitQueue:
                 return
             self._update_history(waiting, "done", history)
         except Exception as error:  # noqa: BLE001 - the forecasts stay served; the history is replayed by the next refit
+            # the job is done: its figures are served; only `history` failed (a job's `failed` says its figures are not)
             log.exception("replaying the as-of history failed")
-            self._update_history(waiting, "failed", {"status": "failed", "error": f"{type(error).__name__}: {error}"})
+            self._update_history(waiting, "done", {"status": "failed", "error": f"{type(error).__name__}: {error}"})
 
     def _update_history(self, jobs: Mapping[str, float], status: str, history: Mapping[str, object]) -> None:
         for job_id, started in jobs.items():
@@ -134,8 +152,6 @@ class RefitQueue:
             detail["history"] = {**(earlier if isinstance(earlier, dict) else {}), **history}
             if status != "running":
                 detail["seconds_total"] = round(time.perf_counter() - started, 3)
-            if status == "failed":
-                detail["error"] = f"as-of history: {history['error']}"
             self._store.update_job(job_id, status, detail)
 
 

@@ -594,6 +594,14 @@ def test_a_rounded_repeat_is_one_figure_and_gives_it_its_rate() -> None:
     assert [(row[1], row[4]) for row in _rows(text, date(2014, 2, 10))] == [("2013-01-01..2013-12-31", 977_300)]
 
 
+def test_close_figures_of_two_segments_are_two_figures_not_a_repeat() -> None:
+    text = (  # made-up figures
+        "China's passenger vehicle exports reached 1.28 million units in 2024. "
+        "Its new energy vehicle exports reached 1.25 million units in 2024."
+    )
+    assert sorted(row[4] for row in _rows(text, date(2025, 1, 20))) == [1_250_000, 1_280_000]
+
+
 def test_a_sentence_without_a_period_and_the_figure_take_the_period_of_the_amount_before() -> None:
     text = (
         "China exported 443,000 vehicles in January 2024, according to CAAM. "

@@ -160,8 +160,7 @@ def _without_rounded_repeats(proposals: list[Proposal]) -> list[Proposal]:
         return [
             q
             for q in levels
-            if (q.period, q.aggregation, q.unit, q.subject.entity) == (p.period, p.aggregation, p.unit, p.subject.entity)
-            and (q.subject.series_id == p.subject.series_id or "" in (q.subject.series_id, p.subject.series_id))
+            if _same_subject_and_period(p, q)
             and abs(q.value - p.value) <= 0.05 * max(q.value, p.value)
             and (_significant_digits(q.value), -q.span.start) > (_significant_digits(p.value), -p.span.start)
         ]
@@ -175,6 +174,16 @@ def _without_rounded_repeats(proposals: list[Proposal]) -> list[Proposal]:
                 why = Guess("yoy_pct", "given with another mention of the same figure")
                 kept[kept.index(q)] = replace(q, yoy_pct=yoy, mom_pct=mom, uncertain=(*q.uncertain, why))
     return kept
+
+
+def _same_subject_and_period(p: Proposal, q: Proposal) -> bool:
+    """One period, unit, entity and measure, and the same segment ("passenger vehicle exports" are not "vehicle
+    exports"), basis and series where both name one."""
+    key = (p.period, p.aggregation, p.unit, p.subject.entity, p.subject.measure)
+    if key != (q.period, q.aggregation, q.unit, q.subject.entity, q.subject.measure):
+        return False
+    named = ((p.subject.segment, q.subject.segment), (p.subject.basis, q.subject.basis), (p.subject.series_id, q.subject.series_id))
+    return all(a == b or "" in (a, b) for a, b in named)
 
 
 def _significant_digits(value: float) -> int:
