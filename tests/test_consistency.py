@@ -309,6 +309,7 @@ def test_geely_2025_keeps_the_figure_more_publishers_agree_on_and_lists_418_904_
     assert all(any(f.observation.value == 420_000 for f in g) for g in groups)  # the loose figure sits in both
     winner, loser = sorted(groups, key=publishers, reverse=True)
     assert publishers(winner) > publishers(loser)  # rule 3 decides; a tie would go to rule 5
+    assert most_precise(winner) == 420_100  # what data/README.md states for today's rows (5 publishers against 2)
 
     (conflict,) = conflicts(real, "disagreement", "geely_auto_exports", YEAR_2025)
     listed = {by_key(real)[k].value for k in conflict.observation_keys}
