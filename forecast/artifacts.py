@@ -19,6 +19,7 @@ import pickle
 import platform
 import tempfile
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -39,6 +40,13 @@ def library_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "unknown"
     return versions
+
+
+@dataclass(frozen=True)
+class Pickled:
+    """A payload pickled at one moment (`ArtifactStore.pickled`), to be saved later."""
+
+    content: bytes
 
 
 def _sha256(path: Path) -> str:
@@ -77,16 +85,24 @@ class ArtifactStore:
     def path_for(self, name: str) -> Path:
         return self.directory / f"{name}.joblib"
 
-    def save(self, name: str, payload: object, manifest: Mapping[str, object]) -> Path:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.path_for(name)
-        handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-        os.close(handle)
+    @staticmethod
+    def pickled(payload: object) -> Pickled:
+        """`payload` pickled now. A snapshot must be pickled before it is served: readers then fill its lazy
+        attributes (the catalog's cached properties), and a dict that grows under the pickler stops it."""
         # joblib pickles and unpickles with Python subclasses of pickle's pure-Python classes, so that it can
         # store numpy arrays beside the stream. The snapshot is mostly small objects (the replays' Points and
         # their interval lists), for which that is several times slower than the C pickler: the payload is pickled
         # in C and joblib stores (and compresses) the one bytes object (docs/decisions.md, "Model files").
-        joblib.dump(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL), temporary, compress=3)
+        return Pickled(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def save(self, name: str, payload: object, manifest: Mapping[str, object]) -> Path:
+        """Write `payload` (pickled now, unless it is `Pickled` already) and its manifest, and record its hash."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.path_for(name)
+        handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+        os.close(handle)
+        content = (payload if isinstance(payload, Pickled) else self.pickled(payload)).content
+        joblib.dump(content, temporary, compress=3)
         os.replace(temporary, path)  # atomic: a reader never sees half a file
         full_manifest = {
             **manifest,

@@ -30,6 +30,13 @@ class Catalog:
     retired: tuple[Observation, ...] = ()  # figures retired with a reason: shown with the others, never reviewed or fitted
     _cells_by_series: dict[str, list[ResolvedCell]] = field(default_factory=dict, repr=False)
 
+    def __getstate__(self) -> dict[str, object]:
+        """The fields without the cached properties: a reader of a served catalog may add one while it is pickled
+        (a dict that grows under the pickler stops it), and they are rebuilt on first use after loading."""
+        state = self.__dict__.copy()  # one C call: no reader can add a key halfway through the copy
+        state.pop("_positions_by_series", None)
+        return state
+
     @classmethod
     def build(
         cls,

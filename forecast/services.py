@@ -243,9 +243,10 @@ class ForecastService:
         self._persist_lock.acquire()
         if settled:
             self.recomputing = None
-        self._swap(snapshot)
         try:
-            self.artifacts.save(self._artifact_name(), snapshot, snapshot.manifest())
+            pickled = self.artifacts.pickled(snapshot)  # before it is served: readers then fill its lazy attributes
+            self._swap(snapshot)
+            self.artifacts.save(self._artifact_name(), pickled, snapshot.manifest())
         finally:
             self._persist_lock.release()
 

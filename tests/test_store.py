@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import sqlite3
 from dataclasses import replace
 from datetime import date
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from forecast.catalog import Catalog
 from forecast.data import OBSERVATION_COLUMNS, load_directory, parse_observations
 from forecast.domain import Aggregation, Basis, Kind, Observation, Period, Qualifier, Series, Source
 from forecast.errors import ConflictingFigure, DataError
@@ -218,3 +220,16 @@ def test_targets_are_stored_in_order_and_a_retirement_outlives_the_definition_st
     assert caam_store.retire("series", CAAM.id, date(2025, 1, 3), "renamed")
     caam_store.upsert_series([CAAM])
     assert caam_store.series()[CAAM.id].retired_reason == "renamed"
+
+
+def test_a_catalog_pickles_without_its_cached_index_and_rebuilds_it() -> None:
+    """A served catalog fills its cached index as it is read; pickling (the model file) leaves it out, so a reader
+    filling it meanwhile cannot change the dict being pickled, and the loaded catalog answers the same."""
+    series, observations, targets = load_directory(DATA_DIR)
+    catalog = Catalog.build(series, observations, targets, None)
+    series_id = next(iter(catalog.series))
+    before = catalog.figures_of([series_id])
+    assert before and "_positions_by_series" in catalog.__dict__  # filled by the read
+    loaded = pickle.loads(pickle.dumps(catalog))
+    assert "_positions_by_series" not in loaded.__dict__
+    assert loaded.figures_of([series_id]) == before
