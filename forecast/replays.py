@@ -40,9 +40,7 @@ class Replayer:
         Today's would lend a replay the variances, damping and seasonal pattern of figures
         published after its day.
         """
-        lender = self._catalogs(None).prior_lender()
-        found = replayed.get(lender) if lender is not None else None
-        return prior_from(found.series_id, found.model, found.backtest_rows) if found is not None else Prior()
+        return _prior_lent_by(self._catalogs(None).prior_lender(), replayed)
 
     def replay(
         self,
@@ -66,7 +64,8 @@ class Replayer:
         """
         replays: dict[date, dict[str, SeriesForecast]] = {day: {} for day in days}
         priors = {day: Prior() for day in days}
-        order = catalog.fitting_order(forecasts)
+        order, lender = catalog.fitting_order(forecasts), catalog.prior_lender()
+        known_on = {day: self._catalogs(day) for day in days}  # once a day: each is a read of the store's fingerprint
         for wave in catalog.fitting_waves(order):
             requests = []
             for day in days:
@@ -75,12 +74,11 @@ class Replayer:
                     if kept is not None and series_id in unchanged:
                         replays[day].update({series_id: kept[series_id]} if series_id in kept else {})
                     else:
-                        known = self._catalogs(day)
-                        requests.append(replay_request(known, series_id, priors[day], self._settings, forecasts[series_id], ASOF))
+                        requests.append(replay_request(known_on[day], series_id, priors[day], self._settings, forecasts[series_id], ASOF))
             for outcome in self._run(requests, yield_to):
                 if outcome.forecast is not None and outcome.day is not None:
                     replays[outcome.day][outcome.series_id] = outcome.forecast
-            priors = {day: self.prior_as_of(replays[day]) for day in days}
+            priors = {day: _prior_lent_by(lender, replays[day]) for day in days}
         return {day: {sid: replays[day][sid] for sid in order if sid in replays[day]} for day in days}
 
     def _run(self, requests: Sequence[FitRequest], yield_to: Callable[[], bool] | None) -> list[FitOutcome]:
@@ -92,3 +90,9 @@ class Replayer:
                 raise Preempted(f"{len(requests) - start} of {len(requests)} replays left")
             outcomes += self._fitter.run(requests[start : start + size])
         return outcomes
+
+
+def _prior_lent_by(lender: str | None, replayed: Mapping[str, SeriesForecast]) -> Prior:
+    """The prior from the lender's replay among `replayed`; the default one when it has none."""
+    found = replayed.get(lender) if lender is not None else None
+    return prior_from(found.series_id, found.model, found.backtest_rows) if found is not None else Prior()
