@@ -71,6 +71,8 @@ class Server:
             "FORECAST_API_KEY": KEY,
             "FORECAST_SIMULATION_PATHS": "200",
             "FORECAST_BACKTEST_ORIGINS": "2",
+            "FORECAST_REPLAY_MONTHS": "2",
+            "FORECAST_N_JOBS": "1",
             "FORECAST_HOST": "127.0.0.1",
             "FORECAST_PORT": str(self.port),
         }
@@ -197,6 +199,8 @@ def server(tmp_path: Path) -> Iterator[Server]:
         database_path=tmp_path / "db.sqlite3",
         simulation_paths=200,
         backtest_origins=2,
+        replay_months=2,  # the server below replays as many: the tests here ask no older as-of day
+        n_jobs=1,
         _env_file=None,
     )
     store = Store(settings.database_path)

@@ -37,8 +37,14 @@ def _fitted(folder: Path, n_jobs: int, scheduler: str = "") -> services.Snapshot
         service.close()
 
 
-def test_two_workers_fit_exactly_what_one_fits_in_the_same_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    serial, parallel = _fitted(tmp_path / "serial", 1), _fitted(tmp_path / "parallel", 2)
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory: pytest.TempPathFactory) -> services.Snapshot:
+    """The serial refit both tests compare against: fitted once for the module."""
+    return _fitted(tmp_path_factory.mktemp("serial"), 1)
+
+
+def test_two_workers_fit_exactly_what_one_fits_in_the_same_order(serial: services.Snapshot, tmp_path: Path) -> None:
+    parallel = _fitted(tmp_path / "parallel", 2)
     assert list(parallel.forecasts) == list(serial.forecasts) and set(serial.forecasts) == set(SERIES)  # in fitting order
     for series_id in SERIES:
         one, two = serial.forecasts[series_id], parallel.forecasts[series_id]
@@ -50,9 +56,8 @@ def test_two_workers_fit_exactly_what_one_fits_in_the_same_order(tmp_path: Path,
     assert {k: a.as_dict() for k, a in serial.assessments.items()} == {k: a.as_dict() for k, a in parallel.assessments.items()}
 
 
-def test_a_dask_cluster_fits_exactly_what_one_local_process_fits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_dask_cluster_fits_exactly_what_one_local_process_fits(serial: services.Snapshot, tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
-    serial = _fitted(tmp_path / "serial", 1)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None, processes=True) as cluster:
         on_cluster = _fitted(tmp_path / "cluster", 1, scheduler=cluster.scheduler_address)
     assert list(on_cluster.forecasts) == list(serial.forecasts)

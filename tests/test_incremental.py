@@ -79,6 +79,7 @@ def _service(folder: Path) -> ForecastService:
         simulation_paths=200,
         backtest_origins=2,
         replay_months=2,
+        n_jobs=1,  # four small series: worker processes would cost more than they save (tests/test_fitting.py runs them)
         _env_file=None,
     )
     made = ForecastService(settings, Store(settings.database_path))

@@ -40,6 +40,8 @@ def fitted(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         database_path=workdir / "db.sqlite3",
         simulation_paths=200,
         backtest_origins=2,
+        replay_months=2,  # the tests here ask no older as-of day
+        n_jobs=1,
         api_key=KEY,
         _env_file=None,  # type: ignore[call-arg]
     )
@@ -146,6 +148,8 @@ def test_the_cli_retires_a_figure_and_refits(
         monkeypatch.setenv(f"FORECAST_{name}", str(value))
     monkeypatch.setenv("FORECAST_SIMULATION_PATHS", "200")
     monkeypatch.setenv("FORECAST_BACKTEST_ORIGINS", "2")
+    monkeypatch.setenv("FORECAST_REPLAY_MONTHS", "2")  # as the module's fit: the same replay days
+    monkeypatch.setenv("FORECAST_N_JOBS", "1")
     assert cli.main(["retire", key, "--reason", "a typo"]) == 0
     assert "retired" in capsys.readouterr().out
     assert service.store.retirements() == {key: "a typo"}

@@ -111,6 +111,7 @@ def _settings(tmp_path: Path) -> Settings:
         api_key=KEY,
         simulation_paths=200,
         backtest_origins=2,
+        n_jobs=1,
         _env_file=None,
     )
 
