@@ -635,3 +635,17 @@ def test_last_month_is_the_month_named_before_when_only_the_address_dates_the_pa
     article = Article(text, url="https://example.com/s/202210/24/record.html")
     (found,) = extract(article, SERIES).proposals
     assert (str(found.period), found.value, found.mom_pct) == ("2022-08-01..2022-08-31", 308_000, 6.2)
+
+
+def test_a_full_stop_without_a_space_ends_a_sentence_and_while_starts_a_clause() -> None:
+    text = (  # made-up sentences
+        "Output fell 4.3 percent year-on-year.In March, China exported 364,000 vehicles, up 10.6 percent of month-on-month and "
+        "110 percent of year-on-year, according to CAAM.The exports of NEVs in March stood at 78,000, increasing by 3.9 times over 2022 levels. "
+        "In the January-September period, NEV exports totaled 1.758 million units, while in September alone NEV exports were 222,000 units."
+    )
+    assert [(row[1], row[4], row[5]) for row in _rows(text, date(2023, 10, 20))] == [
+        ("2023-03-01..2023-03-31", 364_000, 110.0),
+        ("2023-03-01..2023-03-31", 78_000, 290.0),
+        ("2023-01-01..2023-09-30", 1_758_000, None),
+        ("2023-09-01..2023-09-30", 222_000, None),
+    ]

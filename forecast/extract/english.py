@@ -70,7 +70,9 @@ _MARKET = rf"(?:to|in|into)\s+(?:the\s+)?(?:{_markets()})\b(?!\s*(?:dollars?|Ass
 
 ENGLISH = Language(
     code="en",
-    sentence_break=re.compile(r"(?<=[.!?])[\"”’]?\s+(?=[\"“‘(\[【A-Z0-9])|\n+"),
+    # also a full stop with no space after it between a word and a capitalised one ("year-on-year.In March")
+    sentence_break=re.compile(r"(?<=[.!?])[\"”’]?\s+(?=[\"“‘(\[【A-Z0-9])|\n+|(?<=[a-zA-Z)][.!?])(?=[A-Z][a-z])"),
+    clause_break=re.compile(r";|\b(?:while|whereas)\b"),
     quantity=re.compile(
         rf"(?:(?P<qual>{_QUALIFIER})\s+)?(?:a total of\s+)?(?P<cur>US\$|\$|USD\s?|RMB\s?|CNY\s?)?(?P<num>{_NUM}|{_AMOUNT_WORDS})"
         rf"(?:\s*(?P<scale>thousand|million|billion|trillion|bn|mn|mln|M|k)\b)?"
@@ -165,7 +167,7 @@ ENGLISH = Language(
     # Months too: "a 2.1% increase from September", "compared with October 2024", "over the number registered in
     # September" name the base of a rate ("from January to May" is a span: the month after it excludes it).
     not_a_period=re.compile(
-        rf"(?:same (?:period|time|months?) (?:in|of|last)|compared (?:to|with)|than(?: in)?|by(?: the end of)?|since|before|after|end of|until|from)\s+(?:{_YEAR})\b"
+        rf"(?:same (?:period|time|months?) (?:in|of|last)|compared (?:to|with)|than(?: in)?|by(?: the end of)?|since|before|after|end of|until|from|over|against|versus)\s+(?:{_YEAR})\b"
         rf"|\b(?:from|over|than(?: in)?|compared (?:to|with)|against|versus)\s+(?:(?:that|those) (?:of|in)\s+|the (?:number|figure|level|volume)s?"
         rf"(?: registered| recorded| reported)? in\s+)?(?:{_MONTH})(?:\.?,?\s+{_YEAR}\b|\b\.?(?!\s*(?:to|through|till|until|-|–|\d)|\s+and\s+(?:{_MONTH})))",
         re.IGNORECASE,
@@ -209,7 +211,7 @@ ENGLISH = Language(
         re.compile(rf"(?<=times and )(?P<num>{_NUM})(?P<times>\s+times)", re.IGNORECASE),
         re.compile(rf"(?<=% and )(?P<also>{_NUM}){_PCT}", re.IGNORECASE),
         # "up 23.8 percent year on year and 14.2 percent month on month": the second rate names its base after it
-        re.compile(rf"(?:(?<=year and )|(?<=month and ))(?P<also>{_NUM}){_PCT}(?=\s+(?:{_KIND_WORDS}))", re.IGNORECASE),
+        re.compile(rf"(?:(?<=year and )|(?<=month and ))(?P<also>{_NUM}){_PCT}(?=\s+(?:of\s+)?(?:{_KIND_WORDS}))", re.IGNORECASE),
     ),
     growth_words={"doubled": 100.0, "tripled": 200.0, "quadrupled": 300.0},
     direction=re.compile(rf"\b(?:(?P<up>{_UP}|{_UP_NOUN})|(?P<down>{_DOWN}|{_DOWN_NOUN}))\b", re.IGNORECASE),

@@ -330,7 +330,7 @@ def _level(reading: SentenceReading, figure: Figure, known: Known) -> Proposal:
 
 
 def _rate_alone(reading: SentenceReading, rate: Growth, subject: Subject, known: Known) -> Proposal | None:
-    period = nearest_period(reading.periods, rate.span.start, rate.span.end, reading.text)
+    period = nearest_period(reading.periods, rate.span.start, rate.span.end, reading.text, reading.language)
     if period is None:
         return None
     if rate.a_year_before:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 class Language:
     code: str
     sentence_break: re.Pattern[str]
+    clause_break: re.Pattern[str]  # between an amount and a period: the period belongs to another clause ("; ", "while")
     quantity: re.Pattern[str]  # groups: qual, cur, num, scale, noun
     scales: Mapping[str, float]
     amount_words: Mapping[str, float]  # numbers written in words before a scale ("two million", "half a million")

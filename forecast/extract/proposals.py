@@ -47,13 +47,14 @@ class SentenceReading:
     language: Language
 
 
-def nearest_period(periods: list[PeriodMention], start: int, end: int, text: str = "") -> PeriodMention | None:
-    """The period nearest the words [start, end), one in the same clause (no ';' between) first."""
+def nearest_period(periods: list[PeriodMention], start: int, end: int, text: str, language: Language) -> PeriodMention | None:
+    """The period nearest the words [start, end), one in the same clause (no ';' or 'while' between) first: "exports
+    in January-September totaled 1.758 million units, while in September alone ..." is January-September's."""
 
     def gap(mention: PeriodMention) -> tuple[bool, int]:
         before = mention.span.end <= start
         between = text[mention.span.end : start] if before else text[end : mention.span.start]
-        return ";" in between, start - mention.span.end if before else max(mention.span.start - end, 0)
+        return bool(language.clause_break.search(between)), start - mention.span.end if before else max(mention.span.start - end, 0)
 
     return min(periods, key=gap) if periods else None
 
@@ -71,7 +72,7 @@ def read_amounts(reading: SentenceReading, subject_at: dict[int, Subject]) -> tu
         elif last is not None and _is_difference(reading, amount):
             derived.extend(_prior_year(reading, last, amount))
         elif amount.unit and not amount.per_period:
-            period = nearest_period(reading.periods, amount.span.start, amount.span.end, reading.text)
+            period = nearest_period(reading.periods, amount.span.start, amount.span.end, reading.text, reading.language)
             if period is not None:
                 figure = Figure(amount, period, subject_at[amount.span.start], list(period.guesses), imports=_imports(reading, amount))
                 figures.append(figure)
