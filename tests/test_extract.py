@@ -649,3 +649,26 @@ def test_a_full_stop_without_a_space_ends_a_sentence_and_while_starts_a_clause()
         ("2023-01-01..2023-09-30", 1_758_000, None),
         ("2023-09-01..2023-09-30", 222_000, None),
     ]
+
+
+def test_markets_named_with_a_comma_a_verb_or_a_list_and_might_are_not_the_total() -> None:
+    text = (  # made-up sentences
+        "China exported 4.95 million vehicles in the first nine months of 2025. Of this, a tenth (410,739 units) were exported to Mexico. "
+        "Exports to Russia, its top market, reached 357,708 units in the period. "
+        "Mexico led, and the UAE took second place, with 367,796 vehicles shipped in the period. "
+        "Belgium and Spain took third and fourth place (233,748 units and 224,590 units respectively) in the period. "
+        "The whole year's exports might top 6.5 million units, the association estimated."
+    )
+    assert [(row[1], row[4]) for row in _rows(text, date(2025, 10, 20))] == [("2025-01-01..2025-09-30", 4_950_000)]
+
+
+def test_kinds_of_new_energy_vehicle_are_no_series_but_listed_as_what_nevs_include_they_are_nevs() -> None:
+    text = (  # made-up sentences
+        "In 2025, China exported 2.58 million new energy vehicles, including battery-electric cars and plug-in hybrids, up 48.5%. "
+        "Battery electric vehicles (BEV) accounted for 1.6 million units in 2025 while plug in hybrid electric vehicles (PHEVs) accounted for 696,000 units. "
+        "In 2024, exports of new energy cars - comprising electric vehicles, plug-in hybrids, and hydrogen vehicles - surged to 1.74 million units."
+    )
+    assert [(row[0], row[4]) for row in _rows(text, date(2026, 1, 20))] == [
+        ("china_nev_exports_caam", 2_580_000),
+        ("china_nev_exports_caam", 1_740_000),
+    ]

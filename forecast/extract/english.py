@@ -53,7 +53,7 @@ _REGIONS = (
 def _markets() -> str:
     """Country names as written in English ("Britain (UK)" also as "UK", "Korea (South)" as "South Korea"), China aside:
     a figure sold there is the domestic market, which other words keep out."""
-    names = {"US", "USA", "UK", "United Kingdom", "South Korea", "North Korea", "Philippines", "Netherlands", "Burma"}
+    names = {"US", "USA", "UK", "United Kingdom", "UAE", "South Korea", "North Korea", "Philippines", "Netherlands", "Burma"}
     for name in pytz.country_names.values():
         base, _, inside = name.partition(" (")
         names.add(base.replace(" & ", " and "))
@@ -260,14 +260,15 @@ ENGLISH = Language(
         re.IGNORECASE,
     ),
     expectation=re.compile(
-        r"\b(?:expects?|expected|expecting|forecasts?|forecasted|predicts?|predicted|projects?|projected|anticipates?|will|is set to|are set to)\b",
+        r"\b(?:expects?|expected|expecting|forecasts?|forecasted|predicts?|predicted|projects?|projected|anticipates?|will|is set to|are set to"
+        r"|might|could|would|(?-i:may)|estimates?|estimated to)\b",
         re.IGNORECASE,
     ),
     figure_reference=re.compile(r"^\s*(?:the|this) figure\b", re.IGNORECASE),
     no_period=re.compile(
         r"\b(?:cumulative(?:ly)?|accumulated|to date|so far|in (?:its|their) history|all[- ]time|capacity|milestone|consecutive|straight"
         r"|since|by the end of|as of"
-        r"|expects?|expected|forecasts?|will)\b",
+        r"|expects?|expected|forecasts?|will|might|could|would|(?-i:may))\b",
         re.IGNORECASE,
     ),
     per_period=re.compile(r"^\s*(?:(?:per|a|each)\s+(?:month|year|day|week)\b|annually|monthly)", re.IGNORECASE),
@@ -293,13 +294,31 @@ ENGLISH = Language(
     ),
     # "730,000 vehicles to Russia", "4,545 cars in Russia", "sales to ASEAN member nations soared 270 percent to 54,000
     # units": a figure for one destination market, not the exporter's total
-    market_after=re.compile(rf"^\s*(?:(?:were|was|exported|shipped|sold|delivered)\s+){{0,2}}{_MARKET}"),
+    market_after=re.compile(rf"^\s*\)?\s*(?:(?:were|was|exported|shipped|sold|delivered)\s+){{0,2}}{_MARKET}"),
+    # "exports to Russia, its top market, reached", "the UAE took second place, with 367,796 vehicles shipped"
     market_before=re.compile(
-        rf"\b(?i:exports?|sales|shipments|exported|shipped|sold|deliveries)\s+(?:of\s+\S+\s+)?{_MARKET}[^,;]*$"
-        rf"|^\s*In\s+(?:the\s+)?(?:{_markets()}),[^;]*$|^\s*(?:{_markets()})\s+(?:was|is|became|remained|ranked)\b[^;]*$"
+        rf"\b(?i:exports?|sales|shipments|exported|shipped|sold|deliveries)\s+(?:of\s+\S+\s+)?{_MARKET}(?:\s*,[^,;]{{1,40}},)?[^,;]*$"
+        rf"|^\s*In\s+(?:the\s+)?(?:{_markets()}),[^;]*$"
+        rf"|\b(?:{_markets()})\s+(?:was|is|became|remained|ranked|took|came|led|received|imported|bought)\b[^;]*$"
+    ),
+    # "new energy cars, including battery-electric cars and plug-in hybrids," "NEVs - comprising electric vehicles, plug-in
+    # hybrids, and hydrogen vehicles -": the kinds a segment is made of, listed, are no segment of their own
+    segment_aside=re.compile(
+        r"\b(?:including|comprising|which include[sd]?|such as)\s+(?:(?:and\s+)?(?:pure(?:ly)?[- ]|battery[- ])?"
+        r"(?:electric|plug[- ]?in hybrid|hybrid|hydrogen|fuel[- ]cell|BEV|PHEV)\w*(?:\s+(?:electric\s+)?(?:vehicles?|cars?|models?))?\s*,?\s*)+",
+        re.IGNORECASE,
     ),
     segments=(
-        (re.compile(r"new[ -]energy|\bNEVs?\b|electric vehicles?\b|electric and plug-in hybrid", re.IGNORECASE), "new energy vehicles"),
+        (
+            re.compile(r"electric and plug[- ]?in hybrid|plug[- ]?in hybrids? and (?:pure |battery[- ])?electric", re.IGNORECASE),
+            "new energy vehicles",
+        ),
+        # kinds of new energy vehicle no series keeps apart: "battery electric vehicles (BEV) accounting for 1.13 million units"
+        (
+            re.compile(r"battery[- ]electric|pure(?:ly)?[- ]electric|\bBEVs?\b|plug[- ]?in hybrid|\bPHEVs?\b", re.IGNORECASE),
+            "battery electric or plug-in hybrid vehicles",
+        ),
+        (re.compile(r"new[ -]energy|\bNEVs?\b|electric vehicles?\b", re.IGNORECASE), "new energy vehicles"),
         (re.compile(r"passenger (?:car|vehicle)s?", re.IGNORECASE), "passenger vehicles"),
         # parts of the total no series of ours keeps: their figures are left out
         (re.compile(r"commercial vehicles?|\b(?:trucks and buses|buses and trucks)\b", re.IGNORECASE), "commercial vehicles"),

@@ -63,7 +63,8 @@ class Language:
     attributions: tuple[tuple[re.Pattern[str], str], ...]  # who counts -> Basis value
     market_after: re.Pattern[str]  # after an amount: it is what one destination market bought
     market_before: re.Pattern[str]  # before an amount or rate, in its clause: likewise ("exports to Russia ... to")
-    segments: tuple[tuple[re.Pattern[str], str], ...]
+    segment_aside: re.Pattern[str]  # words that list what a segment includes ("including plug-in hybrids"): no segment of their own
+    segments: tuple[tuple[re.Pattern[str], str], ...]  # in order of precedence
 
     def count(self, word: str) -> int:
         """'nine' or '9' -> 9; an ordinal ('third') -> 3."""

@@ -92,6 +92,7 @@ def basis_in(text: str, language: Language) -> str:
 
 
 def segment_in(text: str, language: Language) -> str:
+    text = language.segment_aside.sub(" ", text)
     for pattern, segment in language.segments:
         if pattern.search(text):
             return segment

@@ -84,7 +84,11 @@ def for_one_market(reading: SentenceReading, span: Span, amounts: list[Span]) ->
     """The amount or rate at `span` is what one destination market bought: a market named just after it ("730,000
     vehicles to Russia") or before it in its clause, since the amount before ("exports to Russia more than tripled")."""
     after = reading.text[span.end : reading.sentence.span.end]
-    start = max([a.end for a in amounts if a.end <= span.start], default=reading.sentence.span.start)
+    before = sorted((a for a in amounts if a.end <= span.start), key=lambda a: a.end)
+    end = span.start
+    while before and _LISTED.match(reading.text[before[-1].end : end]):  # "(357,708 units and 233,748 units)": the words before the first
+        end = before.pop().start
+    start = before[-1].end if before else reading.sentence.span.start
     return bool(reading.language.market_after.match(after) or reading.language.market_before.search(reading.text[start : span.start]))
 
 
