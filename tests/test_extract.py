@@ -672,3 +672,23 @@ def test_kinds_of_new_energy_vehicle_are_no_series_but_listed_as_what_nevs_inclu
         ("china_nev_exports_caam", 2_580_000),
         ("china_nev_exports_caam", 1_740_000),
     ]
+
+
+def test_same_time_last_year_is_a_base_and_these_vehicles_are_the_segment_named_before() -> None:
+    text = (  # made-up sentences
+        "China exported 290,000 vehicles in July, a jump of 67 percent compared with the same time last year, CAAM said. "
+        "New energy vehicles export increased 37.6 percent year on year to 54,000 units. "
+        "By contrast, shipments of conventional internal combustion engine vehicles declined. "
+        "July exports of these vehicles were 236,000 units."
+    )
+    assert [(row[0], row[1], row[4]) for row in _rows(text, date(2022, 8, 11))] == [
+        ("china_exports_caam", "2022-07-01..2022-07-31", 290_000),
+        ("china_nev_exports_caam", "2022-07-01..2022-07-31", 54_000),
+    ]
+
+
+def test_last_year_without_a_publication_date_is_the_whole_year_the_article_reports() -> None:
+    text = "Made-up: China's auto exports slowed in 2008. China exported 680,700 cars last year, up 11.1 percent year on year."
+    assert [(row[1], row[4], row[5]) for row in _rows(text)] == [("2008-01-01..2008-12-31", 680_700, 11.1)]
+    text = "Made-up: China exported 40,000 cars in May 2023. China exported 500,000 cars last year."
+    assert [(row[1], row[4]) for row in _rows(text)] == [("2023-05-01..2023-05-31", 40_000)]

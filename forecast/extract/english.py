@@ -160,7 +160,10 @@ ENGLISH = Language(
         re.compile(rf"\bH(?P<half>[12])(?:\s+(?P<year>{_YEAR}))?\b"),
         re.compile(rf"\b(?P<month>{_MONTH_ANY_CASE})\b\.?(?!\s*\d{{1,2}}\b)(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}|this year|last year))?"),
         re.compile(r"\b(?P<lastmonth>last month)\b", re.IGNORECASE),
-        re.compile(r"(?<!period )(?<!than )(?<!from )(?<!over )(?<!with )(?<!to )\b(?P<lastyear>last year)\b", re.IGNORECASE),
+        re.compile(
+            r"(?<!period )(?<!than )(?<!from )(?<!over )(?<!with )(?<!to )(?<!time )(?<!month )(?<!quarter )\b(?P<lastyear>last year)\b",
+            re.IGNORECASE,
+        ),
         re.compile(rf"\b(?P<year>{_YEAR})\b"),
     ),
     # Years that are not the figure's period: a comparison base, a deadline, a start, a stock at a date.
@@ -301,6 +304,7 @@ ENGLISH = Language(
         rf"|^\s*In\s+(?:the\s+)?(?:{_markets()}),[^;]*$"
         rf"|\b(?:{_markets()})\s+(?:was|is|became|remained|ranked|took|came|led|received|imported|bought)\b[^;]*$"
     ),
+    segment_reference=re.compile(r"\b(?:these|such) (?:vehicles|cars|models)\b", re.IGNORECASE),
     # "new energy cars, including battery-electric cars and plug-in hybrids," "NEVs - comprising electric vehicles, plug-in
     # hybrids, and hydrogen vehicles -": the kinds a segment is made of, listed, are no segment of their own
     segment_aside=re.compile(

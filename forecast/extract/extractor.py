@@ -81,7 +81,7 @@ def _read(article: Article, known: Known, language: Language) -> Extraction:
         dated_by_address = Guess("published_date", f"{published} read from the address") if published else None
     names = entities(known.series, language)
     context = Context(publisher_basis=basis_in(article.publisher, language))
-    latest_named = _latest_year_named(article, language)
+    latest_named, reported_year = _latest_year_named(article, language)
     proposals: list[Proposal] = []
     targets: list[TargetProposal] = []
     for sentence in sentences(article.text, language):
@@ -90,7 +90,9 @@ def _read(article: Article, known: Known, language: Language) -> Extraction:
             context.basis, context.paragraph_start, context.exports_before = "", paragraph, False
         context.basis = basis_in(sentence.text, language) or context.basis
         month_before = context.period.period if context.period and context.period.aggregation is Aggregation.MONTH else None
-        periods = period_mentions(sentence, language, published, context.year or latest_named, month_before, dated_by_address is not None)
+        periods = period_mentions(
+            sentence, language, published, context.year or latest_named, month_before, dated_by_address is not None, reported_year
+        )
         periods = periods or _same_period(sentence, context, language)
         context.period = periods[-1] if periods else context.period
         reading = SentenceReading(
@@ -108,6 +110,7 @@ def _read(article: Article, known: Known, language: Language) -> Extraction:
         else:
             proposals.extend(_proposals(reading, subjects, known, context.exports_before))
         context.exports_before = bool(language.export_words.search(sentence.text))
+        context.segment = segment_in(sentence.text, language) or context.segment
         context.entity = entity_before(sentence.text, names, language) or context.entity
         context.year = max([m.period.end.year for m in reading.periods] + ([context.year] if context.year else []), default=None)
         context.company = entity_before(sentence.text, names, language, names.companies) or context.company
@@ -214,10 +217,13 @@ def _same_period(sentence: Sentence, context: Context, language: Language) -> li
     return [PeriodMention(carried.period, carried.aggregation, span, (*carried.guesses, why))]
 
 
-def _latest_year_named(article: Article, language: Language) -> int | None:
-    """The latest year the article names with a period: the year of "this year" when nothing else dates it."""
-    years = [m.period.end.year for s in sentences(article.text, language) for m in period_mentions(s, language, None) if not m.guesses]
-    return max(years, default=None)
+def _latest_year_named(article: Article, language: Language) -> tuple[int | None, int | None]:
+    """The latest year the article names with a period: the year of "this year" when nothing else dates it; and
+    that year again when the article names it as a whole year ("in 2008"): the year of "last year" then."""
+    named = [m for s in sentences(article.text, language) for m in period_mentions(s, language, None) if not m.guesses]
+    latest = max((m.period.end.year for m in named), default=None)
+    whole = any(m.aggregation is Aggregation.YEAR and m.period.end.year == latest for m in named)
+    return latest, latest if whole else None
 
 
 def _subjects(reading: SentenceReading, context: Context, names: Entities) -> dict[int, Subject]:
@@ -234,7 +240,8 @@ def _subjects(reading: SentenceReading, context: Context, names: Entities) -> di
         # an amount's segment may stand before the rate that led to it ("NEV exports almost doubled ... to 499,000 units")
         clause = reading.text[amount_clause_start if start in amount_starts else clause_start : end]
         basis, why = (context.basis, "") if context.basis else (context.publisher_basis, "read from the publisher's name")
-        found[start] = Subject(entity=entity, basis=basis, segment=segment_in(clause, language) or "", basis_guess=why if basis else "")
+        segment = segment_in(clause, language) or (context.segment if language.segment_reference.search(clause) else "")
+        found[start] = Subject(entity=entity, basis=basis, segment=segment, basis_guess=why if basis else "")
         clause_start = end
         amount_clause_start = end if start in amount_starts else amount_clause_start
     entity = entity_before(sentence.text, names, language, first=True) or context.entity

@@ -63,6 +63,7 @@ class Language:
     attributions: tuple[tuple[re.Pattern[str], str], ...]  # who counts -> Basis value
     market_after: re.Pattern[str]  # after an amount: it is what one destination market bought
     market_before: re.Pattern[str]  # before an amount or rate, in its clause: likewise ("exports to Russia ... to")
+    segment_reference: re.Pattern[str]  # "these vehicles": the segment named in a sentence before
     segment_aside: re.Pattern[str]  # words that list what a segment includes ("including plug-in hybrids"): no segment of their own
     segments: tuple[tuple[re.Pattern[str], str], ...]  # in order of precedence
 

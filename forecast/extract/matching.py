@@ -37,6 +37,7 @@ class Context:
     period: PeriodMention | None = None  # the last period of the sentence before
     amount_period: PeriodMention | None = None  # the last period of the last sentence with an amount
     exports_before: bool = False  # the sentence before, in this paragraph, spoke of exports
+    segment: str = ""  # the segment named last before: "these vehicles" in a sentence that names none
 
 
 @dataclass(frozen=True)
