@@ -692,3 +692,35 @@ def test_last_year_without_a_publication_date_is_the_whole_year_the_article_repo
     assert [(row[1], row[4], row[5]) for row in _rows(text)] == [("2008-01-01..2008-12-31", 680_700, 11.1)]
     text = "Made-up: China exported 40,000 cars in May 2023. China exported 500,000 cars last year."
     assert [(row[1], row[4]) for row in _rows(text)] == [("2023-05-01..2023-05-31", 40_000)]
+
+
+def test_a_year_of_its_own_clause_a_passed_mark_and_a_bound_told_with_the_figure() -> None:
+    text = (  # made-up sentences
+        "China's car exports exceed 600,000 in Sept as NEV shipments double\n"
+        "China's vehicle exports totaled 652,000 units in September, CAAM said. "
+        "In 2025, China's vehicle exports amounted to 7.098 million units, up 21.1 percent year on year, while in December alone "
+        "China's vehicle exports totaled 753,000 units, exceeding 700,000 units again following November, up 49.2 percent year on year "
+        "and rising by 3.5 percent month over month."
+    )
+    assert _rows(text, date(2026, 1, 15)) == [
+        ("china_exports_caam", "2025-09-01..2025-09-30", "month", "level", 652_000, None),
+        ("china_exports_caam", "2025-01-01..2025-12-31", "year", "level", 7_098_000, 21.1),
+        ("china_exports_caam", "2025-12-01..2025-12-31", "month", "level", 753_000, 49.2),
+    ]
+
+
+def test_a_clause_about_sales_in_a_sentence_about_exports_and_a_headline_rate_told_again() -> None:
+    text = (  # made-up sentences
+        "Chinese auto exports rose 64% in 2023\n"
+        "China's auto exports surged 63.7% in 2023 while sales at home rose 4.2%. "
+        "CAAM said that auto sales in China totaled 21.9 million cars last year while exports jumped to 4.1 million."
+    )
+    assert _rows(text, date(2024, 1, 10)) == [("china_exports_caam", "2023-01-01..2023-12-31", "year", "level", 4_100_000, 63.7)]
+
+
+def test_full_year_shipments_are_the_years_exports() -> None:
+    text = "Made-up: In 2025, CAAM said sales rose. Full-year vehicle shipments topped 7 million units, including 2.615 million NEVs."
+    assert [(row[0], row[1], row[4]) for row in _rows(text)] == [
+        ("china_exports_caam", "2025-01-01..2025-12-31", 7_000_000),
+        ("china_nev_exports_caam", "2025-01-01..2025-12-31", 2_615_000),
+    ]

@@ -14,7 +14,8 @@ from forecast.extract.language import Language
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _QUALIFIER = (
-    r"nearly|almost|about|approximately|around|roughly|some|close to|over|more than|exceeding|above|at least|less than|under|below|up to"
+    r"nearly|almost|about|approximately|around|roughly|some|close to|over|more than|exceeding|exceeded|exceeds|exceed|surpassing|surpassed"
+    r"|surpasses|topping|topped|tops|above|at least|less than|under|below|up to"
 )
 _MONTH = (
     r"January|February|March|April|May|June|July|August|September|October|November|December"
@@ -39,7 +40,9 @@ _UP = (
 _DOWN = r"down|fell|fallen|dropped|declined|decreased|slumped|plunged|falling|declining|dropping|shrank|slid|decrease|fall"
 _UP_NOUN = r"increase|rise|growth|gain|jump|surge"
 _DOWN_NOUN = r"decrease|decline|drop|fall|contraction"
-_KIND_WORDS = r"year-on-year|year on year|year-over-year|y-o-y|yoy|month-on-month|month on month|mom|sequentially"
+_KIND_WORDS = (
+    r"year-on-year|year on year|year-over-year|y-o-y|yoy|month-on-month|month on month|month-over-month|month over month|mom|sequentially"
+)
 # "percent" but not "percentage points": a change of a rate is no rate of the figure
 _PCT = r"(?:\s*%|[\s-]percent(?!age)|\s+per cent(?!age)|\s+pct)"
 
@@ -108,6 +111,15 @@ ENGLISH = Language(
         "over": "lower_bound",
         "more than": "lower_bound",
         "exceeding": "lower_bound",
+        "exceeded": "lower_bound",
+        "exceeds": "lower_bound",
+        "exceed": "lower_bound",
+        "surpassing": "lower_bound",
+        "surpassed": "lower_bound",
+        "surpasses": "lower_bound",
+        "topping": "lower_bound",
+        "topped": "lower_bound",
+        "tops": "lower_bound",
         "above": "lower_bound",
         "at least": "lower_bound",
         "less than": "upper_bound",
@@ -160,6 +172,7 @@ ENGLISH = Language(
         re.compile(rf"\bH(?P<half>[12])(?:\s+(?P<year>{_YEAR}))?\b"),
         re.compile(rf"\b(?P<month>{_MONTH_ANY_CASE})\b\.?(?!\s*\d{{1,2}}\b)(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}|this year|last year))?"),
         re.compile(r"\b(?P<lastmonth>last month)\b", re.IGNORECASE),
+        re.compile(r"\b(?P<fullyear>full[- ]year|(?:for|in|over) the (?:full|whole|entire) year)\b", re.IGNORECASE),
         re.compile(
             r"(?<!period )(?<!than )(?<!from )(?<!over )(?<!with )(?<!to )(?<!time )(?<!month )(?<!quarter )\b(?P<lastyear>last year)\b",
             re.IGNORECASE,
@@ -219,7 +232,7 @@ ENGLISH = Language(
     growth_words={"doubled": 100.0, "tripled": 200.0, "quadrupled": 300.0},
     direction=re.compile(rf"\b(?:(?P<up>{_UP}|{_UP_NOUN})|(?P<down>{_DOWN}|{_DOWN_NOUN}))\b", re.IGNORECASE),
     month_on_month=re.compile(
-        r"month-on-month|month on month|\bmom\b|sequentially|(?:than|from|over|on)(?: that of)? (?:the )?(?:last|previous|prior|a) month"
+        r"month-on-month|month on month|month-over-month|month over month|\bmom\b|sequentially|(?:than|from|over|on)(?: that of)? (?:the )?(?:last|previous|prior|a) month"
         r"|(?:compared (?:to|with)|than|from) (?:a|one) month (?:earlier|before|ago)|on a monthly basis"
         rf"|over the (?:number|figure|level|volume)s?(?: registered| recorded| reported)? in (?:{_MONTH})\b"
         rf"|(?:from|than|over|compared (?:to|with)) (?:{_MONTH})\b(?!\.?\s*(?:to|through|till|until|and|-|–|\d))",
@@ -276,7 +289,7 @@ ENGLISH = Language(
     ),
     per_period=re.compile(r"^\s*(?:(?:per|a|each)\s+(?:month|year|day|week)\b|annually|monthly)", re.IGNORECASE),
     compared_year=re.compile(rf"same (?:period|time|months?) (?:in|of) (?P<year>{_YEAR})\b", re.IGNORECASE),
-    export_words=re.compile(r"export|overseas|abroad|shipped|shipping|foreign market", re.IGNORECASE),
+    export_words=re.compile(r"export|overseas|abroad|shipped|shipping|shipments?\b|foreign market", re.IGNORECASE),
     vehicle_words=re.compile(r"\b(?:auto(?:mobile)?s?|cars?|vehicles?|NEVs?|EVs?)\b", re.IGNORECASE),
     bare_count_end=re.compile(
         r"^\s*(?:[,.;:)]|$|(?:in|during|for|over|from|to|and|while|last|this|as|a|compared|against|according|year-on-year|"

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from forecast.domain import Aggregation, Basis, Kind, Series, month_end
+from forecast.domain import Aggregation, Basis, Kind, Qualifier, Series, month_end
 from forecast.extract.dates import date_in_address
 from forecast.extract.detect import reads_as
 from forecast.extract.english import ENGLISH
@@ -127,22 +127,29 @@ def _rates_told_apart(proposals: list[Proposal]) -> list[Proposal]:
     ("exports jumped 30.5 percent in the first two months. A total of 822,000 vehicles were exported during the
     period") is that level's rate."""
     found = list(proposals)
-    for rate in [p for p in proposals if p.kind is not Kind.LEVEL]:
+    # the finest rate first: a headline's "rose 64%" is the body's 63.7% rounded
+    for rate in sorted((p for p in proposals if p.kind is not Kind.LEVEL), key=lambda p: -_significant_digits(p.value)):
         name = "yoy_pct" if rate.kind is Kind.YOY_PCT else "mom_pct"
         level = next((p for p in found if _next_to(p, rate) and getattr(p, name) is None), None)
+        why = Guess(name, "the rate stands in the sentence next to the level's, with the same period")
+        if level is None:  # else the one level of that period and series in the article without such a rate
+            alike = [p for p in found if _next_to(p, rate, anywhere=True) and getattr(p, name) is None]
+            level = alike[0] if len(alike) == 1 else None
+            why = Guess(name, "the rate stands apart from the only level of the same period and series")
         if level is not None:
-            why = Guess(name, "the rate stands in the sentence next to the level's, with the same period")
             yoy, mom = (rate.value, level.mom_pct) if rate.kind is Kind.YOY_PCT else (level.yoy_pct, rate.value)
             found[found.index(level)] = replace(level, yoy_pct=yoy, mom_pct=mom, uncertain=(*level.uncertain, *rate.uncertain, why))
             found.remove(rate)
     return found
 
 
-def _next_to(level: Proposal, rate: Proposal) -> bool:
+def _next_to(level: Proposal, rate: Proposal, anywhere: bool = False) -> bool:
     same = (level.period, level.aggregation, level.subject.entity) == (rate.period, rate.aggregation, rate.subject.entity)
-    same = same and rate.subject.series_id in ("", level.subject.series_id)
+    same = same and rate.subject.series_id in ("", level.subject.series_id) and level.kind is Kind.LEVEL and level.unit != "percent"
+    if anywhere:
+        return same and bool(level.subject.series_id)
     first, second = sorted((level.sentence.span, rate.sentence.span), key=lambda span: span.start)
-    return same and level.kind is Kind.LEVEL and level.unit != "percent" and 0 < second.start - first.end <= 2
+    return same and 0 < second.start - first.end <= 2
 
 
 def _without_repeated_rates(proposals: list[Proposal]) -> list[Proposal]:
@@ -150,7 +157,12 @@ def _without_repeated_rates(proposals: list[Proposal]) -> list[Proposal]:
     already is the same fact told twice: it is left out."""
     carried = {(p.period, Kind.YOY_PCT, p.yoy_pct) for p in proposals if p.yoy_pct is not None}
     carried |= {(p.period, Kind.MOM_PCT, p.mom_pct) for p in proposals if p.mom_pct is not None}
-    return [p for p in proposals if p.kind is Kind.LEVEL or (p.period, p.kind, p.value) not in carried]
+
+    def told(p: Proposal) -> bool:  # the same rate, or it rounded ("64%" for 63.7%)
+        decimals = max(len(f"{p.value:g}".partition(".")[2]), 0)
+        return any((period, kind) == (p.period, p.kind) and round(value, decimals) == p.value for period, kind, value in carried)
+
+    return [p for p in proposals if p.kind is Kind.LEVEL or not told(p)]
 
 
 def _without_rounded_repeats(proposals: list[Proposal]) -> list[Proposal]:
@@ -164,8 +176,11 @@ def _without_rounded_repeats(proposals: list[Proposal]) -> list[Proposal]:
             q
             for q in levels
             if _same_subject_and_period(p, q)
-            and abs(q.value - p.value) <= 0.05 * max(q.value, p.value)
-            and (_significant_digits(q.value), -q.span.start) > (_significant_digits(p.value), -p.span.start)
+            and (
+                abs(q.value - p.value) <= 0.05 * max(q.value, p.value)
+                and (_significant_digits(q.value), -q.span.start) > (_significant_digits(p.value), -p.span.start)
+                or _within_bound(p, q)
+            )
         ]
 
     kept = [p for p in proposals if p.kind is not Kind.LEVEL or not finer(p)]
@@ -177,6 +192,16 @@ def _without_rounded_repeats(proposals: list[Proposal]) -> list[Proposal]:
                 why = Guess("yoy_pct", "given with another mention of the same figure")
                 kept[kept.index(q)] = replace(q, yoy_pct=yoy, mom_pct=mom, uncertain=(*q.uncertain, why))
     return kept
+
+
+def _within_bound(bound: Proposal, q: Proposal) -> bool:
+    """ "Car exports exceed 600,000 in September" and "652,000 units in September": the bound is the figure told
+    loosely, when the figure meets it and lies within a fifth of it."""
+    if q.qualifier in (Qualifier.LOWER_BOUND, Qualifier.UPPER_BOUND) or abs(q.value - bound.value) > 0.2 * bound.value:
+        return False
+    return (bound.qualifier is Qualifier.LOWER_BOUND and q.value >= bound.value) or (
+        bound.qualifier is Qualifier.UPPER_BOUND and q.value <= bound.value
+    )
 
 
 def _same_subject_and_period(p: Proposal, q: Proposal) -> bool:
@@ -269,6 +294,7 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
         and not figure.imports
         and figure.subject.segment in kept | {""}
         and not for_one_market(reading, figure.quantity.span, [f.quantity.span for f in figures])
+        and not _of_another_measure(reading, figure.quantity.span)
         and not _expected(reading, figure.quantity.span)
         and not _money_of_no_series(figure, known)
     ]
@@ -278,10 +304,24 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
             for rate in alone
             if subjects[rate.span.start].segment in kept | {""}
             and not for_one_market(reading, rate.span, [f.quantity.span for f in figures])
+            and not _of_another_measure(reading, rate.span)
         ]
         found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], known) for rate in rates) if p)
     found.extend(_matched(reading, proposal, known) for proposal in derived if proposal.subject.segment in kept | {""})
     return sorted((_as_counted(proposal) for proposal in found), key=lambda proposal: proposal.span.start)
+
+
+def _of_another_measure(reading: SentenceReading, span: Span) -> bool:
+    """In a sentence about exports, the clause of the amount or rate counts something else: "auto sales in China
+    totaled 21.9 million cars last year while exports jumped to 4.1 million" (clauses end at ';', 'while')."""
+    language, sentence = reading.language, reading.sentence
+    if not language.export_words.search(sentence.text):
+        return False
+    at, end = span.start - sentence.span.start, span.end - sentence.span.start
+    starts = [m.end() for m in language.clause_break.finditer(sentence.text, 0, at)]
+    stop = language.clause_break.search(sentence.text, end)
+    clause = sentence.text[max(starts, default=0) : stop.start() if stop else len(sentence.text)]
+    return bool(language.other_measures.search(clause)) and not language.export_words.search(clause)
 
 
 def _expected(reading: SentenceReading, span: Span) -> bool:

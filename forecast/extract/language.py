@@ -28,7 +28,7 @@ class Language:
     ordinals: Mapping[str, int]
     this_year: tuple[str, ...]
     last_year: tuple[str, ...]
-    periods: tuple[re.Pattern[str], ...]  # groups: start, end, months, quarters, quarter, half, month, lastmonth, lastyear, year
+    periods: tuple[re.Pattern[str], ...]  # groups: start, end, months, quarters, quarter, half, month, lastmonth, fullyear, lastyear, year
     not_a_period: re.Pattern[str]
     same_period: re.Pattern[str]  # "during the period": the period of the sentence before
     expectation: re.Pattern[str]  # before an amount in its sentence: a forecast ("expects ... to exceed 80,000 units")

@@ -76,7 +76,7 @@ def period_mentions(
     found.sort(key=lambda item: item.span.start)
     compared = language.compared_year.search(sentence.text)
     after_compared = int(compared.group("year")) + 1 if compared else None
-    return _resolve_years(found, language, published, article_year, after_compared)
+    return _resolve_years(found, language, published, article_year, after_compared, sentence)
 
 
 def _relative(
@@ -136,7 +136,12 @@ def _aggregation_of(first: int, last: int) -> Aggregation:
 
 
 def _resolve_years(
-    found: list[_Months], language: Language, published: date | None, article_year: int | None, after_compared: int | None
+    found: list[_Months],
+    language: Language,
+    published: date | None,
+    article_year: int | None,
+    after_compared: int | None,
+    sentence: Sentence,
 ) -> list[PeriodMention]:
     bare_years = [
         item for item in found if item.aggregation is Aggregation.YEAR and item.year_words.isdigit() and item.last == 12 and not item.why
@@ -154,7 +159,9 @@ def _resolve_years(
         elif running is not None:
             year, guesses = int(running.year_words), (Guess("period", f"year {running.year_words} of the month named before it"),)
         else:
+            taken = set(used)
             year, guesses = _year(item, bare_years, used, language, published, article_year)
+            used -= {index for index in used - taken if _across_clauses(bare_years[index], item, language, sentence)}
         if item.why:
             guesses = (*guesses, Guess("period", item.why))
         if year is not None:
@@ -174,6 +181,13 @@ def _running_total_of(item: _Months, found: list[_Months], bare_years: list[_Mon
         if other.year_words.isdigit() and other not in bare_years and other.span.end <= item.span.start and item.last <= other.last
     ]
     return dated[-1] if dated else None
+
+
+def _across_clauses(bare: _Months, item: _Months, language: Language, sentence: Sentence) -> bool:
+    """ "In 2025, exports amounted to 7.098 million units, while in December alone ...": the year dates December
+    and stays a period of its own, its clause's."""
+    first, second = sorted((bare.span, item.span), key=lambda span: span.start)
+    return bool(language.clause_break.search(sentence.text[first.end - sentence.span.start : second.start - sentence.span.start]))
 
 
 def _year(

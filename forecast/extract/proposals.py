@@ -21,6 +21,7 @@ from forecast.extract.numbers import Quantity
 from forecast.extract.periods import PeriodMention
 
 _LISTED = re.compile(r"^\s*(?:and|,)\s*$")
+_MARK_GAP = re.compile(r"^\s*,\s*$")
 _MONEY = ("cny", "usd")
 
 
@@ -71,6 +72,8 @@ def read_amounts(reading: SentenceReading, subject_at: dict[int, Subject]) -> tu
             figures.append(Figure(amount, last.period, replace(last.subject, series_id=""), list(last.guesses), converted_from=last))
         elif last is not None and _is_difference(reading, amount):
             derived.extend(_prior_year(reading, last, amount))
+        elif last is not None and _a_mark_passed(reading, last.quantity, amount, before):
+            pass
         elif amount.unit and not amount.per_period:
             period = nearest_period(reading.periods, amount.span.start, amount.span.end, reading.text, reading.language)
             if period is not None:
@@ -99,6 +102,16 @@ def _imports(reading: SentenceReading, amount: Quantity) -> bool:
     if last is None:
         return False
     return bool(last.group("both")) or not reading.language.export_words.search(before[last.end() :])
+
+
+def _a_mark_passed(reading: SentenceReading, last: Quantity, amount: Quantity, before: str) -> bool:
+    """ "totaled 753,000 units, exceeding 700,000 units again": a bound right after an amount that meets it is the
+    mark that amount passed, not a figure."""
+    if not _MARK_GAP.match(before) or amount.unit != last.unit:
+        return False
+    return (amount.qualifier is Qualifier.LOWER_BOUND and last.value >= amount.value) or (
+        amount.qualifier is Qualifier.UPPER_BOUND and last.value <= amount.value
+    )
 
 
 def _is_difference(reading: SentenceReading, amount: Quantity) -> bool:
