@@ -724,3 +724,22 @@ def test_full_year_shipments_are_the_years_exports() -> None:
         ("china_exports_caam", "2025-01-01..2025-12-31", 7_000_000),
         ("china_nev_exports_caam", "2025-01-01..2025-12-31", 2_615_000),
     ]
+
+
+def test_sales_words_of_one_amount_a_base_compared_with_and_a_year_in_a_relative_clause() -> None:
+    text = (  # made-up sentences
+        "Geely's NEV sales soared 92 percent to 890,000 units in 2024 and exports 53 percent to 400,000 units. "
+        "China exported over 1.36 million vehicles between January and September 2021, CAAM said, compared with 620,000 in the same period in 2020. "
+        "The figure represents a rise from the 910,000 vehicles sold over the first nine months of 2019. "
+        "Chery's overseas sales rose 21 percent to 1.14 million units, which made it the top exporter in 2023, the company said."
+    )
+    assert [(row[0], row[1], row[4]) for row in _rows(text, date(2025, 1, 3))] == [
+        ("geely_auto_exports", "2024-01-01..2024-12-31", 400_000),
+        ("china_exports_caam", "2021-01-01..2021-09-30", 1_360_000),
+        ("china_exports_caam", "2020-01-01..2020-09-30", 620_000),
+        ("china_exports_caam", "2019-01-01..2019-09-30", 910_000),
+    ]
+
+
+def test_the_month_of_a_date_is_no_amount() -> None:
+    assert quantities(_sentence("date 2021-09 Vehicles proceed slowly on the expressway"), ENGLISH) == []

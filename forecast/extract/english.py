@@ -76,6 +76,8 @@ ENGLISH = Language(
     # also a full stop with no space after it between a word and a capitalised one ("year-on-year.In March")
     sentence_break=re.compile(r"(?<=[.!?])[\"”’]?\s+(?=[\"“‘(\[【A-Z0-9])|\n+|(?<=[a-zA-Z)][.!?])(?=[A-Z][a-z])"),
     clause_break=re.compile(r";|\b(?:while|whereas)\b"),
+    aside_open=re.compile(r",\s*(?:which|who|whose)\b", re.IGNORECASE),
+    words_end=re.compile(r"[,;]|\b(?:and|while|whereas)\b|\d"),
     quantity=re.compile(
         rf"(?:(?P<qual>{_QUALIFIER})\s+)?(?:a total of\s+)?(?P<cur>US\$|\$|USD\s?|RMB\s?|CNY\s?)?(?P<num>{_NUM}|{_AMOUNT_WORDS})"
         rf"(?:\s*(?P<scale>thousand|million|billion|trillion|bn|mn|mln|M|k)\b)?"
@@ -288,6 +290,12 @@ ENGLISH = Language(
         re.IGNORECASE,
     ),
     per_period=re.compile(r"^\s*(?:(?:per|a|each)\s+(?:month|year|day|week)\b|annually|monthly)", re.IGNORECASE),
+    base_amount_before=re.compile(r"(?:compared (?:with|to)|against|versus|vs\.?|up from|down from)\s+(?:the\s+)?$", re.IGNORECASE),
+    base_period_after=re.compile(
+        rf"^\s*(?:[\w-]+\s+){{0,2}}?(?:(?:in|during|over|for) the same (?:period|time|months?|quarter)\s+(?:(?:in|of)\s+(?P<year>{_YEAR})|last year"
+        rf"|a year (?:earlier|ago)|of (?:the )?previous year)|a year (?:earlier|ago)|in the previous year)",
+        re.IGNORECASE,
+    ),
     compared_year=re.compile(rf"same (?:period|time|months?) (?:in|of) (?P<year>{_YEAR})\b", re.IGNORECASE),
     export_words=re.compile(r"export|overseas|abroad|shipped|shipping|shipments?\b|foreign market", re.IGNORECASE),
     vehicle_words=re.compile(r"\b(?:auto(?:mobile)?s?|cars?|vehicles?|NEVs?|EVs?)\b", re.IGNORECASE),

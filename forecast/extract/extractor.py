@@ -144,7 +144,7 @@ def _rates_told_apart(proposals: list[Proposal]) -> list[Proposal]:
 
 
 def _next_to(level: Proposal, rate: Proposal, anywhere: bool = False) -> bool:
-    same = (level.period, level.aggregation, level.subject.entity) == (rate.period, rate.aggregation, rate.subject.entity)
+    same = (level.period, level.aggregation) == (rate.period, rate.aggregation) and rate.subject.entity in ("", level.subject.entity)
     same = same and rate.subject.series_id in ("", level.subject.series_id) and level.kind is Kind.LEVEL and level.unit != "percent"
     if anywhere:
         return same and bool(level.subject.series_id)
@@ -279,7 +279,8 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
     opening this one are those exports' (the sales abroad it spoke of), not domestic sales."""
     language, text = reading.language, reading.sentence.text
     if language.other_measures.search(text) and not language.export_words.search(text):
-        if not (exports_before and language.sales_as_exports.match(text)):
+        # "Sales grew ..." after a sentence about exports; "The figure represents a rise from the 910,000 vehicles sold ..."
+        if not (exports_before and language.sales_as_exports.match(text)) and not language.figure_reference.match(text):
             return []
     figures, derived = read_amounts(reading, subjects)
     alone = attach_rates(reading, figures)
@@ -312,16 +313,21 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
 
 
 def _of_another_measure(reading: SentenceReading, span: Span) -> bool:
-    """In a sentence about exports, the clause of the amount or rate counts something else: "auto sales in China
-    totaled 21.9 million cars last year while exports jumped to 4.1 million" (clauses end at ';', 'while')."""
+    """In a sentence about exports, the words of the amount or rate count something else: "auto sales in China
+    totaled 21.9 million cars last year while exports jumped to 4.1 million", "NEV sales soared 92 percent to 890,000
+    and exports 53 percent to 400,000". Its words: from the amount or rate before it (or a clause's start) to it, and
+    after it up to the next comma, 'and' or clause ("sold 1.76 million automobiles in foreign markets")."""
     language, sentence = reading.language, reading.sentence
     if not language.export_words.search(sentence.text):
         return False
     at, end = span.start - sentence.span.start, span.end - sentence.span.start
-    starts = [m.end() for m in language.clause_break.finditer(sentence.text, 0, at)]
-    stop = language.clause_break.search(sentence.text, end)
-    clause = sentence.text[max(starts, default=0) : stop.start() if stop else len(sentence.text)]
-    return bool(language.other_measures.search(clause)) and not language.export_words.search(clause)
+    is_rate = any(r.span == span for r in reading.rates)  # an amount's words take in the rate before it ("soared 92 percent to")
+    spans = [a.span for a in reading.amounts] + ([r.span for r in reading.rates] if is_rate else [])
+    marks = [s.end - sentence.span.start for s in spans if s.end <= span.start]
+    marks += [m.end() for m in language.clause_break.finditer(sentence.text, 0, at)]
+    before = sentence.text[max(marks, default=0) : at]
+    after = language.words_end.split(sentence.text[end:], maxsplit=1)[0]
+    return bool(language.other_measures.search(before)) and not language.export_words.search(before + after)
 
 
 def _expected(reading: SentenceReading, span: Span) -> bool:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 class Language:
     code: str
     sentence_break: re.Pattern[str]
+    aside_open: re.Pattern[str]  # the opening of a relative clause (", which"): a period in it dates that clause only
+    words_end: re.Pattern[str]  # where the words about an amount end after it: a comma, "and", a clause break, another number
     clause_break: re.Pattern[str]  # between an amount and a period: the period belongs to another clause ("; ", "while")
     quantity: re.Pattern[str]  # groups: qual, cur, num, scale, noun
     scales: Mapping[str, float]
@@ -35,6 +37,8 @@ class Language:
     figure_reference: re.Pattern[str]  # "The figure also represented ...": a sentence about the figure before it
     no_period: re.Pattern[str]  # a total of no period ("cumulative", "to date"): a sentence without one takes none before
     per_period: re.Pattern[str]  # after an amount: a rate ("80,000 units per month"), not a total of a period
+    base_amount_before: re.Pattern[str]  # before an amount: it is a base compared with ("compared with 620,000 ...")
+    base_period_after: re.Pattern[str]  # after such an amount: its year (group year) or a year earlier ("in the same period in 2020")
     compared_year: re.Pattern[str]  # "the same period in 2022": the figure's own period is a year later
     growth: tuple[re.Pattern[str], ...]  # groups: kind, up, down, qual, num (also: a rate listed after another), times, word
     growth_words: Mapping[str, float]

@@ -83,7 +83,8 @@ def _unit(match: re.Match[str], language: Language) -> str:
 
 
 def _inside_word(text: str, start: int, end: int) -> bool:
-    """'M9', 'S60', 'Avatr 11' models and '2022-' ranges are not amounts."""
+    """'M9', 'S60', 'Avatr 11' models, '2022-' ranges and the month of a date ('2021-09') are not amounts."""
     before = text[start - 1 : start]
     after = text[end : end + 1]
-    return before.isalpha() or (after.isalpha() and after.lower() not in ("m", "k", "b"))
+    in_a_date = before == "-" and text[start - 2 : start - 1].isdigit()
+    return before.isalpha() or in_a_date or (after.isalpha() and after.lower() not in ("m", "k", "b"))

@@ -57,7 +57,21 @@ def nearest_period(periods: list[PeriodMention], start: int, end: int, text: str
         between = text[mention.span.end : start] if before else text[end : mention.span.start]
         return bool(language.clause_break.search(between)), start - mention.span.end if before else max(mention.span.start - end, 0)
 
+    periods = [mention for mention in periods if not _in_an_aside_without(mention, start, text, language)]
     return min(periods, key=gap) if periods else None
+
+
+def _in_an_aside_without(mention: PeriodMention, start: int, text: str, language: Language) -> bool:
+    """The period stands in a relative clause the words at `start` are not in: ", which stopped making fossil
+    fuel-powered cars in 2022," dates that, not the figure."""
+    opened = language.aside_open.search(text, max(0, mention.span.start - 200), mention.span.start)
+    while opened is not None and language.aside_open.search(text, opened.end(), mention.span.start):
+        opened = language.aside_open.search(text, opened.end(), mention.span.start)
+    if opened is None or re.search(r"[,;.]", text[opened.end() : mention.span.start]):
+        return False
+    closed = re.search(r"[,;]|\.(?:\s|$)", text[mention.span.end :])
+    aside_end = mention.span.end + (closed.start() if closed else len(text) - mention.span.end)
+    return not opened.start() <= start < aside_end
 
 
 def read_amounts(reading: SentenceReading, subject_at: dict[int, Subject]) -> tuple[list[Figure], list[Proposal]]:
@@ -76,6 +90,7 @@ def read_amounts(reading: SentenceReading, subject_at: dict[int, Subject]) -> tu
             pass
         elif amount.unit and not amount.per_period:
             period = nearest_period(reading.periods, amount.span.start, amount.span.end, reading.text, reading.language)
+            period = _base_period(reading, amount, before, period)
             if period is not None:
                 figure = Figure(amount, period, subject_at[amount.span.start], list(period.guesses), imports=_imports(reading, amount))
                 figures.append(figure)
@@ -102,6 +117,17 @@ def _imports(reading: SentenceReading, amount: Quantity) -> bool:
     if last is None:
         return False
     return bool(last.group("both")) or not reading.language.export_words.search(before[last.end() :])
+
+
+def _base_period(reading: SentenceReading, amount: Quantity, before: str, period: PeriodMention | None) -> PeriodMention | None:
+    """ "1.36 million vehicles between January and September, compared with 620,000 in the same period in 2020": the
+    amount a rate is measured against is the same span in the year the words name (a year earlier if none)."""
+    after = reading.language.base_period_after.match(reading.text[amount.span.end : reading.sentence.span.end])
+    if period is None or after is None or not reading.language.base_amount_before.search(before):
+        return period
+    years = int(after.group("year")) - period.period.end.year if after.group("year") else -1
+    why = Guess("period", f"'{after.group(0).strip()}': the base the figure is compared with")
+    return replace(period, period=period.period.shifted_years(years), guesses=(*period.guesses, why))
 
 
 def _a_mark_passed(reading: SentenceReading, last: Quantity, amount: Quantity, before: str) -> bool:
