@@ -743,3 +743,8 @@ def test_sales_words_of_one_amount_a_base_compared_with_and_a_year_in_a_relative
 
 def test_the_month_of_a_date_is_no_amount() -> None:
     assert quantities(_sentence("date 2021-09 Vehicles proceed slowly on the expressway"), ENGLISH) == []
+
+
+def test_a_count_after_exports_with_no_unit_word_is_vehicles() -> None:
+    text = "Made-up: In June 2025 alone, China's exports were 592,000, an increase of 22.2 percent, CAAM said."
+    assert _rows(text, date(2025, 7, 15)) == [("china_exports_caam", "2025-06-01..2025-06-30", "month", "level", 592_000, 22.2)]
