@@ -748,3 +748,12 @@ def test_the_month_of_a_date_is_no_amount() -> None:
 def test_a_count_after_exports_with_no_unit_word_is_vehicles() -> None:
     text = "Made-up: In June 2025 alone, China's exports were 592,000, an increase of 22.2 percent, CAAM said."
     assert _rows(text, date(2025, 7, 15)) == [("china_exports_caam", "2025-06-01..2025-06-30", "month", "level", 592_000, 22.2)]
+
+
+def test_a_market_named_earlier_in_the_clause_or_after_with_keeps_its_rate_and_amount_out() -> None:
+    text = (  # made-up sentences
+        "Shipments to Russia jumped in 2023, rising 30 percent year on year, CAAM said. "
+        "China exported 4.91 million vehicles in 2023, with Russia taking 909,000 units. "
+        "China's top export market in 2023 was Mexico, with 415,000 vehicles."
+    )
+    assert [(row[1], row[3], row[4]) for row in _rows(text, date(2024, 2, 15))] == [("2023-01-01..2023-12-31", "level", 4_910_000)]

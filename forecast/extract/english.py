@@ -321,9 +321,10 @@ ENGLISH = Language(
     market_after=re.compile(rf"^\s*\)?\s*(?:(?:were|was|exported|shipped|sold|delivered)\s+){{0,2}}{_MARKET}"),
     # "exports to Russia, its top market, reached", "the UAE took second place, with 367,796 vehicles shipped"
     market_before=re.compile(
-        rf"\b(?i:exports?|sales|shipments|exported|shipped|sold|deliveries)\s+(?:of\s+\S+\s+)?{_MARKET}(?:\s*,[^,;]{{1,40}},)?[^,;]*$"
+        rf"\b(?i:exports?|sales|shipments|exported|shipped|sold|deliveries)\s+(?:of\s+\S+\s+)?{_MARKET}(?:(?!\b(?i:while|whereas|total|overall)\b)[^;])*$"
         rf"|^\s*In\s+(?:the\s+)?(?:{_markets()}),[^;]*$"
-        rf"|\b(?:{_markets()})\s+(?:was|is|became|remained|ranked|took|came|led|received|imported|bought)\b[^;]*$"
+        rf"|\b(?:{_markets()})\s+(?:was|is|became|remained|ranked|took|taking|came|led|received|imported|importing|bought|accounted)\b[^;]*$"
+        rf"|\b(?:with|was|were)\s+(?:the\s+)?(?:{_markets()})\b[^;]*$"
     ),
     segment_reference=re.compile(r"\b(?:these|such) (?:vehicles|cars|models)\b", re.IGNORECASE),
     # "new energy cars, including battery-electric cars and plug-in hybrids," "NEVs - comprising electric vehicles, plug-in
