@@ -757,3 +757,19 @@ def test_a_market_named_earlier_in_the_clause_or_after_with_keeps_its_rate_and_a
         "China's top export market in 2023 was Mexico, with 415,000 vehicles."
     )
     assert [(row[1], row[3], row[4]) for row in _rows(text, date(2024, 2, 15))] == [("2023-01-01..2023-12-31", "level", 4_910_000)]
+
+
+def test_a_running_total_after_a_month_and_of_which_were_exported() -> None:
+    text = (  # made-up sentences
+        "China exported 532,000 vehicles in November 2024, CAAM said, bringing the total for the year to 5.33 million. "
+        "Chery sold 2.6 million vehicles in 2024, of which 1.14 million were exported."
+    )
+    assert [(row[0], row[1], row[4]) for row in _rows(text, date(2024, 12, 12))] == [
+        ("china_exports_caam", "2024-11-01..2024-11-30", 532_000),
+        ("china_exports_caam", "2024-01-01..2024-11-30", 5_330_000),
+    ]
+    assert [(row[0], row[1], row[4]) for row in _rows(text, date(2025, 2, 10))][-1] == (
+        "chery_group_exports",
+        "2024-01-01..2024-12-31",
+        1_140_000,
+    )

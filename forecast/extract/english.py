@@ -296,12 +296,16 @@ ENGLISH = Language(
         rf"|a year (?:earlier|ago)|of (?:the )?previous year)|a year (?:earlier|ago)|in the previous year)",
         re.IGNORECASE,
     ),
+    running_total_before=re.compile(
+        r"\b(?:bringing|raising|taking|pushing|lifting)\s+(?:the|its|their)\s+(?:[\w-]+\s+){0,3}?(?:total|tally)\b(?:\s+[\w-]+){0,4}?\s+to\s+$",
+        re.IGNORECASE,
+    ),
     compared_year=re.compile(rf"same (?:period|time|months?) (?:in|of) (?P<year>{_YEAR})\b", re.IGNORECASE),
     export_words=re.compile(r"export|overseas|abroad|shipped|shipping|shipments?\b|foreign market", re.IGNORECASE),
     vehicle_words=re.compile(r"\b(?:auto(?:mobile)?s?|cars?|vehicles?|NEVs?|EVs?)\b", re.IGNORECASE),
     bare_count_end=re.compile(
         r"^\s*(?:[,.;:)]|$|(?:in|during|for|over|from|to|and|while|last|this|as|a|compared|against|according|year-on-year|"
-        r"year on year|up|down|with|between|through)\b)",
+        r"year on year|up|down|with|between|through|were|was)\b)",
         re.IGNORECASE,
     ),
     not_a_count_before=re.compile(

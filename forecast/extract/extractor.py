@@ -13,6 +13,7 @@ proposed as a target instead.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -43,6 +44,7 @@ from forecast.extract.targets import read_targets
 
 LANGUAGES: dict[str, Language] = {ENGLISH.code: ENGLISH}
 _MONEY = ("cny", "usd")
+_WERE = re.compile(r"\s+(?:were|was)\b.*", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -264,6 +266,8 @@ def _subjects(reading: SentenceReading, context: Context, names: Entities) -> di
             entity = context.company if context.company and language.company_reference.search(local) else context.entity
         # an amount's segment may stand before the rate that led to it ("NEV exports almost doubled ... to 499,000 units")
         clause = reading.text[amount_clause_start if start in amount_starts else clause_start : end]
+        named_after = _WERE.match(reading.text, end, sentence.span.end)  # "11,000 were electric passenger vehicles"
+        clause += language.words_end.split(named_after.group(0), maxsplit=1)[0] if named_after else ""
         basis, why = (context.basis, "") if context.basis else (context.publisher_basis, "read from the publisher's name")
         segment = segment_in(clause, language) or (context.segment if language.segment_reference.search(clause) else "")
         found[start] = Subject(entity=entity, basis=basis, segment=segment, basis_guess=why if basis else "")

@@ -39,6 +39,7 @@ class Language:
     per_period: re.Pattern[str]  # after an amount: a rate ("80,000 units per month"), not a total of a period
     base_amount_before: re.Pattern[str]  # before an amount: it is a base compared with ("compared with 620,000 ...")
     base_period_after: re.Pattern[str]  # after such an amount: its year (group year) or a year earlier ("in the same period in 2020")
+    running_total_before: re.Pattern[str]  # before an amount: the year's total so far ("bringing the total for the year to")
     compared_year: re.Pattern[str]  # "the same period in 2022": the figure's own period is a year later
     growth: tuple[re.Pattern[str], ...]  # groups: kind, up, down, qual, num (also: a rate listed after another), times, word
     growth_words: Mapping[str, float]

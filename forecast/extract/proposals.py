@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date
 
-from forecast.domain import Kind, Qualifier
+from forecast.domain import Aggregation, Kind, Period, Qualifier
 from forecast.extract.growth import Growth
 from forecast.extract.language import Language
 from forecast.extract.model import Guess, Proposal, Sentence, Span, Subject
@@ -90,7 +91,7 @@ def read_amounts(reading: SentenceReading, subject_at: dict[int, Subject]) -> tu
             pass
         elif amount.unit and not amount.per_period:
             period = nearest_period(reading.periods, amount.span.start, amount.span.end, reading.text, reading.language)
-            period = _base_period(reading, amount, before, period)
+            period = _running_total(reading, before, _base_period(reading, amount, before, period))
             if period is not None:
                 figure = Figure(amount, period, subject_at[amount.span.start], list(period.guesses), imports=_imports(reading, amount))
                 figures.append(figure)
@@ -128,6 +129,20 @@ def _base_period(reading: SentenceReading, amount: Quantity, before: str, period
     years = int(after.group("year")) - period.period.end.year if after.group("year") else -1
     why = Guess("period", f"'{after.group(0).strip()}': the base the figure is compared with")
     return replace(period, period=period.period.shifted_years(years), guesses=(*period.guesses, why))
+
+
+def _running_total(reading: SentenceReading, before: str, period: PeriodMention | None) -> PeriodMention | None:
+    """ "532,000 vehicles in November, bringing the total for the year to 5.33 million": January to that month."""
+    if period is None or period.aggregation is not Aggregation.MONTH or not reading.language.running_total_before.search(before):
+        return period
+    why = Guess("period", "a running total up to the month the sentence names")
+    span = Period(date(period.period.start.year, 1, 1), period.period.end)
+    return replace(
+        period,
+        period=span,
+        aggregation=Aggregation.YTD if span.start != period.period.start else Aggregation.MONTH,
+        guesses=(*period.guesses, why),
+    )
 
 
 def _a_mark_passed(reading: SentenceReading, last: Quantity, amount: Quantity, before: str) -> bool:
