@@ -77,7 +77,7 @@ ENGLISH = Language(
     sentence_break=re.compile(r"(?<=[.!?])[\"”’]?\s+(?=[\"“‘(\[【A-Z0-9])|\n+|(?<=[a-zA-Z)][.!?])(?=[A-Z][a-z])"),
     clause_break=re.compile(r";|\b(?:while|whereas)\b"),
     aside_open=re.compile(r",\s*(?:which|who|whose)\b", re.IGNORECASE),
-    words_end=re.compile(r"[,;]|\b(?:and|while|whereas)\b|\d"),
+    words_end=re.compile(r"[,;]|\b(?:and|while|whereas)\b"),
     quantity=re.compile(
         rf"(?:(?P<qual>{_QUALIFIER})\s+)?(?:a total of\s+)?(?P<cur>US\$|\$|USD\s?|RMB\s?|CNY\s?)?(?P<num>{_NUM}|{_AMOUNT_WORDS})"
         rf"(?:\s*(?P<scale>thousand|million|billion|trillion|bn|mn|mln|M|k)\b)?"

@@ -330,7 +330,10 @@ def _of_another_measure(reading: SentenceReading, span: Span) -> bool:
     marks = [s.end - sentence.span.start for s in spans if s.end <= span.start]
     marks += [m.end() for m in language.clause_break.finditer(sentence.text, 0, at)]
     before = sentence.text[max(marks, default=0) : at]
-    after = language.words_end.split(sentence.text[end:], maxsplit=1)[0]
+    following = [
+        s.start - sentence.span.start for s in (*(a.span for a in reading.amounts), *(r.span for r in reading.rates)) if s.start >= span.end
+    ]
+    after = language.words_end.split(sentence.text[end : min(following, default=len(sentence.text))], maxsplit=1)[0]
     return bool(language.other_measures.search(before)) and not language.export_words.search(before + after)
 
 

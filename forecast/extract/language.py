@@ -16,7 +16,7 @@ class Language:
     code: str
     sentence_break: re.Pattern[str]
     aside_open: re.Pattern[str]  # the opening of a relative clause (", which"): a period in it dates that clause only
-    words_end: re.Pattern[str]  # where the words about an amount end after it: a comma, "and", a clause break, another number
+    words_end: re.Pattern[str]  # where the words about an amount end after it: a comma, "and", a clause break
     clause_break: re.Pattern[str]  # between an amount and a period: the period belongs to another clause ("; ", "while")
     quantity: re.Pattern[str]  # groups: qual, cur, num, scale, noun
     scales: Mapping[str, float]
