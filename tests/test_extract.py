@@ -773,3 +773,8 @@ def test_a_running_total_after_a_month_and_of_which_were_exported() -> None:
         "2024-01-01..2024-12-31",
         1_140_000,
     )
+
+
+def test_sold_with_overseas_after_the_year_is_overseas_sales() -> None:
+    text = "Made-up: Great Wall Motor sold 453,500 vehicles in 2024 in overseas markets, up 45.7 percent."
+    assert _rows(text, date(2025, 2, 1)) == [("gwm_overseas_sales", "2024-01-01..2024-12-31", "year", "level", 453_500, 45.7)]
