@@ -778,3 +778,16 @@ def test_a_running_total_after_a_month_and_of_which_were_exported() -> None:
 def test_sold_with_overseas_after_the_year_is_overseas_sales() -> None:
     text = "Made-up: Great Wall Motor sold 453,500 vehicles in 2024 in overseas markets, up 45.7 percent."
     assert _rows(text, date(2025, 2, 1)) == [("gwm_overseas_sales", "2024-01-01..2024-12-31", "year", "level", 453_500, 45.7)]
+
+
+def test_subjects_rates_and_amounts_listed_respectively_go_together_in_order() -> None:
+    text = (  # made-up sentences
+        "According to CAAM, China's auto exports and NEV exports rose 101.1 percent and 304.6 percent to 2.02 million and "
+        "310,000 units in 2021, respectively. Exports of passenger vehicles and commercial vehicles reached 1.61 million and "
+        "402,000 units, respectively, in 2021."
+    )
+    assert [(row[0], row[4], row[5]) for row in _rows(text, date(2022, 2, 2))] == [
+        ("china_exports_caam", 2_020_000, 101.1),
+        ("china_nev_exports_caam", 310_000, 304.6),
+        ("china_passenger_exports_caam", 1_610_000, None),
+    ]

@@ -227,7 +227,7 @@ ENGLISH = Language(
         re.compile(rf"\(\s*(?:(?P<up>\+)|(?P<down>[-−–]))?(?P<num>{_NUM})\s*%\s*(?P<kind>{_KIND_WORDS})\s*\)", re.IGNORECASE),
         # "and 39.6 times" after a first multiple: a list of rates given respectively
         re.compile(rf"(?<=times and )(?P<num>{_NUM})(?P<times>\s+times)", re.IGNORECASE),
-        re.compile(rf"(?<=% and )(?P<also>{_NUM}){_PCT}", re.IGNORECASE),
+        re.compile(rf"(?:(?<=% and )|(?<=percent and ))(?P<also>{_NUM}){_PCT}", re.IGNORECASE),
         # "up 23.8 percent year on year and 14.2 percent month on month": the second rate names its base after it
         re.compile(rf"(?:(?<=year and )|(?<=month and ))(?P<also>{_NUM}){_PCT}(?=\s+(?:of\s+)?(?:{_KIND_WORDS}))", re.IGNORECASE),
     ),

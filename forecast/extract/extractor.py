@@ -31,6 +31,7 @@ from forecast.extract.matching import (
     basis_in,
     entities,
     entity_before,
+    listed_segments,
     match_series,
     segment_in,
     without_segments,
@@ -273,6 +274,10 @@ def _subjects(reading: SentenceReading, context: Context, names: Entities) -> di
         found[start] = Subject(entity=entity, basis=basis, segment=segment, basis_guess=why if basis else "")
         clause_start = end
         amount_clause_start = end if start in amount_starts else amount_clause_start
+    for start, segment in listed_segments(
+        reading.text, [a.span for a in reading.amounts], [r.span for r in reading.rates], sentence.span.start, language
+    ).items():
+        found[start] = replace(found[start], segment=segment)
     entity = entity_before(sentence.text, names, language, first=True) or context.entity
     found[-1] = Subject(entity=entity, measure="overseas sales" if "overseas" in sentence.text.lower() else "vehicle exports")
     return found

@@ -193,7 +193,7 @@ def attach_rates(reading: SentenceReading, figures: list[Figure]) -> list[Growth
     index = 0
     while index < len(reading.rates):
         run = _listed_run(reading, index)
-        if len(run) > 1 and _respectively(own, run):
+        if len(run) > 1 and (_respectively(own, run) or _respectively_after(reading, own, run)):
             index += len(run)
             continue
         rate = reading.rates[index]
@@ -223,6 +223,20 @@ def _respectively(own: list[Figure], run: list[Growth]) -> bool:
     for figure, rate in zip(before[-len(run) :], run, strict=True):
         figure.rates[rate.kind] = rate
         figure.guesses.append(Guess(rate.kind.value, "rates listed together, given to the amounts in the same order"))
+    return True
+
+
+def _respectively_after(reading: SentenceReading, own: list[Figure], run: list[Growth]) -> bool:
+    """ "rose 101.1 percent and 304.6 percent to 2.02 million and 310,000 units": listed rates, then as many listed
+    amounts they grew to, in the same order."""
+    after = [figure for figure in own if figure.quantity.span.start >= run[-1].span.end][: len(run)]
+    if len(after) < len(run) or not reading.language.rate_then_amount.match(reading.text[run[-1].span.end : after[0].quantity.span.start]):
+        return False
+    if not all(_LISTED.match(reading.text[a.quantity.span.end : b.quantity.span.start]) for a, b in zip(after, after[1:])):
+        return False
+    for figure, rate in zip(after, run, strict=True):
+        figure.rates[rate.kind] = rate
+        figure.guesses.append(Guess(rate.kind.value, "rates listed together, given to the amounts listed after them in the same order"))
     return True
 
 
