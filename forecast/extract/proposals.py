@@ -10,6 +10,7 @@ total, with "previous year" or "same period", gives the total a year earlier (a 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -232,7 +233,7 @@ def _respectively_after(reading: SentenceReading, own: list[Figure], run: list[G
     after = [figure for figure in own if figure.quantity.span.start >= run[-1].span.end][: len(run)]
     if len(after) < len(run) or not reading.language.rate_then_amount.match(reading.text[run[-1].span.end : after[0].quantity.span.start]):
         return False
-    if not all(_LISTED.match(reading.text[a.quantity.span.end : b.quantity.span.start]) for a, b in zip(after, after[1:])):
+    if not all(_LISTED.match(reading.text[a.quantity.span.end : b.quantity.span.start]) for a, b in itertools.pairwise(after)):
         return False
     for figure, rate in zip(after, run, strict=True):
         figure.rates[rate.kind] = rate
