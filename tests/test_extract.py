@@ -791,3 +791,15 @@ def test_subjects_rates_and_amounts_listed_respectively_go_together_in_order() -
         ("china_nev_exports_caam", 310_000, 304.6),
         ("china_passenger_exports_caam", 1_610_000, None),
     ]
+
+
+def test_another_countrys_exports_are_not_chinas() -> None:
+    text = (  # made-up sentences
+        "CAAM said China's auto exports in 2023 hit 4.91 million units, surpassing Japan's 4.42 million vehicles. "
+        "Japan exported 4.42 million vehicles in 2023. China exported 1.07 million vehicles in the first quarter of 2023, "
+        "while Japan exported 954,185 vehicles. Germany's exports rose 6 percent in 2023."
+    )
+    assert [(row[1], row[4]) for row in _rows(text, date(2024, 2, 1))] == [
+        ("2023-01-01..2023-12-31", 4_910_000),
+        ("2023-01-01..2023-03-31", 1_070_000),
+    ]

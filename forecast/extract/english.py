@@ -329,6 +329,10 @@ ENGLISH = Language(
         rf"|^\s*In\s+(?:the\s+)?(?:{_markets()}),[^;]*$"
         rf"|\b(?:{_markets()})\s+(?:was|is|became|remained|ranked|took|taking|came|led|received|imported|importing|bought|accounted)\b[^;]*$"
         rf"|\b(?:with|was|were)\s+(?:the\s+)?(?:{_markets()})\b[^;]*$"
+        # another exporter: "surpassing Japan's 4.42 million vehicles", "while Japan exported 954,185 vehicles"
+        rf"|\b(?:{_markets()})(?:'s|’s)\s+(?:[\w-]+\s+){{0,3}}$"
+        rf"|\b(?:{_markets()})\s+(?:exported|exports|shipped|sold|with|at)\b[^;]*$"
+        rf"|\b(?i:ahead of|surpassing|overtaking|outpacing|behind|than|versus|vs\.?)\s+(?:the\s+)?(?:{_markets()})\b[^;]*$"
     ),
     segment_reference=re.compile(r"\b(?:these|such) (?:vehicles|cars|models)\b", re.IGNORECASE),
     # "new energy cars, including battery-electric cars and plug-in hybrids," "NEVs - comprising electric vehicles, plug-in
