@@ -803,3 +803,11 @@ def test_another_countrys_exports_are_not_chinas() -> None:
         ("2023-01-01..2023-12-31", 4_910_000),
         ("2023-01-01..2023-03-31", 1_070_000),
     ]
+
+
+def test_a_year_named_in_an_outlook_does_not_date_the_article() -> None:
+    text = (  # made-up sentences, no publication date
+        "China's vehicle exports reached 7.1 million units last year, CAAM said in its review of 2025. "
+        "CAAM issued its 2026 outlook, projecting sales to reach 34.75 million units."
+    )
+    assert [(row[1], row[4]) for row in _rows(text)] == [("2025-01-01..2025-12-31", 7_100_000)]

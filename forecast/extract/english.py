@@ -279,7 +279,7 @@ ENGLISH = Language(
     ),
     expectation=re.compile(
         r"\b(?:expects?|expected|expecting|forecasts?|forecasted|predicts?|predicted|projects?|projected|anticipates?|will|is set to|are set to"
-        r"|might|could|would|(?-i:may)|estimates?|estimated to)\b",
+        r"|might|could|would|(?-i:may)|estimates?|estimated to|projecting|outlook)\b",
         re.IGNORECASE,
     ),
     figure_reference=re.compile(r"^\s*(?:the|this) figure\b", re.IGNORECASE),

@@ -248,7 +248,8 @@ def _same_period(sentence: Sentence, context: Context, language: Language) -> li
 def _latest_year_named(article: Article, language: Language) -> tuple[int | None, int | None]:
     """The latest year the article names with a period: the year of "this year" when nothing else dates it; and
     that year again when the article names it as a whole year ("in 2008"): the year of "last year" then."""
-    named = [m for s in sentences(article.text, language) for m in period_mentions(s, language, None) if not m.guesses]
+    read = [s for s in sentences(article.text, language) if not language.expectation.search(s.text)]  # "its 2026 outlook, projecting"
+    named = [m for s in read for m in period_mentions(s, language, None) if not m.guesses]
     latest = max((m.period.end.year for m in named), default=None)
     whole = any(m.aggregation is Aggregation.YEAR and m.period.end.year == latest for m in named)
     return latest, latest if whole else None
