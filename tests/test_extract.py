@@ -635,3 +635,179 @@ def test_last_month_is_the_month_named_before_when_only_the_address_dates_the_pa
     article = Article(text, url="https://example.com/s/202210/24/record.html")
     (found,) = extract(article, SERIES).proposals
     assert (str(found.period), found.value, found.mom_pct) == ("2022-08-01..2022-08-31", 308_000, 6.2)
+
+
+def test_a_full_stop_without_a_space_ends_a_sentence_and_while_starts_a_clause() -> None:
+    text = (  # made-up sentences
+        "Output fell 4.3 percent year-on-year.In March, China exported 364,000 vehicles, up 10.6 percent of month-on-month and "
+        "110 percent of year-on-year, according to CAAM.The exports of NEVs in March stood at 78,000, increasing by 3.9 times over 2022 levels. "
+        "In the January-September period, NEV exports totaled 1.758 million units, while in September alone NEV exports were 222,000 units."
+    )
+    assert [(row[1], row[4], row[5]) for row in _rows(text, date(2023, 10, 20))] == [
+        ("2023-03-01..2023-03-31", 364_000, 110.0),
+        ("2023-03-01..2023-03-31", 78_000, 290.0),
+        ("2023-01-01..2023-09-30", 1_758_000, None),
+        ("2023-09-01..2023-09-30", 222_000, None),
+    ]
+
+
+def test_markets_named_with_a_comma_a_verb_or_a_list_and_might_are_not_the_total() -> None:
+    text = (  # made-up sentences
+        "China exported 4.95 million vehicles in the first nine months of 2025. Of this, a tenth (410,739 units) were exported to Mexico. "
+        "Exports to Russia, its top market, reached 357,708 units in the period. "
+        "Mexico led, and the UAE took second place, with 367,796 vehicles shipped in the period. "
+        "Belgium and Spain took third and fourth place (233,748 units and 224,590 units respectively) in the period. "
+        "The whole year's exports might top 6.5 million units, the association estimated."
+    )
+    assert [(row[1], row[4]) for row in _rows(text, date(2025, 10, 20))] == [("2025-01-01..2025-09-30", 4_950_000)]
+
+
+def test_kinds_of_new_energy_vehicle_are_no_series_but_listed_as_what_nevs_include_they_are_nevs() -> None:
+    text = (  # made-up sentences
+        "In 2025, China exported 2.58 million new energy vehicles, including battery-electric cars and plug-in hybrids, up 48.5%. "
+        "Battery electric vehicles (BEV) accounted for 1.6 million units in 2025 while plug in hybrid electric vehicles (PHEVs) accounted for 696,000 units. "
+        "In 2024, exports of new energy cars - comprising electric vehicles, plug-in hybrids, and hydrogen vehicles - surged to 1.74 million units."
+    )
+    assert [(row[0], row[4]) for row in _rows(text, date(2026, 1, 20))] == [
+        ("china_nev_exports_caam", 2_580_000),
+        ("china_nev_exports_caam", 1_740_000),
+    ]
+
+
+def test_same_time_last_year_is_a_base_and_these_vehicles_are_the_segment_named_before() -> None:
+    text = (  # made-up sentences
+        "China exported 290,000 vehicles in July, a jump of 67 percent compared with the same time last year, CAAM said. "
+        "New energy vehicles export increased 37.6 percent year on year to 54,000 units. "
+        "By contrast, shipments of conventional internal combustion engine vehicles declined. "
+        "July exports of these vehicles were 236,000 units."
+    )
+    assert [(row[0], row[1], row[4]) for row in _rows(text, date(2022, 8, 11))] == [
+        ("china_exports_caam", "2022-07-01..2022-07-31", 290_000),
+        ("china_nev_exports_caam", "2022-07-01..2022-07-31", 54_000),
+    ]
+
+
+def test_last_year_without_a_publication_date_is_the_whole_year_the_article_reports() -> None:
+    text = "Made-up: China's auto exports slowed in 2008. China exported 680,700 cars last year, up 11.1 percent year on year."
+    assert [(row[1], row[4], row[5]) for row in _rows(text)] == [("2008-01-01..2008-12-31", 680_700, 11.1)]
+    text = "Made-up: China exported 40,000 cars in May 2023. China exported 500,000 cars last year."
+    assert [(row[1], row[4]) for row in _rows(text)] == [("2023-05-01..2023-05-31", 40_000)]
+
+
+def test_a_year_of_its_own_clause_a_passed_mark_and_a_bound_told_with_the_figure() -> None:
+    text = (  # made-up sentences
+        "China's car exports exceed 600,000 in Sept as NEV shipments double\n"
+        "China's vehicle exports totaled 652,000 units in September, CAAM said. "
+        "In 2025, China's vehicle exports amounted to 7.098 million units, up 21.1 percent year on year, while in December alone "
+        "China's vehicle exports totaled 753,000 units, exceeding 700,000 units again following November, up 49.2 percent year on year "
+        "and rising by 3.5 percent month over month."
+    )
+    assert _rows(text, date(2026, 1, 15)) == [
+        ("china_exports_caam", "2025-09-01..2025-09-30", "month", "level", 652_000, None),
+        ("china_exports_caam", "2025-01-01..2025-12-31", "year", "level", 7_098_000, 21.1),
+        ("china_exports_caam", "2025-12-01..2025-12-31", "month", "level", 753_000, 49.2),
+    ]
+
+
+def test_a_clause_about_sales_in_a_sentence_about_exports_and_a_headline_rate_told_again() -> None:
+    text = (  # made-up sentences
+        "Chinese auto exports rose 64% in 2023\n"
+        "China's auto exports surged 63.7% in 2023 while sales at home rose 4.2%. "
+        "CAAM said that auto sales in China totaled 21.9 million cars last year while exports jumped to 4.1 million."
+    )
+    assert _rows(text, date(2024, 1, 10)) == [("china_exports_caam", "2023-01-01..2023-12-31", "year", "level", 4_100_000, 63.7)]
+
+
+def test_full_year_shipments_are_the_years_exports() -> None:
+    text = "Made-up: In 2025, CAAM said sales rose. Full-year vehicle shipments topped 7 million units, including 2.615 million NEVs."
+    assert [(row[0], row[1], row[4]) for row in _rows(text)] == [
+        ("china_exports_caam", "2025-01-01..2025-12-31", 7_000_000),
+        ("china_nev_exports_caam", "2025-01-01..2025-12-31", 2_615_000),
+    ]
+
+
+def test_sales_words_of_one_amount_a_base_compared_with_and_a_year_in_a_relative_clause() -> None:
+    text = (  # made-up sentences
+        "Geely's NEV sales soared 92 percent to 890,000 units in 2024 and exports 53 percent to 400,000 units. "
+        "China exported over 1.36 million vehicles between January and September 2021, CAAM said, compared with 620,000 in the same period in 2020. "
+        "The figure represents a rise from the 910,000 vehicles sold over the first nine months of 2019. "
+        "Chery's overseas sales rose 21 percent to 1.14 million units, which made it the top exporter in 2023, the company said."
+    )
+    assert [(row[0], row[1], row[4]) for row in _rows(text, date(2025, 1, 3))] == [
+        ("geely_auto_exports", "2024-01-01..2024-12-31", 400_000),
+        ("china_exports_caam", "2021-01-01..2021-09-30", 1_360_000),
+        ("china_exports_caam", "2020-01-01..2020-09-30", 620_000),
+        ("china_exports_caam", "2019-01-01..2019-09-30", 910_000),
+    ]
+
+
+def test_the_month_of_a_date_is_no_amount() -> None:
+    assert quantities(_sentence("date 2021-09 Vehicles proceed slowly on the expressway"), ENGLISH) == []
+
+
+def test_a_count_after_exports_with_no_unit_word_is_vehicles() -> None:
+    text = "Made-up: In June 2025 alone, China's exports were 592,000, an increase of 22.2 percent, CAAM said."
+    assert _rows(text, date(2025, 7, 15)) == [("china_exports_caam", "2025-06-01..2025-06-30", "month", "level", 592_000, 22.2)]
+
+
+def test_a_market_named_earlier_in_the_clause_or_after_with_keeps_its_rate_and_amount_out() -> None:
+    text = (  # made-up sentences
+        "Shipments to Russia jumped in 2023, rising 30 percent year on year, CAAM said. "
+        "China exported 4.91 million vehicles in 2023, with Russia taking 909,000 units. "
+        "China's top export market in 2023 was Mexico, with 415,000 vehicles."
+    )
+    assert [(row[1], row[3], row[4]) for row in _rows(text, date(2024, 2, 15))] == [("2023-01-01..2023-12-31", "level", 4_910_000)]
+
+
+def test_a_running_total_after_a_month_and_of_which_were_exported() -> None:
+    text = (  # made-up sentences
+        "China exported 532,000 vehicles in November 2024, CAAM said, bringing the total for the year to 5.33 million. "
+        "Chery sold 2.6 million vehicles in 2024, of which 1.14 million were exported."
+    )
+    assert [(row[0], row[1], row[4]) for row in _rows(text, date(2024, 12, 12))] == [
+        ("china_exports_caam", "2024-11-01..2024-11-30", 532_000),
+        ("china_exports_caam", "2024-01-01..2024-11-30", 5_330_000),
+    ]
+    assert [(row[0], row[1], row[4]) for row in _rows(text, date(2025, 2, 10))][-1] == (
+        "chery_group_exports",
+        "2024-01-01..2024-12-31",
+        1_140_000,
+    )
+
+
+def test_sold_with_overseas_after_the_year_is_overseas_sales() -> None:
+    text = "Made-up: Great Wall Motor sold 453,500 vehicles in 2024 in overseas markets, up 45.7 percent."
+    assert _rows(text, date(2025, 2, 1)) == [("gwm_overseas_sales", "2024-01-01..2024-12-31", "year", "level", 453_500, 45.7)]
+
+
+def test_subjects_rates_and_amounts_listed_respectively_go_together_in_order() -> None:
+    text = (  # made-up sentences
+        "According to CAAM, China's auto exports and NEV exports rose 101.1 percent and 304.6 percent to 2.02 million and "
+        "310,000 units in 2021, respectively. Exports of passenger vehicles and commercial vehicles reached 1.61 million and "
+        "402,000 units, respectively, in 2021."
+    )
+    assert [(row[0], row[4], row[5]) for row in _rows(text, date(2022, 2, 2))] == [
+        ("china_exports_caam", 2_020_000, 101.1),
+        ("china_nev_exports_caam", 310_000, 304.6),
+        ("china_passenger_exports_caam", 1_610_000, None),
+    ]
+
+
+def test_another_countrys_exports_are_not_chinas() -> None:
+    text = (  # made-up sentences
+        "CAAM said China's auto exports in 2023 hit 4.91 million units, surpassing Japan's 4.42 million vehicles. "
+        "Japan exported 4.42 million vehicles in 2023. China exported 1.07 million vehicles in the first quarter of 2023, "
+        "while Japan exported 954,185 vehicles. Germany's exports rose 6 percent in 2023."
+    )
+    assert [(row[1], row[4]) for row in _rows(text, date(2024, 2, 1))] == [
+        ("2023-01-01..2023-12-31", 4_910_000),
+        ("2023-01-01..2023-03-31", 1_070_000),
+    ]
+
+
+def test_a_year_named_in_an_outlook_does_not_date_the_article() -> None:
+    text = (  # made-up sentences, no publication date
+        "China's vehicle exports reached 7.1 million units last year, CAAM said in its review of 2025. "
+        "CAAM issued its 2026 outlook, projecting sales to reach 34.75 million units."
+    )
+    assert [(row[1], row[4]) for row in _rows(text)] == [("2025-01-01..2025-12-31", 7_100_000)]

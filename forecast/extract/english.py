@@ -14,7 +14,8 @@ from forecast.extract.language import Language
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _QUALIFIER = (
-    r"nearly|almost|about|approximately|around|roughly|some|close to|over|more than|exceeding|above|at least|less than|under|below|up to"
+    r"nearly|almost|about|approximately|around|roughly|some|close to|over|more than|exceeding|exceeded|exceeds|exceed|surpassing|surpassed"
+    r"|surpasses|topping|topped|tops|above|at least|less than|under|below|up to"
 )
 _MONTH = (
     r"January|February|March|April|May|June|July|August|September|October|November|December"
@@ -39,7 +40,9 @@ _UP = (
 _DOWN = r"down|fell|fallen|dropped|declined|decreased|slumped|plunged|falling|declining|dropping|shrank|slid|decrease|fall"
 _UP_NOUN = r"increase|rise|growth|gain|jump|surge"
 _DOWN_NOUN = r"decrease|decline|drop|fall|contraction"
-_KIND_WORDS = r"year-on-year|year on year|year-over-year|y-o-y|yoy|month-on-month|month on month|mom|sequentially"
+_KIND_WORDS = (
+    r"year-on-year|year on year|year-over-year|y-o-y|yoy|month-on-month|month on month|month-over-month|month over month|mom|sequentially"
+)
 # "percent" but not "percentage points": a change of a rate is no rate of the figure
 _PCT = r"(?:\s*%|[\s-]percent(?!age)|\s+per cent(?!age)|\s+pct)"
 
@@ -53,7 +56,7 @@ _REGIONS = (
 def _markets() -> str:
     """Country names as written in English ("Britain (UK)" also as "UK", "Korea (South)" as "South Korea"), China aside:
     a figure sold there is the domestic market, which other words keep out."""
-    names = {"US", "USA", "UK", "United Kingdom", "South Korea", "North Korea", "Philippines", "Netherlands", "Burma"}
+    names = {"US", "USA", "UK", "United Kingdom", "UAE", "South Korea", "North Korea", "Philippines", "Netherlands", "Burma"}
     for name in pytz.country_names.values():
         base, _, inside = name.partition(" (")
         names.add(base.replace(" & ", " and "))
@@ -70,7 +73,11 @@ _MARKET = rf"(?:to|in|into)\s+(?:the\s+)?(?:{_markets()})\b(?!\s*(?:dollars?|Ass
 
 ENGLISH = Language(
     code="en",
-    sentence_break=re.compile(r"(?<=[.!?])[\"”’]?\s+(?=[\"“‘(\[【A-Z0-9])|\n+"),
+    # also a full stop with no space after it between a word and a capitalised one ("year-on-year.In March")
+    sentence_break=re.compile(r"(?<=[.!?])[\"”’]?\s+(?=[\"“‘(\[【A-Z0-9])|\n+|(?<=[a-zA-Z)][.!?])(?=[A-Z][a-z])"),
+    clause_break=re.compile(r";|\b(?:while|whereas)\b"),
+    aside_open=re.compile(r",\s*(?:which|who|whose)\b", re.IGNORECASE),
+    words_end=re.compile(r"[,;]|\b(?:and|while|whereas)\b"),
     quantity=re.compile(
         rf"(?:(?P<qual>{_QUALIFIER})\s+)?(?:a total of\s+)?(?P<cur>US\$|\$|USD\s?|RMB\s?|CNY\s?)?(?P<num>{_NUM}|{_AMOUNT_WORDS})"
         rf"(?:\s*(?P<scale>thousand|million|billion|trillion|bn|mn|mln|M|k)\b)?"
@@ -106,6 +113,15 @@ ENGLISH = Language(
         "over": "lower_bound",
         "more than": "lower_bound",
         "exceeding": "lower_bound",
+        "exceeded": "lower_bound",
+        "exceeds": "lower_bound",
+        "exceed": "lower_bound",
+        "surpassing": "lower_bound",
+        "surpassed": "lower_bound",
+        "surpasses": "lower_bound",
+        "topping": "lower_bound",
+        "topped": "lower_bound",
+        "tops": "lower_bound",
         "above": "lower_bound",
         "at least": "lower_bound",
         "less than": "upper_bound",
@@ -158,14 +174,18 @@ ENGLISH = Language(
         re.compile(rf"\bH(?P<half>[12])(?:\s+(?P<year>{_YEAR}))?\b"),
         re.compile(rf"\b(?P<month>{_MONTH_ANY_CASE})\b\.?(?!\s*\d{{1,2}}\b)(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}|this year|last year))?"),
         re.compile(r"\b(?P<lastmonth>last month)\b", re.IGNORECASE),
-        re.compile(r"(?<!period )(?<!than )(?<!from )(?<!over )(?<!with )(?<!to )\b(?P<lastyear>last year)\b", re.IGNORECASE),
+        re.compile(r"\b(?P<fullyear>full[- ]year|(?:for|in|over) the (?:full|whole|entire) year)\b", re.IGNORECASE),
+        re.compile(
+            r"(?<!period )(?<!than )(?<!from )(?<!over )(?<!with )(?<!to )(?<!time )(?<!month )(?<!quarter )\b(?P<lastyear>last year)\b",
+            re.IGNORECASE,
+        ),
         re.compile(rf"\b(?P<year>{_YEAR})\b"),
     ),
     # Years that are not the figure's period: a comparison base, a deadline, a start, a stock at a date.
     # Months too: "a 2.1% increase from September", "compared with October 2024", "over the number registered in
     # September" name the base of a rate ("from January to May" is a span: the month after it excludes it).
     not_a_period=re.compile(
-        rf"(?:same (?:period|time|months?) (?:in|of|last)|compared (?:to|with)|than(?: in)?|by(?: the end of)?|since|before|after|end of|until|from)\s+(?:{_YEAR})\b"
+        rf"(?:same (?:period|time|months?) (?:in|of|last)|compared (?:to|with)|than(?: in)?|by(?: the end of)?|since|before|after|end of|until|from|over|against|versus)\s+(?:{_YEAR})\b"
         rf"|\b(?:from|over|than(?: in)?|compared (?:to|with)|against|versus)\s+(?:(?:that|those) (?:of|in)\s+|the (?:number|figure|level|volume)s?"
         rf"(?: registered| recorded| reported)? in\s+)?(?:{_MONTH})(?:\.?,?\s+{_YEAR}\b|\b\.?(?!\s*(?:to|through|till|until|-|–|\d)|\s+and\s+(?:{_MONTH})))",
         re.IGNORECASE,
@@ -207,14 +227,14 @@ ENGLISH = Language(
         re.compile(rf"\(\s*(?:(?P<up>\+)|(?P<down>[-−–]))?(?P<num>{_NUM})\s*%\s*(?P<kind>{_KIND_WORDS})\s*\)", re.IGNORECASE),
         # "and 39.6 times" after a first multiple: a list of rates given respectively
         re.compile(rf"(?<=times and )(?P<num>{_NUM})(?P<times>\s+times)", re.IGNORECASE),
-        re.compile(rf"(?<=% and )(?P<also>{_NUM}){_PCT}", re.IGNORECASE),
+        re.compile(rf"(?:(?<=% and )|(?<=percent and ))(?P<also>{_NUM}){_PCT}", re.IGNORECASE),
         # "up 23.8 percent year on year and 14.2 percent month on month": the second rate names its base after it
-        re.compile(rf"(?:(?<=year and )|(?<=month and ))(?P<also>{_NUM}){_PCT}(?=\s+(?:{_KIND_WORDS}))", re.IGNORECASE),
+        re.compile(rf"(?:(?<=year and )|(?<=month and ))(?P<also>{_NUM}){_PCT}(?=\s+(?:of\s+)?(?:{_KIND_WORDS}))", re.IGNORECASE),
     ),
     growth_words={"doubled": 100.0, "tripled": 200.0, "quadrupled": 300.0},
     direction=re.compile(rf"\b(?:(?P<up>{_UP}|{_UP_NOUN})|(?P<down>{_DOWN}|{_DOWN_NOUN}))\b", re.IGNORECASE),
     month_on_month=re.compile(
-        r"month-on-month|month on month|\bmom\b|sequentially|(?:than|from|over|on)(?: that of)? (?:the )?(?:last|previous|prior|a) month"
+        r"month-on-month|month on month|month-over-month|month over month|\bmom\b|sequentially|(?:than|from|over|on)(?: that of)? (?:the )?(?:last|previous|prior|a) month"
         r"|(?:compared (?:to|with)|than|from) (?:a|one) month (?:earlier|before|ago)|on a monthly basis"
         rf"|over the (?:number|figure|level|volume)s?(?: registered| recorded| reported)? in (?:{_MONTH})\b"
         rf"|(?:from|than|over|compared (?:to|with)) (?:{_MONTH})\b(?!\.?\s*(?:to|through|till|until|and|-|–|\d))",
@@ -258,23 +278,34 @@ ENGLISH = Language(
         re.IGNORECASE,
     ),
     expectation=re.compile(
-        r"\b(?:expects?|expected|expecting|forecasts?|forecasted|predicts?|predicted|projects?|projected|anticipates?|will|is set to|are set to)\b",
+        r"\b(?:expects?|expected|expecting|forecasts?|forecasted|predicts?|predicted|projects?|projected|anticipates?|will|is set to|are set to"
+        r"|might|could|would|(?-i:may)|estimates?|estimated to|projecting|outlook)\b",
         re.IGNORECASE,
     ),
     figure_reference=re.compile(r"^\s*(?:the|this) figure\b", re.IGNORECASE),
     no_period=re.compile(
         r"\b(?:cumulative(?:ly)?|accumulated|to date|so far|in (?:its|their) history|all[- ]time|capacity|milestone|consecutive|straight"
         r"|since|by the end of|as of"
-        r"|expects?|expected|forecasts?|will)\b",
+        r"|expects?|expected|forecasts?|will|might|could|would|(?-i:may))\b",
         re.IGNORECASE,
     ),
     per_period=re.compile(r"^\s*(?:(?:per|a|each)\s+(?:month|year|day|week)\b|annually|monthly)", re.IGNORECASE),
+    base_amount_before=re.compile(r"(?:compared (?:with|to)|against|versus|vs\.?|up from|down from)\s+(?:the\s+)?$", re.IGNORECASE),
+    base_period_after=re.compile(
+        rf"^\s*(?:[\w-]+\s+){{0,2}}?(?:(?:in|during|over|for) the same (?:period|time|months?|quarter)\s+(?:(?:in|of)\s+(?P<year>{_YEAR})|last year"
+        rf"|a year (?:earlier|ago)|of (?:the )?previous year)|a year (?:earlier|ago)|in the previous year)",
+        re.IGNORECASE,
+    ),
+    running_total_before=re.compile(
+        r"\b(?:bringing|raising|taking|pushing|lifting)\s+(?:the|its|their)\s+(?:[\w-]+\s+){0,3}?(?:total|tally)\b(?:\s+[\w-]+){0,4}?\s+to\s+$",
+        re.IGNORECASE,
+    ),
     compared_year=re.compile(rf"same (?:period|time|months?) (?:in|of) (?P<year>{_YEAR})\b", re.IGNORECASE),
-    export_words=re.compile(r"export|overseas|abroad|shipped|shipping|foreign market", re.IGNORECASE),
+    export_words=re.compile(r"export|overseas|abroad|shipped|shipping|shipments?\b|foreign market", re.IGNORECASE),
     vehicle_words=re.compile(r"\b(?:auto(?:mobile)?s?|cars?|vehicles?|NEVs?|EVs?)\b", re.IGNORECASE),
     bare_count_end=re.compile(
         r"^\s*(?:[,.;:)]|$|(?:in|during|for|over|from|to|and|while|last|this|as|a|compared|against|according|year-on-year|"
-        r"year on year|up|down|with|between|through)\b)",
+        r"year on year|up|down|with|between|through|were|was)\b)",
         re.IGNORECASE,
     ),
     not_a_count_before=re.compile(
@@ -291,13 +322,37 @@ ENGLISH = Language(
     ),
     # "730,000 vehicles to Russia", "4,545 cars in Russia", "sales to ASEAN member nations soared 270 percent to 54,000
     # units": a figure for one destination market, not the exporter's total
-    market_after=re.compile(rf"^\s*(?:(?:were|was|exported|shipped|sold|delivered)\s+){{0,2}}{_MARKET}"),
+    market_after=re.compile(rf"^\s*\)?\s*(?:(?:were|was|exported|shipped|sold|delivered)\s+){{0,2}}{_MARKET}"),
+    # "exports to Russia, its top market, reached", "the UAE took second place, with 367,796 vehicles shipped"
     market_before=re.compile(
-        rf"\b(?i:exports?|sales|shipments|exported|shipped|sold|deliveries)\s+(?:of\s+\S+\s+)?{_MARKET}[^,;]*$"
-        rf"|^\s*In\s+(?:the\s+)?(?:{_markets()}),[^;]*$|^\s*(?:{_markets()})\s+(?:was|is|became|remained|ranked)\b[^;]*$"
+        rf"\b(?i:exports?|sales|shipments|exported|shipped|sold|deliveries)\s+(?:of\s+\S+\s+)?{_MARKET}(?:(?!\b(?i:while|whereas|total|overall)\b)[^;])*$"
+        rf"|^\s*In\s+(?:the\s+)?(?:{_markets()}),[^;]*$"
+        rf"|\b(?:{_markets()})\s+(?:was|is|became|remained|ranked|took|taking|came|led|received|imported|importing|bought|accounted)\b[^;]*$"
+        rf"|\b(?:with|was|were)\s+(?:the\s+)?(?:{_markets()})\b[^;]*$"
+        # another exporter: "surpassing Japan's 4.42 million vehicles", "while Japan exported 954,185 vehicles"
+        rf"|\b(?:{_markets()})(?:'s|’s)\s+(?:[\w-]+\s+){{0,3}}$"
+        rf"|\b(?:{_markets()})\s+(?:exported|exports|shipped|sold|with|at)\b[^;]*$"
+        rf"|\b(?i:ahead of|surpassing|overtaking|outpacing|behind|than|versus|vs\.?)\s+(?:the\s+)?(?:{_markets()})\b[^;]*$"
+    ),
+    segment_reference=re.compile(r"\b(?:these|such) (?:vehicles|cars|models)\b", re.IGNORECASE),
+    # "new energy cars, including battery-electric cars and plug-in hybrids," "NEVs - comprising electric vehicles, plug-in
+    # hybrids, and hydrogen vehicles -": the kinds a segment is made of, listed, are no segment of their own
+    segment_aside=re.compile(
+        r"\b(?:including|comprising|which include[sd]?|such as)\s+(?:(?:and\s+)?(?:pure(?:ly)?[- ]|battery[- ])?"
+        r"(?:electric|plug[- ]?in hybrid|hybrid|hydrogen|fuel[- ]cell|BEV|PHEV)\w*(?:\s+(?:electric\s+)?(?:vehicles?|cars?|models?))?\s*,?\s*)+",
+        re.IGNORECASE,
     ),
     segments=(
-        (re.compile(r"new[ -]energy|\bNEVs?\b|electric vehicles?\b|electric and plug-in hybrid", re.IGNORECASE), "new energy vehicles"),
+        (
+            re.compile(r"electric and plug[- ]?in hybrid|plug[- ]?in hybrids? and (?:pure |battery[- ])?electric", re.IGNORECASE),
+            "new energy vehicles",
+        ),
+        # kinds of new energy vehicle no series keeps apart: "battery electric vehicles (BEV) accounting for 1.13 million units"
+        (
+            re.compile(r"battery[- ]electric|pure(?:ly)?[- ]electric|\bBEVs?\b|plug[- ]?in hybrid|\bPHEVs?\b", re.IGNORECASE),
+            "battery electric or plug-in hybrid vehicles",
+        ),
+        (re.compile(r"new[ -]energy|\bNEVs?\b|electric vehicles?\b", re.IGNORECASE), "new energy vehicles"),
         (re.compile(r"passenger (?:car|vehicle)s?", re.IGNORECASE), "passenger vehicles"),
         # parts of the total no series of ours keeps: their figures are left out
         (re.compile(r"commercial vehicles?|\b(?:trucks and buses|buses and trucks)\b", re.IGNORECASE), "commercial vehicles"),

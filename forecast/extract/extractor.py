@@ -13,11 +13,12 @@ proposed as a target instead.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from forecast.domain import Aggregation, Basis, Kind, Series, month_end
+from forecast.domain import Aggregation, Basis, Kind, Qualifier, Series, month_end
 from forecast.extract.dates import date_in_address
 from forecast.extract.detect import reads_as
 from forecast.extract.english import ENGLISH
@@ -30,6 +31,7 @@ from forecast.extract.matching import (
     basis_in,
     entities,
     entity_before,
+    listed_segments,
     match_series,
     segment_in,
     without_segments,
@@ -43,6 +45,7 @@ from forecast.extract.targets import read_targets
 
 LANGUAGES: dict[str, Language] = {ENGLISH.code: ENGLISH}
 _MONEY = ("cny", "usd")
+_WERE = re.compile(r"\s+(?:were|was)\b.*", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def _read(article: Article, known: Known, language: Language) -> Extraction:
         dated_by_address = Guess("published_date", f"{published} read from the address") if published else None
     names = entities(known.series, language)
     context = Context(publisher_basis=basis_in(article.publisher, language))
-    latest_named = _latest_year_named(article, language)
+    latest_named, reported_year = _latest_year_named(article, language)
     proposals: list[Proposal] = []
     targets: list[TargetProposal] = []
     for sentence in sentences(article.text, language):
@@ -90,7 +93,9 @@ def _read(article: Article, known: Known, language: Language) -> Extraction:
             context.basis, context.paragraph_start, context.exports_before = "", paragraph, False
         context.basis = basis_in(sentence.text, language) or context.basis
         month_before = context.period.period if context.period and context.period.aggregation is Aggregation.MONTH else None
-        periods = period_mentions(sentence, language, published, context.year or latest_named, month_before, dated_by_address is not None)
+        periods = period_mentions(
+            sentence, language, published, context.year or latest_named, month_before, dated_by_address is not None, reported_year
+        )
         periods = periods or _same_period(sentence, context, language)
         context.period = periods[-1] if periods else context.period
         reading = SentenceReading(
@@ -108,6 +113,7 @@ def _read(article: Article, known: Known, language: Language) -> Extraction:
         else:
             proposals.extend(_proposals(reading, subjects, known, context.exports_before))
         context.exports_before = bool(language.export_words.search(sentence.text))
+        context.segment = segment_in(sentence.text, language) or context.segment
         context.entity = entity_before(sentence.text, names, language) or context.entity
         context.year = max([m.period.end.year for m in reading.periods] + ([context.year] if context.year else []), default=None)
         context.company = entity_before(sentence.text, names, language, names.companies) or context.company
@@ -124,22 +130,29 @@ def _rates_told_apart(proposals: list[Proposal]) -> list[Proposal]:
     ("exports jumped 30.5 percent in the first two months. A total of 822,000 vehicles were exported during the
     period") is that level's rate."""
     found = list(proposals)
-    for rate in [p for p in proposals if p.kind is not Kind.LEVEL]:
+    # the finest rate first: a headline's "rose 64%" is the body's 63.7% rounded
+    for rate in sorted((p for p in proposals if p.kind is not Kind.LEVEL), key=lambda p: -_significant_digits(p.value)):
         name = "yoy_pct" if rate.kind is Kind.YOY_PCT else "mom_pct"
         level = next((p for p in found if _next_to(p, rate) and getattr(p, name) is None), None)
+        why = Guess(name, "the rate stands in the sentence next to the level's, with the same period")
+        if level is None:  # else the one level of that period and series in the article without such a rate
+            alike = [p for p in found if _next_to(p, rate, anywhere=True) and getattr(p, name) is None]
+            level = alike[0] if len(alike) == 1 else None
+            why = Guess(name, "the rate stands apart from the only level of the same period and series")
         if level is not None:
-            why = Guess(name, "the rate stands in the sentence next to the level's, with the same period")
             yoy, mom = (rate.value, level.mom_pct) if rate.kind is Kind.YOY_PCT else (level.yoy_pct, rate.value)
             found[found.index(level)] = replace(level, yoy_pct=yoy, mom_pct=mom, uncertain=(*level.uncertain, *rate.uncertain, why))
             found.remove(rate)
     return found
 
 
-def _next_to(level: Proposal, rate: Proposal) -> bool:
-    same = (level.period, level.aggregation, level.subject.entity) == (rate.period, rate.aggregation, rate.subject.entity)
-    same = same and rate.subject.series_id in ("", level.subject.series_id)
+def _next_to(level: Proposal, rate: Proposal, anywhere: bool = False) -> bool:
+    same = (level.period, level.aggregation) == (rate.period, rate.aggregation) and rate.subject.entity in ("", level.subject.entity)
+    same = same and rate.subject.series_id in ("", level.subject.series_id) and level.kind is Kind.LEVEL and level.unit != "percent"
+    if anywhere:
+        return same and bool(level.subject.series_id)
     first, second = sorted((level.sentence.span, rate.sentence.span), key=lambda span: span.start)
-    return same and level.kind is Kind.LEVEL and level.unit != "percent" and 0 < second.start - first.end <= 2
+    return same and 0 < second.start - first.end <= 2
 
 
 def _without_repeated_rates(proposals: list[Proposal]) -> list[Proposal]:
@@ -147,7 +160,12 @@ def _without_repeated_rates(proposals: list[Proposal]) -> list[Proposal]:
     already is the same fact told twice: it is left out."""
     carried = {(p.period, Kind.YOY_PCT, p.yoy_pct) for p in proposals if p.yoy_pct is not None}
     carried |= {(p.period, Kind.MOM_PCT, p.mom_pct) for p in proposals if p.mom_pct is not None}
-    return [p for p in proposals if p.kind is Kind.LEVEL or (p.period, p.kind, p.value) not in carried]
+
+    def told(p: Proposal) -> bool:  # the same rate, or it rounded ("64%" for 63.7%)
+        decimals = max(len(f"{p.value:g}".partition(".")[2]), 0)
+        return any((period, kind) == (p.period, p.kind) and round(value, decimals) == p.value for period, kind, value in carried)
+
+    return [p for p in proposals if p.kind is Kind.LEVEL or not told(p)]
 
 
 def _without_rounded_repeats(proposals: list[Proposal]) -> list[Proposal]:
@@ -161,8 +179,11 @@ def _without_rounded_repeats(proposals: list[Proposal]) -> list[Proposal]:
             q
             for q in levels
             if _same_subject_and_period(p, q)
-            and abs(q.value - p.value) <= 0.05 * max(q.value, p.value)
-            and (_significant_digits(q.value), -q.span.start) > (_significant_digits(p.value), -p.span.start)
+            and (
+                abs(q.value - p.value) <= 0.05 * max(q.value, p.value)
+                and (_significant_digits(q.value), -q.span.start) > (_significant_digits(p.value), -p.span.start)
+                or _within_bound(p, q)
+            )
         ]
 
     kept = [p for p in proposals if p.kind is not Kind.LEVEL or not finer(p)]
@@ -174,6 +195,16 @@ def _without_rounded_repeats(proposals: list[Proposal]) -> list[Proposal]:
                 why = Guess("yoy_pct", "given with another mention of the same figure")
                 kept[kept.index(q)] = replace(q, yoy_pct=yoy, mom_pct=mom, uncertain=(*q.uncertain, why))
     return kept
+
+
+def _within_bound(bound: Proposal, q: Proposal) -> bool:
+    """ "Car exports exceed 600,000 in September" and "652,000 units in September": the bound is the figure told
+    loosely, when the figure meets it and lies within a fifth of it."""
+    if q.qualifier in (Qualifier.LOWER_BOUND, Qualifier.UPPER_BOUND) or abs(q.value - bound.value) > 0.2 * bound.value:
+        return False
+    return (bound.qualifier is Qualifier.LOWER_BOUND and q.value >= bound.value) or (
+        bound.qualifier is Qualifier.UPPER_BOUND and q.value <= bound.value
+    )
 
 
 def _same_subject_and_period(p: Proposal, q: Proposal) -> bool:
@@ -214,10 +245,14 @@ def _same_period(sentence: Sentence, context: Context, language: Language) -> li
     return [PeriodMention(carried.period, carried.aggregation, span, (*carried.guesses, why))]
 
 
-def _latest_year_named(article: Article, language: Language) -> int | None:
-    """The latest year the article names with a period: the year of "this year" when nothing else dates it."""
-    years = [m.period.end.year for s in sentences(article.text, language) for m in period_mentions(s, language, None) if not m.guesses]
-    return max(years, default=None)
+def _latest_year_named(article: Article, language: Language) -> tuple[int | None, int | None]:
+    """The latest year the article names with a period: the year of "this year" when nothing else dates it; and
+    that year again when the article names it as a whole year ("in 2008"): the year of "last year" then."""
+    read = [s for s in sentences(article.text, language) if not language.expectation.search(s.text)]  # "its 2026 outlook, projecting"
+    named = [m for s in read for m in period_mentions(s, language, None) if not m.guesses]
+    latest = max((m.period.end.year for m in named), default=None)
+    whole = any(m.aggregation is Aggregation.YEAR and m.period.end.year == latest for m in named)
+    return latest, latest if whole else None
 
 
 def _subjects(reading: SentenceReading, context: Context, names: Entities) -> dict[int, Subject]:
@@ -233,10 +268,17 @@ def _subjects(reading: SentenceReading, context: Context, names: Entities) -> di
             entity = context.company if context.company and language.company_reference.search(local) else context.entity
         # an amount's segment may stand before the rate that led to it ("NEV exports almost doubled ... to 499,000 units")
         clause = reading.text[amount_clause_start if start in amount_starts else clause_start : end]
+        named_after = _WERE.match(reading.text, end, sentence.span.end)  # "11,000 were electric passenger vehicles"
+        clause += language.words_end.split(named_after.group(0), maxsplit=1)[0] if named_after else ""
         basis, why = (context.basis, "") if context.basis else (context.publisher_basis, "read from the publisher's name")
-        found[start] = Subject(entity=entity, basis=basis, segment=segment_in(clause, language) or "", basis_guess=why if basis else "")
+        segment = segment_in(clause, language) or (context.segment if language.segment_reference.search(clause) else "")
+        found[start] = Subject(entity=entity, basis=basis, segment=segment, basis_guess=why if basis else "")
         clause_start = end
         amount_clause_start = end if start in amount_starts else amount_clause_start
+    for start, segment in listed_segments(
+        reading.text, [a.span for a in reading.amounts], [r.span for r in reading.rates], sentence.span.start, language
+    ).items():
+        found[start] = replace(found[start], segment=segment)
     entity = entity_before(sentence.text, names, language, first=True) or context.entity
     found[-1] = Subject(entity=entity, measure="overseas sales" if "overseas" in sentence.text.lower() else "vehicle exports")
     return found
@@ -247,7 +289,8 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
     opening this one are those exports' (the sales abroad it spoke of), not domestic sales."""
     language, text = reading.language, reading.sentence.text
     if language.other_measures.search(text) and not language.export_words.search(text):
-        if not (exports_before and language.sales_as_exports.match(text)):
+        # "Sales grew ..." after a sentence about exports; "The figure represents a rise from the 910,000 vehicles sold ..."
+        if not (exports_before and language.sales_as_exports.match(text)) and not language.figure_reference.match(text):
             return []
     figures, derived = read_amounts(reading, subjects)
     alone = attach_rates(reading, figures)
@@ -262,6 +305,7 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
         and not figure.imports
         and figure.subject.segment in kept | {""}
         and not for_one_market(reading, figure.quantity.span, [f.quantity.span for f in figures])
+        and not _of_another_measure(reading, figure.quantity.span)
         and not _expected(reading, figure.quantity.span)
         and not _money_of_no_series(figure, known)
     ]
@@ -271,10 +315,32 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
             for rate in alone
             if subjects[rate.span.start].segment in kept | {""}
             and not for_one_market(reading, rate.span, [f.quantity.span for f in figures])
+            and not _of_another_measure(reading, rate.span)
         ]
         found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], known) for rate in rates) if p)
     found.extend(_matched(reading, proposal, known) for proposal in derived if proposal.subject.segment in kept | {""})
     return sorted((_as_counted(proposal) for proposal in found), key=lambda proposal: proposal.span.start)
+
+
+def _of_another_measure(reading: SentenceReading, span: Span) -> bool:
+    """In a sentence about exports, the words of the amount or rate count something else: "auto sales in China
+    totaled 21.9 million cars last year while exports jumped to 4.1 million", "NEV sales soared 92 percent to 890,000
+    and exports 53 percent to 400,000". Its words: from the amount or rate before it (or a clause's start) to it, and
+    after it up to the next comma, 'and' or clause ("sold 1.76 million automobiles in foreign markets")."""
+    language, sentence = reading.language, reading.sentence
+    if not language.export_words.search(sentence.text):
+        return False
+    at, end = span.start - sentence.span.start, span.end - sentence.span.start
+    is_rate = any(r.span == span for r in reading.rates)  # an amount's words take in the rate before it ("soared 92 percent to")
+    spans = [a.span for a in reading.amounts] + ([r.span for r in reading.rates] if is_rate else [])
+    marks = [s.end - sentence.span.start for s in spans if s.end <= span.start]
+    marks += [m.end() for m in language.clause_break.finditer(sentence.text, 0, at)]
+    before = sentence.text[max(marks, default=0) : at]
+    following = [
+        s.start - sentence.span.start for s in (*(a.span for a in reading.amounts), *(r.span for r in reading.rates)) if s.start >= span.end
+    ]
+    after = language.words_end.split(sentence.text[end : min(following, default=len(sentence.text))], maxsplit=1)[0]
+    return bool(language.other_measures.search(before)) and not language.export_words.search(before + after)
 
 
 def _expected(reading: SentenceReading, span: Span) -> bool:
@@ -330,7 +396,7 @@ def _level(reading: SentenceReading, figure: Figure, known: Known) -> Proposal:
 
 
 def _rate_alone(reading: SentenceReading, rate: Growth, subject: Subject, known: Known) -> Proposal | None:
-    period = nearest_period(reading.periods, rate.span.start, rate.span.end, reading.text)
+    period = nearest_period(reading.periods, rate.span.start, rate.span.end, reading.text, reading.language)
     if period is None:
         return None
     if rate.a_year_before:

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 class Language:
     code: str
     sentence_break: re.Pattern[str]
+    aside_open: re.Pattern[str]  # the opening of a relative clause (", which"): a period in it dates that clause only
+    words_end: re.Pattern[str]  # where the words about an amount end after it: a comma, "and", a clause break
+    clause_break: re.Pattern[str]  # between an amount and a period: the period belongs to another clause ("; ", "while")
     quantity: re.Pattern[str]  # groups: qual, cur, num, scale, noun
     scales: Mapping[str, float]
     amount_words: Mapping[str, float]  # numbers written in words before a scale ("two million", "half a million")
@@ -27,13 +30,16 @@ class Language:
     ordinals: Mapping[str, int]
     this_year: tuple[str, ...]
     last_year: tuple[str, ...]
-    periods: tuple[re.Pattern[str], ...]  # groups: start, end, months, quarters, quarter, half, month, lastmonth, lastyear, year
+    periods: tuple[re.Pattern[str], ...]  # groups: start, end, months, quarters, quarter, half, month, lastmonth, fullyear, lastyear, year
     not_a_period: re.Pattern[str]
     same_period: re.Pattern[str]  # "during the period": the period of the sentence before
     expectation: re.Pattern[str]  # before an amount in its sentence: a forecast ("expects ... to exceed 80,000 units")
     figure_reference: re.Pattern[str]  # "The figure also represented ...": a sentence about the figure before it
     no_period: re.Pattern[str]  # a total of no period ("cumulative", "to date"): a sentence without one takes none before
     per_period: re.Pattern[str]  # after an amount: a rate ("80,000 units per month"), not a total of a period
+    base_amount_before: re.Pattern[str]  # before an amount: it is a base compared with ("compared with 620,000 ...")
+    base_period_after: re.Pattern[str]  # after such an amount: its year (group year) or a year earlier ("in the same period in 2020")
+    running_total_before: re.Pattern[str]  # before an amount: the year's total so far ("bringing the total for the year to")
     compared_year: re.Pattern[str]  # "the same period in 2022": the figure's own period is a year later
     growth: tuple[re.Pattern[str], ...]  # groups: kind, up, down, qual, num (also: a rate listed after another), times, word
     growth_words: Mapping[str, float]
@@ -62,7 +68,9 @@ class Language:
     attributions: tuple[tuple[re.Pattern[str], str], ...]  # who counts -> Basis value
     market_after: re.Pattern[str]  # after an amount: it is what one destination market bought
     market_before: re.Pattern[str]  # before an amount or rate, in its clause: likewise ("exports to Russia ... to")
-    segments: tuple[tuple[re.Pattern[str], str], ...]
+    segment_reference: re.Pattern[str]  # "these vehicles": the segment named in a sentence before
+    segment_aside: re.Pattern[str]  # words that list what a segment includes ("including plug-in hybrids"): no segment of their own
+    segments: tuple[tuple[re.Pattern[str], str], ...]  # in order of precedence
 
     def count(self, word: str) -> int:
         """'nine' or '9' -> 9; an ordinal ('third') -> 3."""

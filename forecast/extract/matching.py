@@ -16,12 +16,14 @@ from dataclasses import dataclass, replace
 
 from forecast.domain import Basis, Series
 from forecast.extract.language import Language
-from forecast.extract.model import Guess, Subject
+from forecast.extract.model import Guess, Span, Subject
 from forecast.extract.periods import PeriodMention
 
 _GENERIC_SEGMENTS = frozenset({"all vehicles", "all", "whole port", "group (broad definition)", "all markets"})
 _WORD = re.compile(r"[a-z][a-z-]{3,}")
 _COMMON_STEMS = frozenset({"vehic", "cars", "expor", "port", "only", "whole", "stated", "value", "units"})
+_LISTED = re.compile(r"^\s*(?:,\s*)?(?:and|,)\s*$")
+_LIST_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Context:
     period: PeriodMention | None = None  # the last period of the sentence before
     amount_period: PeriodMention | None = None  # the last period of the last sentence with an amount
     exports_before: bool = False  # the sentence before, in this paragraph, spoke of exports
+    segment: str = ""  # the segment named last before: "these vehicles" in a sentence that names none
 
 
 @dataclass(frozen=True)
@@ -92,10 +95,33 @@ def basis_in(text: str, language: Language) -> str:
 
 
 def segment_in(text: str, language: Language) -> str:
+    text = language.segment_aside.sub(" ", text)
     for pattern, segment in language.segments:
         if pattern.search(text):
             return segment
     return ""
+
+
+def listed_segments(text: str, amounts: list[Span], rates: list[Span], start: int, language: Language) -> dict[int, str]:
+    """Amounts listed together after as many subjects listed together take their segments in order: "auto exports and
+    NEV exports were 2.02 million and 310,000 units, respectively" (by each amount's start)."""
+    found: dict[int, str] = {}
+    index = 0
+    while index < len(amounts):
+        run = [amounts[index]]
+        while index + len(run) < len(amounts) and _LISTED.match(text[run[-1].end : amounts[index + len(run)].start]):
+            run.append(amounts[index + len(run)])
+        if len(run) > 1:
+            begin = amounts[index - 1].end if index else start
+            stop = min([r.start for r in rates if begin <= r.start < run[0].start], default=run[0].start)  # "rose 101.1 percent and ..."
+            before = text[begin:stop]
+            parts = [part for part in _LIST_SPLIT.split(before) if part.strip()]
+            if len(parts) >= len(run):
+                named = [segment_in(part, language) for part in parts[-len(run) :]]
+                if any(named):
+                    found.update({amount.start: segment for amount, segment in zip(run, named, strict=True)})
+        index += len(run)
+    return found
 
 
 def without_segments(text: str, language: Language) -> str:

@@ -60,7 +60,8 @@ def quantities(sentence: Sentence, language: Language) -> list[Quantity]:
 
 def _bare_counts(found: list[Quantity], sentence: Sentence, language: Language) -> list[Quantity]:
     """A count with no unit word in a sentence about vehicle exports ("car exports climbed to 491,000 in September",
-    "NEV exports rose 6.7% to 1.28 million"): the unit of the amount before it in the sentence, else vehicles."""
+    "NEV exports rose 6.7% to 1.28 million", "exports were 592,000"): the unit of the amount before it in the
+    sentence, else vehicles."""
     if not language.export_words.search(sentence.text):
         return found
     read: list[Quantity] = []
@@ -68,7 +69,9 @@ def _bare_counts(found: list[Quantity], sentence: Sentence, language: Language) 
         start, end = amount.span.start - sentence.span.start, amount.span.end - sentence.span.start
         before, after = sentence.text[:start], sentence.text[end:]
         bare = not amount.unit and amount.value >= 1000 and language.bare_count_end.match(after)
-        if bare and not language.not_a_count_before.search(before) and language.vehicle_words.search(before):
+        # vehicles named before it, or exports of no size money could have ("exports were 592,000, an increase of ...")
+        counted = language.vehicle_words.search(before) or (language.export_words.search(before) and amount.value < 5e7)
+        if bare and not language.not_a_count_before.search(before) and counted:
             unit = next((a.unit for a in reversed(read) if a.unit and a.unit not in ("cny", "usd")), "vehicles")
             amount = replace(amount, unit=unit, unit_guessed=f"no unit after the number: {unit}, as the sentence counts them")
         read.append(amount)
@@ -83,7 +86,8 @@ def _unit(match: re.Match[str], language: Language) -> str:
 
 
 def _inside_word(text: str, start: int, end: int) -> bool:
-    """'M9', 'S60', 'Avatr 11' models and '2022-' ranges are not amounts."""
+    """'M9', 'S60', 'Avatr 11' models, '2022-' ranges and the month of a date ('2021-09') are not amounts."""
     before = text[start - 1 : start]
     after = text[end : end + 1]
-    return before.isalpha() or (after.isalpha() and after.lower() not in ("m", "k", "b"))
+    in_a_date = before == "-" and text[start - 2 : start - 1].isdigit()
+    return before.isalpha() or in_a_date or (after.isalpha() and after.lower() not in ("m", "k", "b"))

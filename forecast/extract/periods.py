@@ -47,13 +47,16 @@ def period_mentions(
     article_year: int | None = None,
     month_before: Period | None = None,
     published_guessed: bool = False,
+    reported_year: int | None = None,
 ) -> list[PeriodMention]:
     """Every period the sentence names, in text order; periods whose year cannot be known are left out.
 
     `article_year` is the year the article named last before this sentence: the year of a period that names none
     when the publication date is unknown. `month_before` is the last month the article named before this sentence:
     "last month" when the publication date is unknown ("exports in June hit a record ... 158,000 vehicles last month"). Also when the publication date is only
-    `published_guessed` (from the address, which dates a reposted page later than its text)."""
+    `published_guessed` (from the address, which dates a reposted page later than its text). `reported_year`: the
+    latest year the article names, when it names it as a whole year ("in 2008"): "last year" with no publication
+    date (a report on 2008 published in 2009)."""
     blocked = [(m.start(), m.end()) for m in language.not_a_period.finditer(sentence.text)]
     found: list[_Months] = []
     for pattern in language.periods:
@@ -61,7 +64,7 @@ def period_mentions(
             if any(match.start() < end and start < match.end() for start, end in blocked):
                 continue
             span = Span(sentence.span.start + match.start(), sentence.span.start + match.end())
-            relative = _relative(match, None if published_guessed and month_before else published, span, month_before)
+            relative = _relative(match, None if published_guessed and month_before else published, span, month_before, reported_year)
             if relative is not None or match.groupdict().get("lastmonth") or match.groupdict().get("lastyear"):
                 found.extend([relative] if relative else [])
                 blocked.append((match.start(), match.end()))
@@ -73,12 +76,18 @@ def period_mentions(
     found.sort(key=lambda item: item.span.start)
     compared = language.compared_year.search(sentence.text)
     after_compared = int(compared.group("year")) + 1 if compared else None
-    return _resolve_years(found, language, published, article_year, after_compared)
+    return _resolve_years(found, language, published, article_year, after_compared, sentence)
 
 
-def _relative(match: re.Match[str], published: date | None, span: Span, month_before: Period | None) -> _Months | None:
-    """'last month' and 'last year', against the publication date; without one, 'last month' is the month named before."""
+def _relative(
+    match: re.Match[str], published: date | None, span: Span, month_before: Period | None, reported_year: int | None
+) -> _Months | None:
+    """'last month' and 'last year', against the publication date; without one, 'last month' is the month named
+    before and 'last year' the whole year the article reports on."""
     if published is None:
+        if match.groupdict().get("lastyear") and reported_year is not None:
+            why = f"'{match.group(0)}' with no publication date: {reported_year}, the latest year the article names as a whole year"
+            return _Months(1, 12, Aggregation.YEAR, str(reported_year), span, why)
         if month_before is None or not match.groupdict().get("lastmonth"):
             return None
         why = f"'{match.group(0)}' with no publication date: the month the article named before"
@@ -127,7 +136,12 @@ def _aggregation_of(first: int, last: int) -> Aggregation:
 
 
 def _resolve_years(
-    found: list[_Months], language: Language, published: date | None, article_year: int | None, after_compared: int | None
+    found: list[_Months],
+    language: Language,
+    published: date | None,
+    article_year: int | None,
+    after_compared: int | None,
+    sentence: Sentence,
 ) -> list[PeriodMention]:
     bare_years = [
         item for item in found if item.aggregation is Aggregation.YEAR and item.year_words.isdigit() and item.last == 12 and not item.why
@@ -145,7 +159,9 @@ def _resolve_years(
         elif running is not None:
             year, guesses = int(running.year_words), (Guess("period", f"year {running.year_words} of the month named before it"),)
         else:
+            taken = set(used)
             year, guesses = _year(item, bare_years, used, language, published, article_year)
+            used -= {index for index in used - taken if _across_clauses(bare_years[index], item, language, sentence)}
         if item.why:
             guesses = (*guesses, Guess("period", item.why))
         if year is not None:
@@ -165,6 +181,13 @@ def _running_total_of(item: _Months, found: list[_Months], bare_years: list[_Mon
         if other.year_words.isdigit() and other not in bare_years and other.span.end <= item.span.start and item.last <= other.last
     ]
     return dated[-1] if dated else None
+
+
+def _across_clauses(bare: _Months, item: _Months, language: Language, sentence: Sentence) -> bool:
+    """ "In 2025, exports amounted to 7.098 million units, while in December alone ...": the year dates December
+    and stays a period of its own, its clause's."""
+    first, second = sorted((bare.span, item.span), key=lambda span: span.start)
+    return bool(language.clause_break.search(sentence.text[first.end - sentence.span.start : second.start - sentence.span.start]))
 
 
 def _year(
