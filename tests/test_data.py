@@ -307,6 +307,50 @@ def test_caam_april_2025_as_reported_agrees_with_the_figure_may_implies(real):
     assert agree_within_rounding(reported, implied)
 
 
+# data/README.md's counts and section 1a -------------------------------------------------------
+
+
+def readme_section(heading: str) -> list[str]:
+    """The lines under a heading of data/README.md, up to the next rule (---)."""
+    lines = (DATA_DIR / "README.md").read_text(encoding="utf-8").splitlines()
+    start = lines.index(heading) + 1
+    return list(itertools.takewhile(lambda line: line != "---", lines[start:]))
+
+
+def test_the_readme_counts_of_series_observations_and_targets_match_the_files(real):
+    series, observations, targets = real
+    text = (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"there are (\d+) series, (\d+) observations \(.*?\) and (\d+) targets", text)
+    assert found, "the counts sentence of section 1 is missing"
+    assert tuple(map(int, found.groups())) == (len(series), len(observations), len(targets))
+
+
+def test_the_readme_reach_and_density_table_matches_the_files(real):
+    series, observations, _ = real
+    table = [line for line in readme_section("### 1a. Reach and density per series") if line.startswith("|")]
+    header = [cell.strip() for cell in table[0].strip("|").split("|")]
+    years = [int(cell) for cell in header if cell.isdigit()]
+    documented = {}
+    for line in table[2:]:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        documented[cells[0].strip("`")] = cells[1:]
+    computed = {}
+    for series_id in series:
+        rows = [o for o in observations if o.series_id == series_id]
+        levels = [o for o in rows if o.kind is Kind.LEVEL]
+        cells_by_year = defaultdict(set)
+        for o in levels:
+            cells_by_year[o.period.end.year].add((o.period, o.aggregation))
+        computed[series_id] = [
+            str(len(rows)),
+            str(len(levels)),
+            min(o.period.start for o in rows).isoformat(),
+            max(o.period.end for o in rows).isoformat(),
+            *(str(len(cells_by_year[year])) for year in years),
+        ]
+    assert computed == documented
+
+
 # data/README.md's freshness table -----------------------------------------------------------
 # Section 8 lists, per carmaker, the month-ends at which no figure of its series was fresh: published
 # by that day, for a period ending at most four months earlier. The table is worked out again here
