@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import re
 import shutil
 from collections import defaultdict
 from datetime import date
@@ -21,7 +23,7 @@ from forecast.data import (
     parse_observations,
     parse_series,
 )
-from forecast.domain import Aggregation, Kind, Period, Qualifier, agree_within_rounding, rounding_unit
+from forecast.domain import Aggregation, Kind, Period, Qualifier, add_months, agree_within_rounding, month_end, rounding_unit
 from forecast.errors import DataError
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -303,6 +305,135 @@ def test_caam_april_2025_as_reported_agrees_with_the_figure_may_implies(real):
     assert implied.value == pytest.approx(516885.6, abs=0.05)
     assert agree_within_rounding(implied, reported)
     assert agree_within_rounding(reported, implied)
+
+
+# data/README.md's counts and section 1a -------------------------------------------------------
+
+
+def readme_section(heading: str) -> list[str]:
+    """The lines under a heading of data/README.md, up to the next rule (---)."""
+    lines = (DATA_DIR / "README.md").read_text(encoding="utf-8").splitlines()
+    start = lines.index(heading) + 1
+    return list(itertools.takewhile(lambda line: line != "---", lines[start:]))
+
+
+def test_the_readme_counts_of_series_observations_and_targets_match_the_files(real):
+    series, observations, targets = real
+    text = (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"there are (\d+) series, (\d+) observations \(.*?\) and (\d+) targets", text)
+    assert found, "the counts sentence of section 1 is missing"
+    assert tuple(map(int, found.groups())) == (len(series), len(observations), len(targets))
+
+
+def test_the_readme_reach_and_density_table_matches_the_files(real):
+    series, observations, _ = real
+    table = [line for line in readme_section("### 1a. Reach and density per series") if line.startswith("|")]
+    header = [cell.strip() for cell in table[0].strip("|").split("|")]
+    years = [int(cell) for cell in header if cell.isdigit()]
+    documented = {}
+    for line in table[2:]:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        documented[cells[0].strip("`")] = cells[1:]
+    computed = {}
+    for series_id in series:
+        rows = [o for o in observations if o.series_id == series_id]
+        levels = [o for o in rows if o.kind is Kind.LEVEL]
+        cells_by_year = defaultdict(set)
+        for o in levels:
+            cells_by_year[o.period.end.year].add((o.period, o.aggregation))
+        computed[series_id] = [
+            str(len(rows)),
+            str(len(levels)),
+            min(o.period.start for o in rows).isoformat(),
+            max(o.period.end for o in rows).isoformat(),
+            *(str(len(cells_by_year[year])) for year in years),
+        ]
+    assert computed == documented
+
+
+# data/README.md's freshness table -----------------------------------------------------------
+# Section 8 lists, per carmaker, the month-ends at which no figure of its series was fresh: published
+# by that day, for a period ending at most four months earlier. The table is worked out again here
+# from the files, so a row added to observations.csv and a README left as it was cannot disagree.
+
+FRESHNESS_HEADING = re.compile(r"^### Freshness at month-ends \((\d{4})-(\d{2}) to (\d{4})-(\d{2})\)$")
+FRESH_FOR_MONTHS = 4
+
+
+def freshness_table() -> tuple[list[date], dict[str, tuple[list[str], list[str]]]]:
+    """The month-ends the README's table spans, and per carmaker its series and the month-ends it lists."""
+    lines = (DATA_DIR / "README.md").read_text(encoding="utf-8").splitlines()
+    (start,) = [i for i, line in enumerate(lines) if FRESHNESS_HEADING.match(line)]
+    first_year, first_month, last_year, last_month = map(int, FRESHNESS_HEADING.match(lines[start]).groups())  # type: ignore[union-attr]
+    after = itertools.dropwhile(lambda line: not line.startswith("|"), lines[start + 1 :])
+    table_rows = list(itertools.takewhile(lambda line: line.startswith("|"), after))[2:]  # past header and rule
+    table = {}
+    for line in table_rows:
+        carmaker, series_cell, listed_cell = (cell.strip() for cell in line.strip("|").split("|"))
+        table[carmaker] = (re.findall(r"`([a-z0-9_]+)`", series_cell), listed_months(listed_cell))
+    ends, month = [], date(first_year, first_month, 1)
+    while month <= date(last_year, last_month, 1):
+        ends.append(month_end(month.year, month.month))
+        month = add_months(month, 1)
+    return ends, table
+
+
+def listed_months(cell: str) -> list[str]:
+    """'2024-07, 2025-05 to 2025-07' as ['2024-07', '2025-05', '2025-06', '2025-07']; 'none' as []."""
+    if cell == "none":
+        return []
+    months = []
+    for part in cell.split(", "):
+        first, _, last = part.partition(" to ")
+        month, stop = date.fromisoformat(f"{first}-01"), date.fromisoformat(f"{last or first}-01")
+        while month <= stop:
+            months.append(month.isoformat()[:7])
+            month = add_months(month, 1)
+    return months
+
+
+def uncovered_month_ends(observations, series_ids: list[str], ends: list[date]) -> list[str]:
+    levels = [o for o in observations if o.series_id in series_ids and o.kind is Kind.LEVEL and not o.disputed]
+    return [
+        end.isoformat()[:7]
+        for end in ends
+        if not any(o.vintage <= end and o.period.end >= month_end(*months_before(end, FRESH_FOR_MONTHS)) for o in levels)
+    ]
+
+
+def months_before(day: date, months: int) -> tuple[int, int]:
+    index = day.year * 12 + day.month - 1 - months
+    return index // 12, index % 12 + 1
+
+
+def test_the_readme_freshness_table_lists_exactly_the_month_ends_the_files_leave_uncovered(real):
+    _, observations, _ = real
+    ends, table = freshness_table()
+    assert table, "no rows under the freshness heading"
+    computed = {carmaker: uncovered_month_ends(observations, series_ids, ends) for carmaker, (series_ids, _) in table.items()}
+    assert computed == {carmaker: listed for carmaker, (_, listed) in table.items()}
+
+
+def test_the_freshness_table_covers_every_carmaker_series_a_current_target_is_bound_to(real):
+    series, _, targets = real
+    _, table = freshness_table()
+    in_table = {series_id for series_ids, _ in table.values() for series_id in series_ids}
+    assert in_table <= series.keys()
+    bound = {
+        t.series_id
+        for t in targets
+        if t.deadline_year >= 2025
+        and t.series_id
+        and series[t.series_id].basis.value == "company"
+        and series[t.series_id].measure in ("overseas sales", "exports")
+    }
+    assert bound and bound <= in_table
+
+
+def test_a_month_range_in_the_freshness_table_reads_as_every_month_in_it():
+    assert listed_months("2024-11, 2025-05 to 2025-07") == ["2024-11", "2025-05", "2025-06", "2025-07"]
+    assert listed_months("2025-11 to 2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
+    assert listed_months("none") == []
 
 
 # Rounding ---------------------------------------------------------------------------------------
