@@ -1,18 +1,21 @@
-"""Saving and loading the fitted models: joblib alone against the C pickler's bytes stored by joblib.
+"""Saving and loading the fitted models: artifact format 2 (the C pickler's bytes, stored by joblib) against
+format 3 (the C pickler streaming into joblib's zlib file), in time and in peak memory.
 
 Run from the project root, on the models a fit wrote (`make serve` or `forecast fit` writes models/)::
 
     .venv/bin/python -m bench.model_files [--models models] [--repeats 3]
 
-The baseline is what artifact format 1 did, `joblib.dump(snapshot, compress=3)` and `joblib.load`; the
-candidate is format 2 (forecast/artifacts.py), `joblib.dump(pickle.dumps(snapshot), compress=3)` and
-`pickle.loads(joblib.load(...))`. Both run on the same snapshot in the same process, alternately, and the
-median of the repeats is reported. Prints a table, then one JSON object as the last line.
+The baseline is format 2, `joblib.dump(pickle.dumps(snapshot), compress=3)` and `pickle.loads(joblib.load(...))`;
+the candidate is format 3 (forecast/artifacts.py), `pickle.dump(snapshot, BinaryZlibFile(...))` and
+`pickle.load(BinaryZlibFile(...))`. Both run on the same snapshot in the same process, alternately; times are
+the median of the repeats. Memory is the peak of Python's allocations (tracemalloc) above what was held before
+each step, in a separate pass, since tracing slows every step. Prints a table, then one JSON object last.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import pickle
@@ -20,22 +23,58 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
 import joblib
+from joblib.compressor import BinaryZlibFile
 
 
 def read_snapshot(models: Path) -> object:
-    """The snapshot stored in models/forecasts.joblib, in either format (the file's hash is not checked here)."""
-    stored = joblib.load(models / "forecasts.joblib")
-    return pickle.loads(stored) if isinstance(stored, bytes) else stored
+    """The snapshot stored in models/forecasts.joblib, in any format (the file's hash is not checked here)."""
+    path = models / "forecasts.joblib"
+    try:
+        with BinaryZlibFile(str(path), "rb") as stream:
+            return pickle.load(stream)  # format 3
+    except (pickle.UnpicklingError, EOFError, ValueError):
+        stored = joblib.load(path)  # format 2 holds the pickle's bytes, format 1 the snapshot itself
+        return pickle.loads(stored) if isinstance(stored, bytes) else stored
+
+
+def save_format_2(snapshot: object, path: str) -> None:
+    joblib.dump(pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL), path, compress=3)
+
+
+def load_format_2(path: str) -> object:
+    return pickle.loads(joblib.load(path))
+
+
+def save_format_3(snapshot: object, path: str) -> None:
+    with BinaryZlibFile(path, "wb", compresslevel=3) as output:
+        pickle.dump(snapshot, output, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load_format_3(path: str) -> object:
+    with BinaryZlibFile(path, "rb") as stream:
+        return pickle.load(io.BufferedReader(stream, 1 << 20))
 
 
 def timed(step: Callable[[], object]) -> float:
     started = time.perf_counter()
     step()
     return time.perf_counter() - started
+
+
+def peak_mb(step: Callable[[], object]) -> float:
+    """The peak of Python's allocations during `step`, above those held before it (what it loads counts)."""
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    result = step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    del result
+    return (peak - before) / 1e6
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,32 +84,41 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sys.setrecursionlimit(100_000)
     snapshot = read_snapshot(args.models)
-    times: dict[str, list[float]] = {"save_joblib": [], "save_c": [], "load_joblib": [], "load_c": []}
+    times: dict[str, list[float]] = {"save_2": [], "save_3": [], "load_2": [], "load_3": []}
     with tempfile.TemporaryDirectory() as folder:
-        baseline, candidate = os.path.join(folder, "joblib.joblib"), os.path.join(folder, "c.joblib")
+        baseline, candidate = os.path.join(folder, "format2.joblib"), os.path.join(folder, "format3.joblib")
         for _ in range(args.repeats):
-            times["save_joblib"].append(timed(lambda: joblib.dump(snapshot, baseline, compress=3)))
-            times["save_c"].append(
-                timed(lambda: joblib.dump(pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL), candidate, compress=3))
-            )
-            times["load_joblib"].append(timed(lambda: joblib.load(baseline)))
-            times["load_c"].append(timed(lambda: pickle.loads(joblib.load(candidate))))
-        megabytes = {"joblib": os.path.getsize(baseline) / 1e6, "c": os.path.getsize(candidate) / 1e6}
+            times["save_2"].append(timed(lambda: save_format_2(snapshot, baseline)))
+            times["save_3"].append(timed(lambda: save_format_3(snapshot, candidate)))
+            times["load_2"].append(timed(lambda: load_format_2(baseline)))
+            times["load_3"].append(timed(lambda: load_format_3(candidate)))
+        memory = {
+            "save_2": peak_mb(lambda: save_format_2(snapshot, baseline)),
+            "save_3": peak_mb(lambda: save_format_3(snapshot, candidate)),
+            "load_2": peak_mb(lambda: load_format_2(baseline)),
+            "load_3": peak_mb(lambda: load_format_3(candidate)),
+        }
+        megabytes = {"2": os.path.getsize(baseline) / 1e6, "3": os.path.getsize(candidate) / 1e6}
     median = {step: statistics.median(seconds) for step, seconds in times.items()}
-    print(f"{'step':<6}{'joblib s':>10}{'C pickle + joblib s':>21}{'ratio':>8}")
+    print(f"{'step':<6}{'format 2 s':>12}{'format 3 s':>12}{'ratio':>8}{'format 2 peak MB':>18}{'format 3 peak MB':>18}{'ratio':>8}")
     for step in ("save", "load"):
+        two, three = step + "_2", step + "_3"
         print(
-            f"{step:<6}{median[step + '_joblib']:>10.2f}{median[step + '_c']:>21.2f}{median[step + '_c'] / median[step + '_joblib']:>8.3f}"
+            f"{step:<6}{median[two]:>12.2f}{median[three]:>12.2f}{median[three] / median[two]:>8.3f}"
+            f"{memory[two]:>18.1f}{memory[three]:>18.1f}{memory[three] / memory[two]:>8.3f}"
         )
-    print(f"{'MB':<6}{megabytes['joblib']:>10.1f}{megabytes['c']:>21.1f}")
+    print(f"{'file MB':<6}{megabytes['2']:>11.1f}{megabytes['3']:>12.1f}")
     print(f"load average {os.getloadavg()[0]:.1f}; {args.repeats} repeats, medians", file=sys.stderr)
     figures = {
         "bench": "model_files",
-        **{step: round(seconds, 3) for step, seconds in median.items()},
-        "save_ratio": round(median["save_c"] / median["save_joblib"], 3),
-        "load_ratio": round(median["load_c"] / median["load_joblib"], 3),
-        "mb_joblib": round(megabytes["joblib"], 1),
-        "mb_c": round(megabytes["c"], 1),
+        **{f"{step}_s": round(seconds, 3) for step, seconds in median.items()},
+        **{f"{step}_peak_mb": round(mb, 1) for step, mb in memory.items()},
+        "save_time_ratio": round(median["save_3"] / median["save_2"], 3),
+        "load_time_ratio": round(median["load_3"] / median["load_2"], 3),
+        "save_memory_ratio": round(memory["save_3"] / memory["save_2"], 3),
+        "load_memory_ratio": round(memory["load_3"] / memory["load_2"], 3),
+        "file_mb_2": round(megabytes["2"], 1),
+        "file_mb_3": round(megabytes["3"], 1),
         "repeats": args.repeats,
         "load_average": round(os.getloadavg()[0], 1),
     }

@@ -13,6 +13,7 @@ written from the store whenever the file there is not the one recorded
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -24,11 +25,11 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-import joblib
+from joblib.compressor import BinaryZlibFile
 
 from forecast.errors import ArtifactRejected
 
-ARTIFACT_FORMAT = 2  # 2: the payload is pickled by the C pickler and the bytes stored by joblib (see `save`)
+ARTIFACT_FORMAT = 3  # 3: the C pickler streams the payload into joblib's zlib file (see `pickled`)
 LIBRARIES = ("forecast", "numpy", "pandas", "scipy", "statsmodels", "joblib")
 
 
@@ -44,9 +45,13 @@ def library_versions() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Pickled:
-    """A payload pickled at one moment (`ArtifactStore.pickled`), to be saved later."""
+    """A payload pickled at one moment (`ArtifactStore.pickled`) into a temporary file, to be saved (renamed into
+    place) later, or discarded."""
 
-    content: bytes
+    path: Path
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
 
 
 def _sha256(path: Path) -> str:
@@ -85,25 +90,29 @@ class ArtifactStore:
     def path_for(self, name: str) -> Path:
         return self.directory / f"{name}.joblib"
 
-    @staticmethod
-    def pickled(payload: object) -> Pickled:
-        """`payload` pickled now. A snapshot must be pickled before it is served: readers then fill its lazy
-        attributes (the catalog's cached properties), and a dict that grows under the pickler stops it."""
-        # joblib pickles and unpickles with Python subclasses of pickle's pure-Python classes, so that it can
-        # store numpy arrays beside the stream. The snapshot is mostly small objects (the replays' Points and
-        # their interval lists), for which that is several times slower than the C pickler: the payload is pickled
-        # in C and joblib stores (and compresses) the one bytes object (docs/decisions.md, "Model files").
-        return Pickled(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    def pickled(self, payload: object) -> Pickled:
+        """`payload` pickled now, into a temporary file beside the artifacts. A snapshot must be pickled before it is
+        served: readers then fill its lazy attributes (the catalog's cached properties), and a dict that grows under
+        the pickler stops it."""
+        # The C pickler, not joblib's pure-Python one: the snapshot is mostly small objects (the replays' Points and
+        # their interval lists). It streams into joblib's zlib file, so no copy of the whole pickle is ever held in
+        # memory, here or at load (docs/decisions.md, "Model files").
+        self.directory.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+        os.close(handle)
+        try:
+            with BinaryZlibFile(temporary, "wb", compresslevel=3) as output:
+                pickle.dump(payload, output, protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+        return Pickled(Path(temporary))
 
     def save(self, name: str, payload: object, manifest: Mapping[str, object]) -> Path:
         """Write `payload` (pickled now, unless it is `Pickled` already) and its manifest, and record its hash."""
-        self.directory.mkdir(parents=True, exist_ok=True)
         path = self.path_for(name)
-        handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-        os.close(handle)
-        content = (payload if isinstance(payload, Pickled) else self.pickled(payload)).content
-        joblib.dump(content, temporary, compress=3)
-        os.replace(temporary, path)  # atomic: a reader never sees half a file
+        pickled = payload if isinstance(payload, Pickled) else self.pickled(payload)
+        os.replace(pickled.path, path)  # atomic: a reader never sees half a file
         full_manifest = {
             **manifest,
             "format": ARTIFACT_FORMAT,
@@ -139,7 +148,8 @@ class ArtifactStore:
         actual = _sha256(path)
         if trusted is None or trusted != actual:
             raise ArtifactRejected(f"{path.name}: hash {actual[:12]} was not recorded by this service")
-        payload = pickle.loads(joblib.load(path))  # trusted: its hash is the one recorded
+        with BinaryZlibFile(str(path), "rb") as stream:
+            payload = pickle.load(io.BufferedReader(stream, 1 << 20))  # trusted: its hash is the one recorded
         self.held[name] = actual
         return payload
 

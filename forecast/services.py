@@ -245,7 +245,11 @@ class ForecastService:
             self.recomputing = None
         try:
             pickled = self.artifacts.pickled(snapshot)  # before it is served: readers then fill its lazy attributes
-            self._swap(snapshot)
+            try:
+                self._swap(snapshot)
+            except BaseException:
+                pickled.discard()
+                raise
             self.artifacts.save(self._artifact_name(), pickled, snapshot.manifest())
         finally:
             self._persist_lock.release()
