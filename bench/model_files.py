@@ -15,7 +15,6 @@ each step, in a separate pass, since tracing slows every step. Prints a table, t
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import pickle
@@ -28,15 +27,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import joblib
-from joblib.compressor import BinaryZlibFile
+
+from forecast.artifacts import read_pickle, write_pickle
 
 
 def read_snapshot(models: Path) -> object:
     """The snapshot stored in models/forecasts.joblib, in any format (the file's hash is not checked here)."""
     path = models / "forecasts.joblib"
     try:
-        with BinaryZlibFile(str(path), "rb") as stream:
-            return pickle.load(stream)  # format 3
+        return read_pickle(path)  # format 3
     except (pickle.UnpicklingError, EOFError, ValueError):
         stored = joblib.load(path)  # format 2 holds the pickle's bytes, format 1 the snapshot itself
         return pickle.loads(stored) if isinstance(stored, bytes) else stored
@@ -51,13 +50,11 @@ def load_format_2(path: str) -> object:
 
 
 def save_format_3(snapshot: object, path: str) -> None:
-    with BinaryZlibFile(path, "wb", compresslevel=3) as output:
-        pickle.dump(snapshot, output, protocol=pickle.HIGHEST_PROTOCOL)
+    write_pickle(snapshot, path)
 
 
 def load_format_3(path: str) -> object:
-    with BinaryZlibFile(path, "rb") as stream:
-        return pickle.load(io.BufferedReader(stream, 1 << 20))
+    return read_pickle(path)
 
 
 def timed(step: Callable[[], object]) -> float:

@@ -54,6 +54,29 @@ class Pickled:
         self.path.unlink(missing_ok=True)
 
 
+class _PickleOutput:
+    """The file object the pickler writes to: joblib's zlib file, which counts what it is given with `len`, so a
+    protocol-5 out-of-band buffer (a large numpy array's data, `pickle.PickleBuffer`) is handed over as bytes."""
+
+    def __init__(self, output: BinaryZlibFile) -> None:
+        self._output = output
+
+    def write(self, data: bytes | pickle.PickleBuffer) -> int:
+        return int(self._output.write(data.raw() if isinstance(data, pickle.PickleBuffer) else data))
+
+
+def write_pickle(payload: object, path: str | Path) -> None:
+    """`payload` pickled by the C pickler straight into a zlib file at `path` (joblib's, level 3)."""
+    with BinaryZlibFile(str(path), "wb", compresslevel=3) as output:
+        pickle.dump(payload, _PickleOutput(output), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def read_pickle(path: str | Path) -> object:
+    """What `write_pickle` wrote at `path`, unpickled as it is decompressed (through a 1 MB buffer)."""
+    with BinaryZlibFile(str(path), "rb") as stream:
+        return pickle.load(io.BufferedReader(stream, 1 << 20))
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -101,8 +124,7 @@ class ArtifactStore:
         handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
         os.close(handle)
         try:
-            with BinaryZlibFile(temporary, "wb", compresslevel=3) as output:
-                pickle.dump(payload, output, protocol=pickle.HIGHEST_PROTOCOL)
+            write_pickle(payload, temporary)
         except BaseException:
             os.unlink(temporary)
             raise
@@ -148,8 +170,7 @@ class ArtifactStore:
         actual = _sha256(path)
         if trusted is None or trusted != actual:
             raise ArtifactRejected(f"{path.name}: hash {actual[:12]} was not recorded by this service")
-        with BinaryZlibFile(str(path), "rb") as stream:
-            payload = pickle.load(io.BufferedReader(stream, 1 << 20))  # trusted: its hash is the one recorded
+        payload = read_pickle(path)  # trusted: its hash is the one recorded
         self.held[name] = actual
         return payload
 

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from forecast.artifacts import ArtifactStore
@@ -28,6 +29,15 @@ def test_a_saved_payload_loads_back_equal_and_leaves_no_temporary_file(tmp_path:
     store.save("forecasts", payload, {"data_fingerprint": "f"})
     assert store.load("forecasts", "f") == payload
     assert sorted(p.name for p in tmp_path.iterdir()) == ["forecasts.joblib", "forecasts.manifest.json"]
+
+
+def test_large_numpy_arrays_go_through_the_stream_and_come_back_equal(tmp_path: Path) -> None:
+    """Protocol 5 hands an array's data over as an out-of-band buffer when it exceeds a pickle frame (64 KB)."""
+    store = _store(tmp_path)
+    paths = np.random.default_rng(0).standard_normal((2000, 12))  # 192 KB, as a served fit's annual paths
+    store.save("forecasts", {"paths": paths, "small": np.arange(3)}, {"data_fingerprint": "f"})
+    loaded = store.load("forecasts", "f")
+    assert isinstance(loaded, dict) and np.array_equal(loaded["paths"], paths) and np.array_equal(loaded["small"], np.arange(3))
 
 
 def test_a_payload_pickled_but_not_served_is_discarded_and_one_that_cannot_be_pickled_leaves_nothing(tmp_path: Path) -> None:
