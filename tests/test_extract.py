@@ -568,13 +568,19 @@ def test_a_figure_for_one_destination_market_is_not_the_exporters_total() -> Non
     assert [(row[1], row[4]) for row in _rows(text, date(2023, 11, 20))] == [("2023-01-01..2023-10-31", 4_410_000)]
 
 
-def test_parts_no_series_keeps_and_percentage_points_are_left_out() -> None:
+def test_a_segment_no_series_keeps_is_proposed_with_no_series_and_parts_and_percentage_points_are_left_out() -> None:
     text = (
         "According to CAAM, in June 2022, passenger car exports reached 198,000 units, and exports of commercial vehicles stood at 51,000 units. "
         "Exports of conventional fuel vehicles were 120,000 units in June 2022. "
         "Exports of autos, including auto parts and components, increased 21.6 percent in 2021, down 23.71 percentage points."
     )
-    assert _rows(text, date(2022, 7, 11)) == [("china_passenger_exports_caam", "2022-06-01..2022-06-30", "month", "level", 198_000, None)]
+    assert _rows(text, date(2022, 7, 11)) == [
+        ("china_passenger_exports_caam", "2022-06-01..2022-06-30", "month", "level", 198_000, None),
+        ("", "2022-06-01..2022-06-30", "month", "level", 51_000, None),
+        ("", "2022-06-01..2022-06-30", "month", "level", 120_000, None),
+    ]
+    segments = [p.subject.segment for p in extract(Article(text, published_date=date(2022, 7, 11)), SERIES).proposals]
+    assert segments == ["passenger vehicles", "commercial vehicles", "conventional vehicles"]
 
 
 def test_a_month_named_as_a_rates_base_is_not_the_figures_period() -> None:
@@ -670,6 +676,8 @@ def test_kinds_of_new_energy_vehicle_are_no_series_but_listed_as_what_nevs_inclu
     )
     assert [(row[0], row[4]) for row in _rows(text, date(2026, 1, 20))] == [
         ("china_nev_exports_caam", 2_580_000),
+        ("", 1_600_000),
+        ("", 696_000),
         ("china_nev_exports_caam", 1_740_000),
     ]
 
@@ -684,6 +692,7 @@ def test_same_time_last_year_is_a_base_and_these_vehicles_are_the_segment_named_
     assert [(row[0], row[1], row[4]) for row in _rows(text, date(2022, 8, 11))] == [
         ("china_exports_caam", "2022-07-01..2022-07-31", 290_000),
         ("china_nev_exports_caam", "2022-07-01..2022-07-31", 54_000),
+        ("", "2022-07-01..2022-07-31", 236_000),  # conventional vehicles: no series keeps them
     ]
 
 
@@ -790,6 +799,7 @@ def test_subjects_rates_and_amounts_listed_respectively_go_together_in_order() -
         ("china_exports_caam", 2_020_000, 101.1),
         ("china_nev_exports_caam", 310_000, 304.6),
         ("china_passenger_exports_caam", 1_610_000, None),
+        ("", 402_000, None),
     ]
 
 
@@ -811,3 +821,17 @@ def test_a_year_named_in_an_outlook_does_not_date_the_article() -> None:
         "CAAM issued its 2026 outlook, projecting sales to reach 34.75 million units."
     )
     assert [(row[1], row[4]) for row in _rows(text)] == [("2025-01-01..2025-12-31", 7_100_000)]
+
+
+def test_a_bare_number_after_an_increase_of_is_no_difference() -> None:
+    text = (  # made-up sentences; the page breaks a rate across two lines
+        "In March 2024, 198,000 cars were exported, up 65.6 percent from the previous year, and exports of trucks stood "
+        "at 40,000 units, an increase of 21.\n\n7 percent, the association said."
+    )
+    values = [row[4] for row in _rows(text, date(2024, 4, 12))]
+    assert 198_000 in values and 40_000 - 21 not in values
+    text = "In the first nine months of 2024, China's car exports reached 4.7 million units, an increase of nearly 1 million compared to the same period last year."
+    assert [(row[1], row[4]) for row in _rows(text, date(2024, 11, 1))] == [
+        ("2024-01-01..2024-09-30", 4_700_000),
+        ("2023-01-01..2023-09-30", 3_700_000),
+    ]

@@ -354,7 +354,7 @@ ENGLISH = Language(
         ),
         (re.compile(r"new[ -]energy|\bNEVs?\b|electric vehicles?\b", re.IGNORECASE), "new energy vehicles"),
         (re.compile(r"passenger (?:car|vehicle)s?", re.IGNORECASE), "passenger vehicles"),
-        # parts of the total no series of ours keeps: their figures are left out
+        # parts of the total no series of ours keeps: proposed with no series (parts and components: left out)
         (re.compile(r"commercial vehicles?|\b(?:trucks and buses|buses and trucks)\b", re.IGNORECASE), "commercial vehicles"),
         (
             re.compile(
@@ -365,4 +365,5 @@ ENGLISH = Language(
         ),
         (re.compile(r"\b(?:auto |car |vehicle )?parts\b|\bcomponents\b", re.IGNORECASE), "parts and components"),
     ),
+    vehicle_segments=("battery electric or plug-in hybrid vehicles", "commercial vehicles", "conventional vehicles"),
 )

@@ -297,13 +297,14 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
     about_exports = bool(
         reading.language.export_words.search(reading.sentence.text) or reading.language.figure_reference.match(reading.sentence.text)
     )
-    kept = {item.segment for item in known.series.values()}  # a part of the total none of our series keeps is left out
+    kept = {item.segment for item in known.series.values()} | {""}
+    kept |= set(language.vehicle_segments)  # a part of the total no series keeps is proposed all the same, with no series
     found = [
         _level(reading, figure, known)
         for figure in figures
         if (about_exports or figure.quantity.unit not in _MONEY)
         and not figure.imports
-        and figure.subject.segment in kept | {""}
+        and figure.subject.segment in kept
         and not for_one_market(reading, figure.quantity.span, [f.quantity.span for f in figures])
         and not _of_another_measure(reading, figure.quantity.span)
         and not _expected(reading, figure.quantity.span)
@@ -313,13 +314,23 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
         rates = [
             rate
             for rate in alone
-            if subjects[rate.span.start].segment in kept | {""}
+            if subjects[rate.span.start].segment in kept
             and not for_one_market(reading, rate.span, [f.quantity.span for f in figures])
             and not _of_another_measure(reading, rate.span)
         ]
         found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], known) for rate in rates) if p)
-    found.extend(_matched(reading, proposal, known) for proposal in derived if proposal.subject.segment in kept | {""})
-    return sorted((_as_counted(proposal) for proposal in found), key=lambda proposal: proposal.span.start)
+    found.extend(_matched(reading, proposal, known) for proposal in derived if proposal.subject.segment in kept)
+    return sorted((_as_counted(_unfiled(proposal, language)) for proposal in found), key=lambda proposal: proposal.span.start)
+
+
+def _unfiled(proposal: Proposal, language: Language) -> Proposal:
+    """A figure of a segment no series keeps ("commercial vehicle exports"): proposed, filed in no series."""
+    segment = proposal.subject.segment
+    if segment not in language.vehicle_segments:
+        return proposal
+    why = Guess("series_id", f"no series of ours keeps {segment} apart")
+    kept = tuple(guess for guess in proposal.uncertain if guess.field != "series_id")
+    return replace(proposal, subject=replace(proposal.subject, series_id=""), uncertain=(*kept, why))
 
 
 def _of_another_measure(reading: SentenceReading, span: Span) -> bool:

@@ -71,6 +71,8 @@ class Language:
     segment_reference: re.Pattern[str]  # "these vehicles": the segment named in a sentence before
     segment_aside: re.Pattern[str]  # words that list what a segment includes ("including plug-in hybrids"): no segment of their own
     segments: tuple[tuple[re.Pattern[str], str], ...]  # in order of precedence
+    # segments of vehicles (not parts) no series of ours keeps: their figures are proposed with no series
+    vehicle_segments: tuple[str, ...] = ()
 
     def count(self, word: str) -> int:
         """'nine' or '9' -> 9; an ordinal ('third') -> 3."""

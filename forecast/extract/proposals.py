@@ -165,6 +165,8 @@ def _prior_year(reading: SentenceReading, base: Figure, difference: Quantity) ->
     """The total a year earlier: base less the difference (plus, for a fall)."""
     if not reading.language.prior_year.search(reading.sentence.text):
         return []
+    if (difference.unit_guessed or not difference.unit) and difference.number_span.cut(reading.text).replace(",", "").isdigit():
+        return []  # a bare number, no unit or scale word: "an increase of 32.[line break]4 percent" is a rate the page cut
     before = reading.text[reading.sentence.span.start : difference.span.start]
     sign = 1 if reading.language.difference_down.search(before) else -1
     value = base.quantity.value + sign * difference.value
