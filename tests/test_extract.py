@@ -835,3 +835,19 @@ def test_a_bare_number_after_an_increase_of_is_no_difference() -> None:
         ("2024-01-01..2024-09-30", 4_700_000),
         ("2023-01-01..2023-09-30", 3_700_000),
     ]
+
+
+def test_a_sentence_with_no_period_after_one_naming_two_takes_neither() -> None:
+    text = (  # made-up sentences
+        "In 2024, China's exports in the second quarter were 1.5 million units, while the first quarter saw exports of 1.3 million units. "
+        "Analysis of the vehicles exported from China shows that ICE vehicles made up 2.9 million units."
+    )
+    assert [(row[1], row[4]) for row in _rows(text, date(2024, 8, 1))] == [
+        ("2024-04-01..2024-06-30", 1_500_000),
+        ("2024-01-01..2024-03-31", 1_300_000),
+    ]
+    text = "In January 2024, China exported 443,000 vehicles. Passenger vehicle exports reached 369,000 units."
+    assert [(row[1], row[4]) for row in _rows(text, date(2024, 2, 21))] == [
+        ("2024-01-01..2024-01-31", 443_000),
+        ("2024-01-01..2024-01-31", 369_000),
+    ]

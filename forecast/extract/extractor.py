@@ -107,7 +107,8 @@ def _read(article: Article, known: Known, language: Language) -> Extraction:
             growth_mentions(sentence, language),
             language,
         )
-        context.amount_period = periods[-1] if periods and reading.amounts else context.amount_period
+        if periods and reading.amounts:  # of a sentence naming two periods ("Q2 ... while Q1 ..."), which one is a guess
+            context.amount_period = periods[-1] if len({(m.period, m.aggregation) for m in periods}) == 1 else None
         subjects = _subjects(reading, context, names)
         if language.target.search(sentence.text):
             targets.extend(read_targets(sentence, subjects.get(-1, Subject()), language))
