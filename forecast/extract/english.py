@@ -300,7 +300,12 @@ ENGLISH = Language(
         r"\b(?:bringing|raising|taking|pushing|lifting)\s+(?:the|its|their)\s+(?:[\w-]+\s+){0,3}?(?:total|tally)\b(?:\s+[\w-]+){0,4}?\s+to\s+$",
         re.IGNORECASE,
     ),
-    compared_year=re.compile(rf"same (?:period|time|months?) (?:in|of) (?P<year>{_YEAR})\b", re.IGNORECASE),
+    # "the same period in 2022", "up 59% compared to the first nine months of 2024": the base, a year before
+    compared_year=re.compile(
+        rf"(?:same (?:period|time|months?)|(?P<base>compared (?:to|with) (?:the )?(?:first |last )?(?:[\w-]+ )?(?:months?|quarters?|half))) "
+        rf"(?:in|of) (?P<year>{_YEAR})\b",
+        re.IGNORECASE,
+    ),
     export_words=re.compile(r"export|overseas|abroad|shipped|shipping|shipments?\b|foreign market", re.IGNORECASE),
     vehicle_words=re.compile(r"\b(?:auto(?:mobile)?s?|cars?|vehicles?|NEVs?|EVs?)\b", re.IGNORECASE),
     bare_count_end=re.compile(
@@ -329,8 +334,11 @@ ENGLISH = Language(
         rf"|^\s*In\s+(?:the\s+)?(?:{_markets()}),[^;]*$"
         rf"|\b(?:{_markets()})\s+(?:was|is|became|remained|ranked|took|taking|came|led|received|imported|importing|bought|accounted)\b[^;]*$"
         rf"|\b(?:with|was|were)\s+(?:the\s+)?(?:{_markets()})\b[^;]*$"
-        # another exporter: "surpassing Japan's 4.42 million vehicles", "while Japan exported 954,185 vehicles"
-        rf"|\b(?:{_markets()})(?:'s|’s)\s+(?:[\w-]+\s+){{0,3}}$"
+    ),
+    market_name=re.compile(rf"\b(?:{_markets()})\b"),
+    # another exporter: "surpassing Japan's 4.42 million vehicles", "while Japan exported 954,185 vehicles"
+    other_exporter_before=re.compile(
+        rf"\b(?:{_markets()})(?:'s|’s)\s+(?:[\w-]+\s+){{0,3}}$"
         rf"|\b(?:{_markets()})\s+(?:exported|exports|shipped|sold|with|at)\b[^;]*$"
         rf"|\b(?i:ahead of|surpassing|overtaking|outpacing|behind|than|versus|vs\.?)\s+(?:the\s+)?(?:{_markets()})\b[^;]*$"
     ),

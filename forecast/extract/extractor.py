@@ -205,13 +205,14 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
     )
     kept = {item.segment for item in known.series.values()} | {""}
     kept |= set(language.vehicle_segments)  # a part of the total no series keeps is proposed all the same, with no series
+    markets = {id(f): for_one_market(reading, f.quantity.span, [f.quantity.span for f in figures]) for f in figures}
     found = [
-        _level(reading, figure, known)
+        _of_market(_level(reading, figure, known), markets[id(figure)])
         for figure in figures
         if (about_exports or figure.quantity.unit not in _MONEY)
         and not figure.imports
         and figure.subject.segment in kept
-        and not for_one_market(reading, figure.quantity.span, [f.quantity.span for f in figures])
+        and markets[id(figure)] != ""  # another country's exports
         and not _of_another_measure(reading, figure.quantity.span)
         and not _expected(reading, figure.quantity.span)
         and not _money_of_no_series(figure, known)
@@ -221,12 +222,21 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
             rate
             for rate in alone
             if subjects[rate.span.start].segment in kept
-            and not for_one_market(reading, rate.span, [f.quantity.span for f in figures])
+            and for_one_market(reading, rate.span, [f.quantity.span for f in figures]) is None
             and not _of_another_measure(reading, rate.span)
         ]
         found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], known) for rate in rates) if p)
     found.extend(_matched(reading, proposal, known) for proposal in derived if proposal.subject.segment in kept)
     return sorted((_as_counted(_unfiled(proposal, language)) for proposal in found), key=lambda proposal: proposal.span.start)
+
+
+def _of_market(proposal: Proposal, market: str | None) -> Proposal:
+    """What one destination market took ("730,000 vehicles to Russia"): proposed with the market, in no series."""
+    if not market:
+        return proposal
+    why = Guess("series_id", f"what {market} took: no series of ours keeps one market")
+    kept = tuple(guess for guess in proposal.uncertain if guess.field != "series_id")
+    return replace(proposal, subject=replace(proposal.subject, market=market, series_id=""), uncertain=(*kept, why))
 
 
 def _unfiled(proposal: Proposal, language: Language) -> Proposal:

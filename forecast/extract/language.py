@@ -68,6 +68,8 @@ class Language:
     attributions: tuple[tuple[re.Pattern[str], str], ...]  # who counts -> Basis value
     market_after: re.Pattern[str]  # after an amount: it is what one destination market bought
     market_before: re.Pattern[str]  # before an amount or rate, in its clause: likewise ("exports to Russia ... to")
+    market_name: re.Pattern[str]  # a destination market's name, in the words market_after or market_before matched
+    other_exporter_before: re.Pattern[str]  # before an amount, in its clause: another country's exports ("Japan's")
     segment_reference: re.Pattern[str]  # "these vehicles": the segment named in a sentence before
     segment_aside: re.Pattern[str]  # words that list what a segment includes ("including plug-in hybrids"): no segment of their own
     segments: tuple[tuple[re.Pattern[str], str], ...]  # in order of precedence

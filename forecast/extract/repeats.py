@@ -99,8 +99,8 @@ def _within_bound(bound: Proposal, q: Proposal) -> bool:
 def _same_subject_and_period(p: Proposal, q: Proposal) -> bool:
     """One period, unit, entity and measure, and the same segment ("passenger vehicle exports" are not "vehicle
     exports"), basis and series where both name one."""
-    key = (p.period, p.aggregation, p.unit, p.subject.entity, p.subject.measure)
-    if key != (q.period, q.aggregation, q.unit, q.subject.entity, q.subject.measure):
+    key = (p.period, p.aggregation, p.unit, p.subject.entity, p.subject.measure, p.subject.market)
+    if key != (q.period, q.aggregation, q.unit, q.subject.entity, q.subject.measure, q.subject.market):
         return False
     named = ((p.subject.segment, q.subject.segment), (p.subject.basis, q.subject.basis), (p.subject.series_id, q.subject.series_id))
     return all(a == b or "" in (a, b) for a, b in named)
