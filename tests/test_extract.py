@@ -873,3 +873,20 @@ def test_a_figure_compared_to_the_same_months_of_a_named_year_is_of_the_year_aft
     text = "In 2025, the UAE took second place, with 367,796 vehicles shipped, up 59% compared to the first nine months of 2024."
     (found,) = extract(Article(text, published_date=date(2025, 11, 1)), SERIES).proposals
     assert (found.subject.market, str(found.period), found.value, found.yoy_pct) == ("UAE", "2025-01-01..2025-09-30", 367_796, 59.0)
+
+
+def test_a_breakdown_by_type_after_the_exports_is_of_those_exports() -> None:
+    text = (  # made-up sentences, as CAAM's English site writes them
+        "According to CAAM, in June 2019, the auto export was 80,000 units, up 5% year on year. As seen by type, the passenger "
+        "cars reached 60,000 units, up 6% year on year. And the commercial vehicles were 20,000 units, up 2% year on year. "
+        "For the first six months, the export reached 500,000 units, up 3% year on year. The growing speed slowed 1 percentage "
+        "point. To be specific, the passenger cars reached 380,000 units, up 4% year on year; the commercial vehicles were 120,000 units."
+    )
+    assert [(row[0], row[1], row[4]) for row in _rows(text, date(2019, 7, 20))] == [
+        ("china_exports_caam", "2019-06-01..2019-06-30", 80_000),
+        ("china_passenger_exports_caam", "2019-06-01..2019-06-30", 60_000),
+        ("", "2019-06-01..2019-06-30", 20_000),
+        ("china_exports_caam", "2019-01-01..2019-06-30", 500_000),
+        ("china_passenger_exports_caam", "2019-01-01..2019-06-30", 380_000),
+        ("", "2019-01-01..2019-06-30", 120_000),
+    ]

@@ -256,6 +256,8 @@ ENGLISH = Language(
         r"(?:\s+(?:in|during|for|over)\s+[^,.;%]{3,45}?)?\s+to(?: reach| hit| top)?\s+$|^[^.;]{0,60},\s*(?:totaling|totalling|reaching|hitting)\s+$",
         re.IGNORECASE,
     ),
+    # "As seen by type, the passenger cars reached ...", "And the commercial vehicles were ...": the exports before
+    breakdown=re.compile(r"^\s*(?:As seen by type|To be specific|By type|In breakdown|By segment|And)\b", re.IGNORECASE),
     sales_as_exports=re.compile(
         r"^\s*(?:Their |Its |These )?[Ss]ales (?:grew|rose|increased|jumped|surged|climbed|fell|dropped|declined)\b"
     ),

@@ -114,7 +114,8 @@ def _read(article: Article, known: Known, language: Language) -> Extraction:
             targets.extend(read_targets(sentence, subjects.get(-1, Subject()), language))
         else:
             proposals.extend(_proposals(reading, subjects, known, context.exports_before))
-        context.exports_before = bool(language.export_words.search(sentence.text))
+        # a sentence with no amount ("The growing speed increased 1.7 percentage points") keeps the exports before
+        context.exports_before = _about_exports(sentence, context, language) or (context.exports_before and not reading.amounts)
         context.segment = segment_in(sentence.text, language) or context.segment
         context.entity = entity_before(sentence.text, names, language) or context.entity
         context.year = max([m.period.end.year for m in reading.periods] + ([context.year] if context.year else []), default=None)
@@ -139,7 +140,7 @@ def _same_period(sentence: Sentence, context: Context, language: Language) -> li
         span = Span(sentence.span.start + reference.start(), sentence.span.start + reference.end())
         why = Guess("period", f"'{reference.group(0)}': the period of the sentence before")
     elif (
-        language.export_words.search(sentence.text)
+        _about_exports(sentence, context, language)
         and all(amount.unit == "vehicles" for amount in quantities(sentence, language))
         and not language.no_period.search(sentence.text)
         and not any(pattern.search(language.not_a_period.sub(" ", sentence.text)) for pattern in language.periods)
@@ -149,6 +150,12 @@ def _same_period(sentence: Sentence, context: Context, language: Language) -> li
     else:
         return []
     return [PeriodMention(carried.period, carried.aggregation, span, (*carried.guesses, why))]
+
+
+def _about_exports(sentence: Sentence, context: Context, language: Language) -> bool:
+    """The sentence speaks of exports, or breaks down those the sentence before spoke of ("As seen by type, the
+    passenger cars reached 61,000 units")."""
+    return bool(language.export_words.search(sentence.text) or (context.exports_before and language.breakdown.match(sentence.text)))
 
 
 def _latest_year_named(article: Article, language: Language) -> tuple[int | None, int | None]:
@@ -201,7 +208,7 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
     figures, derived = read_amounts(reading, subjects)
     alone = attach_rates(reading, figures)
     about_exports = bool(
-        reading.language.export_words.search(reading.sentence.text) or reading.language.figure_reference.match(reading.sentence.text)
+        language.export_words.search(text) or language.figure_reference.match(text) or (exports_before and language.breakdown.match(text))
     )
     kept = {item.segment for item in known.series.values()} | {""}
     kept |= set(language.vehicle_segments)  # a part of the total no series keeps is proposed all the same, with no series

@@ -49,6 +49,7 @@ class Language:
     rate_of_year_before: re.Pattern[str]  # after a rate: it is the rate of the same period a year earlier
     rate_then_amount: re.Pattern[str]  # the words between a rate and the amount it grew to
     sales_as_exports: re.Pattern[str]  # a sentence opening so right after one about exports counts those exports
+    breakdown: re.Pattern[str]  # likewise, a sentence opening so breaks those exports down ("As seen by type, ...")
     other_measures: re.Pattern[str]  # what a sentence counts when it is not exports (sales, output): kept out unless it says export
     prior_year: re.Pattern[str]  # the words that put the base of a difference one year back
     difference: re.Pattern[str]  # the words just before a number that make it a difference ("by", "an increase of")
