@@ -890,3 +890,16 @@ def test_a_breakdown_by_type_after_the_exports_is_of_those_exports() -> None:
         ("china_passenger_exports_caam", "2019-01-01..2019-06-30", 380_000),
         ("", "2019-01-01..2019-06-30", 120_000),
     ]
+
+
+def test_a_headline_rate_for_the_year_that_rounds_the_rate_so_far_is_told_twice() -> None:
+    text = (  # made-up sentences, no publication date
+        "Chinese vehicle exports rise by 15% in 2025\n"
+        "New vehicle exports from China hit 4.95m units within the first nine months of 2025, up 14.8% since last year."
+    )
+    assert [(row[1], row[3], row[4], row[5]) for row in _rows(text)] == [("2025-01-01..2025-09-30", "level", 4_950_000, 14.8)]
+    text = "China's vehicle exports rose 20% in 2024. In the first half of 2024, exports were 2.8 million units, up 31%."
+    assert [(row[1], row[3], row[4]) for row in _rows(text, date(2025, 1, 20))] == [
+        ("2024-01-01..2024-12-31", "yoy_pct", 20),
+        ("2024-01-01..2024-06-30", "level", 2_800_000),
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from forecast.domain import Kind, Qualifier
+from forecast.domain import Aggregation, Kind, Period, Qualifier
 from forecast.extract.model import Guess, Proposal
 
 
@@ -46,13 +46,19 @@ def _next_to(level: Proposal, rate: Proposal, anywhere: bool = False) -> bool:
 
 def _without_repeated_rates(proposals: list[Proposal]) -> list[Proposal]:
     """A rate on its own ("exports up 28% in the first half", a headline) that a level of the same period carries
-    already is the same fact told twice: it is left out."""
+    already is the same fact told twice: it is left out. So is a headline's rate for a whole year ("exports rise by
+    15% in 2025") that rounds the rate of a level of that year so far (14.8% in the first nine months): the headline
+    names the year the figures belong to, not a whole year's figure."""
     carried = {(p.period, Kind.YOY_PCT, p.yoy_pct) for p in proposals if p.yoy_pct is not None}
     carried |= {(p.period, Kind.MOM_PCT, p.mom_pct) for p in proposals if p.mom_pct is not None}
 
+    def same_or_so_far(period: Period, rate: Proposal) -> bool:
+        so_far = rate.aggregation is Aggregation.YEAR and period.start == rate.period.start and period.end < rate.period.end
+        return period == rate.period or so_far
+
     def told(p: Proposal) -> bool:  # the same rate, or it rounded ("64%" for 63.7%)
         decimals = max(len(f"{p.value:g}".partition(".")[2]), 0)
-        return any((period, kind) == (p.period, p.kind) and round(value, decimals) == p.value for period, kind, value in carried)
+        return any(kind == p.kind and same_or_so_far(period, p) and round(value, decimals) == p.value for period, kind, value in carried)
 
     return [p for p in proposals if p.kind is Kind.LEVEL or not told(p)]
 
