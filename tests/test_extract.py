@@ -903,3 +903,11 @@ def test_a_headline_rate_for_the_year_that_rounds_the_rate_so_far_is_told_twice(
         ("2024-01-01..2024-12-31", "yoy_pct", 20),
         ("2024-01-01..2024-06-30", "level", 2_800_000),
     ]
+
+
+def test_a_volume_of_a_bare_amount_in_a_sentence_about_exports_counts_vehicles() -> None:
+    text = "In 2024, the Q2 quarter saw volume of 1.5 million, which was up 10.2% while the Q1 quarter saw exports of 1.3 million units up 6.1%."
+    assert [(row[1], row[3], row[4], row[5]) for row in _rows(text, date(2024, 8, 1))] == [
+        ("2024-04-01..2024-06-30", "level", 1_500_000, 10.2),
+        ("2024-01-01..2024-03-31", "level", 1_300_000, 6.1),
+    ]

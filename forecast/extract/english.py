@@ -309,7 +309,8 @@ ENGLISH = Language(
         re.IGNORECASE,
     ),
     export_words=re.compile(r"export|overseas|abroad|shipped|shipping|shipments?\b|foreign market", re.IGNORECASE),
-    vehicle_words=re.compile(r"\b(?:auto(?:mobile)?s?|cars?|vehicles?|NEVs?|EVs?)\b", re.IGNORECASE),
+    # "the Q2 quarter saw volume of 1.6 million" in a sentence about exports: a count of vehicles too
+    vehicle_words=re.compile(r"\b(?:auto(?:mobile)?s?|cars?|vehicles?|NEVs?|EVs?|volumes? of)\b", re.IGNORECASE),
     bare_count_end=re.compile(
         r"^\s*(?:[,.;:)]|$|(?:in|during|for|over|from|to|and|while|last|this|as|a|compared|against|according|year-on-year|"
         r"year on year|up|down|with|between|through|were|was)\b)",
