@@ -17,6 +17,13 @@ Columns: `extractor` every case, whatever its language; `english` the cases whos
 `extractor_dated` the cases with a publication date; `never_scored` the held-aside cases no earlier report
 scored (not listed in scored.csv: add a case there once its score has been reported).
 
+Labels are of two kinds (column `recorded`, bench/extract_cases/README.md has the labelling guide): `recorded`
+rows are what data/ took from the page; `stated` rows are figures the text states that data/ did not record (a
+segment's, a carmaker's in a ranking, a market's, a quarter, a prior year). `row_recall` and `row_precision` score
+against the recorded rows only (the measure of earlier reports, kept for continuity); `row_recall_all` and
+`row_precision_all` against all stated figures (recorded + stated): a proposal reading a true figure of the text
+that data/ left out is right there.
+
 A whole row is right when period, aggregation, kind, value and unit all equal a label's (one proposal per label).
 Per field: each label is paired with the proposal of the same value and unit (a rate: same kind of value); among
 the labels so paired, the share whose field is right. The baseline is what a generic quantity reader gives: every
@@ -60,21 +67,21 @@ Key = tuple[str, str, str, str, float, str]
 @dataclass
 class Score:
     labels: int = 0
+    labels_all: int = 0
     proposals: int = 0
     rows_right: int = 0
+    rows_right_all: int = 0
     paired: int = 0
     field_right: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
 
-    def add(self, labels: Sequence[Row], proposals: Sequence[Proposal]) -> None:
+    def add(self, every_label: Sequence[Row], proposals: Sequence[Proposal]) -> None:
+        labels = [label for label in every_label if _recorded(label)]
         self.labels += len(labels)
+        self.labels_all += len(every_label)
         self.proposals += len(proposals)
-        keys = [_proposal_key(p) for p in proposals]
-        free = list(range(len(proposals)))
+        self.rows_right += _rows_right(labels, proposals)
+        self.rows_right_all += _rows_right(every_label, proposals)
         for label in labels:
-            hit = next((i for i in free if keys[i] == _label_key(label)), None)
-            if hit is not None:
-                self.rows_right += 1
-                free.remove(hit)
             pair = next((p for p in proposals if _same_figure(label, p)), None)
             if pair is not None:
                 self.paired += 1
@@ -87,11 +94,32 @@ class Score:
             "proposals": self.proposals,
             "row_recall": _ratio(self.rows_right, self.labels),
             "row_precision": _ratio(self.rows_right, self.proposals),
+            "labels_all": self.labels_all,
+            "row_recall_all": _ratio(self.rows_right_all, self.labels_all),
+            "row_precision_all": _ratio(self.rows_right_all, self.proposals),
             "value_recall": _ratio(self.paired, self.labels),
         }
         for name, right in self.field_right.items():
             found[f"{name}_right"] = _ratio(right, self.paired)
         return found
+
+
+def _recorded(label: Row) -> bool:
+    """A label data/ took from the page (seed rows and labels without the column are recorded)."""
+    return label.get("recorded", "true") == "true"
+
+
+def _rows_right(labels: Sequence[Row], proposals: Sequence[Proposal]) -> int:
+    """Labels matched whole by a proposal, each proposal used once."""
+    keys = [_proposal_key(p) for p in proposals]
+    free = list(range(len(proposals)))
+    right = 0
+    for label in labels:
+        hit = next((i for i in free if keys[i] == _label_key(label)), None)
+        if hit is not None:
+            right += 1
+            free.remove(hit)
+    return right
 
 
 def _ratio(part: int, whole: int) -> float:

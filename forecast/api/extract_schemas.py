@@ -61,6 +61,7 @@ class ProposalOut(Out):
     measure: str
     basis: str
     segment: str
+    market: str = Field(default="", description="the one destination market the figure is of, else ''")
     period_start: date
     period_end: date
     aggregation: str

@@ -256,6 +256,8 @@ ENGLISH = Language(
         r"(?:\s+(?:in|during|for|over)\s+[^,.;%]{3,45}?)?\s+to(?: reach| hit| top)?\s+$|^[^.;]{0,60},\s*(?:totaling|totalling|reaching|hitting)\s+$",
         re.IGNORECASE,
     ),
+    # "As seen by type, the passenger cars reached ...", "And the commercial vehicles were ...": the exports before
+    breakdown=re.compile(r"^\s*(?:As seen by type|To be specific|By type|In breakdown|By segment|And)\b", re.IGNORECASE),
     sales_as_exports=re.compile(
         r"^\s*(?:Their |Its |These )?[Ss]ales (?:grew|rose|increased|jumped|surged|climbed|fell|dropped|declined)\b"
     ),
@@ -300,9 +302,15 @@ ENGLISH = Language(
         r"\b(?:bringing|raising|taking|pushing|lifting)\s+(?:the|its|their)\s+(?:[\w-]+\s+){0,3}?(?:total|tally)\b(?:\s+[\w-]+){0,4}?\s+to\s+$",
         re.IGNORECASE,
     ),
-    compared_year=re.compile(rf"same (?:period|time|months?) (?:in|of) (?P<year>{_YEAR})\b", re.IGNORECASE),
+    # "the same period in 2022", "up 59% compared to the first nine months of 2024": the base, a year before
+    compared_year=re.compile(
+        rf"(?:same (?:period|time|months?)|(?P<base>compared (?:to|with) (?:the )?(?:first |last )?(?:[\w-]+ )?(?:months?|quarters?|half))) "
+        rf"(?:in|of) (?P<year>{_YEAR})\b",
+        re.IGNORECASE,
+    ),
     export_words=re.compile(r"export|overseas|abroad|shipped|shipping|shipments?\b|foreign market", re.IGNORECASE),
-    vehicle_words=re.compile(r"\b(?:auto(?:mobile)?s?|cars?|vehicles?|NEVs?|EVs?)\b", re.IGNORECASE),
+    # "the Q2 quarter saw volume of 1.6 million" in a sentence about exports: a count of vehicles too
+    vehicle_words=re.compile(r"\b(?:auto(?:mobile)?s?|cars?|vehicles?|NEVs?|EVs?|volumes? of)\b", re.IGNORECASE),
     bare_count_end=re.compile(
         r"^\s*(?:[,.;:)]|$|(?:in|during|for|over|from|to|and|while|last|this|as|a|compared|against|according|year-on-year|"
         r"year on year|up|down|with|between|through|were|was)\b)",
@@ -329,8 +337,11 @@ ENGLISH = Language(
         rf"|^\s*In\s+(?:the\s+)?(?:{_markets()}),[^;]*$"
         rf"|\b(?:{_markets()})\s+(?:was|is|became|remained|ranked|took|taking|came|led|received|imported|importing|bought|accounted)\b[^;]*$"
         rf"|\b(?:with|was|were)\s+(?:the\s+)?(?:{_markets()})\b[^;]*$"
-        # another exporter: "surpassing Japan's 4.42 million vehicles", "while Japan exported 954,185 vehicles"
-        rf"|\b(?:{_markets()})(?:'s|’s)\s+(?:[\w-]+\s+){{0,3}}$"
+    ),
+    market_name=re.compile(rf"\b(?:{_markets()})\b"),
+    # another exporter: "surpassing Japan's 4.42 million vehicles", "while Japan exported 954,185 vehicles"
+    other_exporter_before=re.compile(
+        rf"\b(?:{_markets()})(?:'s|’s)\s+(?:[\w-]+\s+){{0,3}}$"
         rf"|\b(?:{_markets()})\s+(?:exported|exports|shipped|sold|with|at)\b[^;]*$"
         rf"|\b(?i:ahead of|surpassing|overtaking|outpacing|behind|than|versus|vs\.?)\s+(?:the\s+)?(?:{_markets()})\b[^;]*$"
     ),
@@ -354,7 +365,7 @@ ENGLISH = Language(
         ),
         (re.compile(r"new[ -]energy|\bNEVs?\b|electric vehicles?\b", re.IGNORECASE), "new energy vehicles"),
         (re.compile(r"passenger (?:car|vehicle)s?", re.IGNORECASE), "passenger vehicles"),
-        # parts of the total no series of ours keeps: their figures are left out
+        # parts of the total no series of ours keeps: proposed with no series (parts and components: left out)
         (re.compile(r"commercial vehicles?|\b(?:trucks and buses|buses and trucks)\b", re.IGNORECASE), "commercial vehicles"),
         (
             re.compile(
@@ -365,4 +376,5 @@ ENGLISH = Language(
         ),
         (re.compile(r"\b(?:auto |car |vehicle )?parts\b|\bcomponents\b", re.IGNORECASE), "parts and components"),
     ),
+    vehicle_segments=("battery electric or plug-in hybrid vehicles", "commercial vehicles", "conventional vehicles"),
 )

@@ -3,7 +3,7 @@
 A text in another language than the rules' is not read (forecast.extract.detect): no proposals and why. After the
 sentences: January-March and January-June take the aggregation their counter reports (a company: quarter, half;
 CAAM and customs: ytd); a rate alone in the sentence next to a level of the same period becomes that level's; a
-rate a level carries already (a headline) is not proposed twice.
+rate a level carries already (a headline) is not proposed twice (forecast.extract.repeats).
 
 Kept out: periods not over on the publication date (forecasts), amounts with no period in their sentence (photo captions, "100 units delivered on November 5"), amounts
 in money in a sentence that says nothing of exports or overseas sales (R&D spending), rates of their own in such
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from forecast.domain import Aggregation, Basis, Kind, Qualifier, Series, month_end
+from forecast.domain import Aggregation, Basis, Kind, Series, month_end
 from forecast.extract.dates import date_in_address
 from forecast.extract.detect import reads_as
 from forecast.extract.english import ENGLISH
@@ -40,6 +40,7 @@ from forecast.extract.model import Article, Guess, Proposal, Sentence, Span, Sub
 from forecast.extract.numbers import quantities
 from forecast.extract.periods import PeriodMention, period_mentions
 from forecast.extract.proposals import Figure, SentenceReading, attach_rates, for_one_market, nearest_period, read_amounts
+from forecast.extract.repeats import without_repeats
 from forecast.extract.sentences import sentences
 from forecast.extract.targets import read_targets
 
@@ -106,119 +107,25 @@ def _read(article: Article, known: Known, language: Language) -> Extraction:
             growth_mentions(sentence, language),
             language,
         )
-        context.amount_period = periods[-1] if periods and reading.amounts else context.amount_period
+        if periods and reading.amounts:  # of a sentence naming two periods ("Q2 ... while Q1 ..."), which one is a guess
+            context.amount_period = periods[-1] if len({(m.period, m.aggregation) for m in periods}) == 1 else None
         subjects = _subjects(reading, context, names)
         if language.target.search(sentence.text):
             targets.extend(read_targets(sentence, subjects.get(-1, Subject()), language))
         else:
             proposals.extend(_proposals(reading, subjects, known, context.exports_before))
-        context.exports_before = bool(language.export_words.search(sentence.text))
+        # a sentence with no amount ("The growing speed increased 1.7 percentage points") keeps the exports before
+        context.exports_before = _about_exports(sentence, context, language) or (context.exports_before and not reading.amounts)
         context.segment = segment_in(sentence.text, language) or context.segment
         context.entity = entity_before(sentence.text, names, language) or context.entity
         context.year = max([m.period.end.year for m in reading.periods] + ([context.year] if context.year else []), default=None)
         context.company = entity_before(sentence.text, names, language, names.companies) or context.company
-    proposals = _without_rounded_repeats(_without_repeated_rates(_rates_told_apart(proposals)))
+    proposals = without_repeats(proposals)
     if article.published_date is not None:  # a period not over when the article appeared is an expectation, not a figure
         proposals = [p for p in proposals if p.period.end <= article.published_date]
     if dated_by_address is not None:
         proposals = [replace(p, uncertain=(*p.uncertain, dated_by_address)) for p in proposals]
     return Extraction(tuple(proposals), tuple(targets), language=language.code)
-
-
-def _rates_told_apart(proposals: list[Proposal]) -> list[Proposal]:
-    """A rate on its own next to a level of the same period and subject told in the sentence just before or after
-    ("exports jumped 30.5 percent in the first two months. A total of 822,000 vehicles were exported during the
-    period") is that level's rate."""
-    found = list(proposals)
-    # the finest rate first: a headline's "rose 64%" is the body's 63.7% rounded
-    for rate in sorted((p for p in proposals if p.kind is not Kind.LEVEL), key=lambda p: -_significant_digits(p.value)):
-        name = "yoy_pct" if rate.kind is Kind.YOY_PCT else "mom_pct"
-        level = next((p for p in found if _next_to(p, rate) and getattr(p, name) is None), None)
-        why = Guess(name, "the rate stands in the sentence next to the level's, with the same period")
-        if level is None:  # else the one level of that period and series in the article without such a rate
-            alike = [p for p in found if _next_to(p, rate, anywhere=True) and getattr(p, name) is None]
-            level = alike[0] if len(alike) == 1 else None
-            why = Guess(name, "the rate stands apart from the only level of the same period and series")
-        if level is not None:
-            yoy, mom = (rate.value, level.mom_pct) if rate.kind is Kind.YOY_PCT else (level.yoy_pct, rate.value)
-            found[found.index(level)] = replace(level, yoy_pct=yoy, mom_pct=mom, uncertain=(*level.uncertain, *rate.uncertain, why))
-            found.remove(rate)
-    return found
-
-
-def _next_to(level: Proposal, rate: Proposal, anywhere: bool = False) -> bool:
-    same = (level.period, level.aggregation) == (rate.period, rate.aggregation) and rate.subject.entity in ("", level.subject.entity)
-    same = same and rate.subject.series_id in ("", level.subject.series_id) and level.kind is Kind.LEVEL and level.unit != "percent"
-    if anywhere:
-        return same and bool(level.subject.series_id)
-    first, second = sorted((level.sentence.span, rate.sentence.span), key=lambda span: span.start)
-    return same and 0 < second.start - first.end <= 2
-
-
-def _without_repeated_rates(proposals: list[Proposal]) -> list[Proposal]:
-    """A rate on its own ("exports up 28% in the first half", a headline) that a level of the same period carries
-    already is the same fact told twice: it is left out."""
-    carried = {(p.period, Kind.YOY_PCT, p.yoy_pct) for p in proposals if p.yoy_pct is not None}
-    carried |= {(p.period, Kind.MOM_PCT, p.mom_pct) for p in proposals if p.mom_pct is not None}
-
-    def told(p: Proposal) -> bool:  # the same rate, or it rounded ("64%" for 63.7%)
-        decimals = max(len(f"{p.value:g}".partition(".")[2]), 0)
-        return any((period, kind) == (p.period, p.kind) and round(value, decimals) == p.value for period, kind, value in carried)
-
-    return [p for p in proposals if p.kind is Kind.LEVEL or not told(p)]
-
-
-def _without_rounded_repeats(proposals: list[Proposal]) -> list[Proposal]:
-    """Two levels of one period and series within 5% of each other are one figure told twice ("almost half a
-    million cars ... 487,900 cars", "308,000 vehicles ... the first time exports exceeded 300,000"): the one given
-    with fewer significant digits is left out, and of two equal ones the later."""
-    levels = [p for p in proposals if p.kind is Kind.LEVEL]
-
-    def finer(p: Proposal) -> list[Proposal]:
-        return [
-            q
-            for q in levels
-            if _same_subject_and_period(p, q)
-            and (
-                abs(q.value - p.value) <= 0.05 * max(q.value, p.value)
-                and (_significant_digits(q.value), -q.span.start) > (_significant_digits(p.value), -p.span.start)
-                or _within_bound(p, q)
-            )
-        ]
-
-    kept = [p for p in proposals if p.kind is not Kind.LEVEL or not finer(p)]
-    for dropped in (p for p in proposals if p not in kept):  # its rates go to the figure it repeats where that has none
-        for q in [q for q in kept if q in finer(dropped)][:1]:
-            yoy = q.yoy_pct if q.yoy_pct is not None else dropped.yoy_pct
-            mom = q.mom_pct if q.mom_pct is not None else dropped.mom_pct
-            if (yoy, mom) != (q.yoy_pct, q.mom_pct):
-                why = Guess("yoy_pct", "given with another mention of the same figure")
-                kept[kept.index(q)] = replace(q, yoy_pct=yoy, mom_pct=mom, uncertain=(*q.uncertain, why))
-    return kept
-
-
-def _within_bound(bound: Proposal, q: Proposal) -> bool:
-    """ "Car exports exceed 600,000 in September" and "652,000 units in September": the bound is the figure told
-    loosely, when the figure meets it and lies within a fifth of it."""
-    if q.qualifier in (Qualifier.LOWER_BOUND, Qualifier.UPPER_BOUND) or abs(q.value - bound.value) > 0.2 * bound.value:
-        return False
-    return (bound.qualifier is Qualifier.LOWER_BOUND and q.value >= bound.value) or (
-        bound.qualifier is Qualifier.UPPER_BOUND and q.value <= bound.value
-    )
-
-
-def _same_subject_and_period(p: Proposal, q: Proposal) -> bool:
-    """One period, unit, entity and measure, and the same segment ("passenger vehicle exports" are not "vehicle
-    exports"), basis and series where both name one."""
-    key = (p.period, p.aggregation, p.unit, p.subject.entity, p.subject.measure)
-    if key != (q.period, q.aggregation, q.unit, q.subject.entity, q.subject.measure):
-        return False
-    named = ((p.subject.segment, q.subject.segment), (p.subject.basis, q.subject.basis), (p.subject.series_id, q.subject.series_id))
-    return all(a == b or "" in (a, b) for a, b in named)
-
-
-def _significant_digits(value: float) -> int:
-    return len(f"{value:.6f}".replace(".", "").strip("0"))
 
 
 def _same_period(sentence: Sentence, context: Context, language: Language) -> list[PeriodMention]:
@@ -233,7 +140,7 @@ def _same_period(sentence: Sentence, context: Context, language: Language) -> li
         span = Span(sentence.span.start + reference.start(), sentence.span.start + reference.end())
         why = Guess("period", f"'{reference.group(0)}': the period of the sentence before")
     elif (
-        language.export_words.search(sentence.text)
+        _about_exports(sentence, context, language)
         and all(amount.unit == "vehicles" for amount in quantities(sentence, language))
         and not language.no_period.search(sentence.text)
         and not any(pattern.search(language.not_a_period.sub(" ", sentence.text)) for pattern in language.periods)
@@ -243,6 +150,12 @@ def _same_period(sentence: Sentence, context: Context, language: Language) -> li
     else:
         return []
     return [PeriodMention(carried.period, carried.aggregation, span, (*carried.guesses, why))]
+
+
+def _about_exports(sentence: Sentence, context: Context, language: Language) -> bool:
+    """The sentence speaks of exports, or breaks down those the sentence before spoke of ("As seen by type, the
+    passenger cars reached 61,000 units")."""
+    return bool(language.export_words.search(sentence.text) or (context.exports_before and language.breakdown.match(sentence.text)))
 
 
 def _latest_year_named(article: Article, language: Language) -> tuple[int | None, int | None]:
@@ -295,16 +208,18 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
     figures, derived = read_amounts(reading, subjects)
     alone = attach_rates(reading, figures)
     about_exports = bool(
-        reading.language.export_words.search(reading.sentence.text) or reading.language.figure_reference.match(reading.sentence.text)
+        language.export_words.search(text) or language.figure_reference.match(text) or (exports_before and language.breakdown.match(text))
     )
-    kept = {item.segment for item in known.series.values()}  # a part of the total none of our series keeps is left out
+    kept = {item.segment for item in known.series.values()} | {""}
+    kept |= set(language.vehicle_segments)  # a part of the total no series keeps is proposed all the same, with no series
+    markets = {id(f): for_one_market(reading, f.quantity.span, [f.quantity.span for f in figures]) for f in figures}
     found = [
-        _level(reading, figure, known)
+        _of_market(_level(reading, figure, known), markets[id(figure)])
         for figure in figures
         if (about_exports or figure.quantity.unit not in _MONEY)
         and not figure.imports
-        and figure.subject.segment in kept | {""}
-        and not for_one_market(reading, figure.quantity.span, [f.quantity.span for f in figures])
+        and figure.subject.segment in kept
+        and markets[id(figure)] != ""  # another country's exports
         and not _of_another_measure(reading, figure.quantity.span)
         and not _expected(reading, figure.quantity.span)
         and not _money_of_no_series(figure, known)
@@ -313,13 +228,32 @@ def _proposals(reading: SentenceReading, subjects: dict[int, Subject], known: Kn
         rates = [
             rate
             for rate in alone
-            if subjects[rate.span.start].segment in kept | {""}
-            and not for_one_market(reading, rate.span, [f.quantity.span for f in figures])
+            if subjects[rate.span.start].segment in kept
+            and for_one_market(reading, rate.span, [f.quantity.span for f in figures]) is None
             and not _of_another_measure(reading, rate.span)
         ]
         found.extend(p for p in (_rate_alone(reading, rate, subjects[rate.span.start], known) for rate in rates) if p)
-    found.extend(_matched(reading, proposal, known) for proposal in derived if proposal.subject.segment in kept | {""})
-    return sorted((_as_counted(proposal) for proposal in found), key=lambda proposal: proposal.span.start)
+    found.extend(_matched(reading, proposal, known) for proposal in derived if proposal.subject.segment in kept)
+    return sorted((_as_counted(_unfiled(proposal, language)) for proposal in found), key=lambda proposal: proposal.span.start)
+
+
+def _of_market(proposal: Proposal, market: str | None) -> Proposal:
+    """What one destination market took ("730,000 vehicles to Russia"): proposed with the market, in no series."""
+    if not market:
+        return proposal
+    why = Guess("series_id", f"what {market} took: no series of ours keeps one market")
+    kept = tuple(guess for guess in proposal.uncertain if guess.field != "series_id")
+    return replace(proposal, subject=replace(proposal.subject, market=market, series_id=""), uncertain=(*kept, why))
+
+
+def _unfiled(proposal: Proposal, language: Language) -> Proposal:
+    """A figure of a segment no series keeps ("commercial vehicle exports"): proposed, filed in no series."""
+    segment = proposal.subject.segment
+    if segment not in language.vehicle_segments:
+        return proposal
+    why = Guess("series_id", f"no series of ours keeps {segment} apart")
+    kept = tuple(guess for guess in proposal.uncertain if guess.field != "series_id")
+    return replace(proposal, subject=replace(proposal.subject, series_id=""), uncertain=(*kept, why))
 
 
 def _of_another_measure(reading: SentenceReading, span: Span) -> bool:

@@ -49,6 +49,7 @@ class Language:
     rate_of_year_before: re.Pattern[str]  # after a rate: it is the rate of the same period a year earlier
     rate_then_amount: re.Pattern[str]  # the words between a rate and the amount it grew to
     sales_as_exports: re.Pattern[str]  # a sentence opening so right after one about exports counts those exports
+    breakdown: re.Pattern[str]  # likewise, a sentence opening so breaks those exports down ("As seen by type, ...")
     other_measures: re.Pattern[str]  # what a sentence counts when it is not exports (sales, output): kept out unless it says export
     prior_year: re.Pattern[str]  # the words that put the base of a difference one year back
     difference: re.Pattern[str]  # the words just before a number that make it a difference ("by", "an increase of")
@@ -68,9 +69,13 @@ class Language:
     attributions: tuple[tuple[re.Pattern[str], str], ...]  # who counts -> Basis value
     market_after: re.Pattern[str]  # after an amount: it is what one destination market bought
     market_before: re.Pattern[str]  # before an amount or rate, in its clause: likewise ("exports to Russia ... to")
+    market_name: re.Pattern[str]  # a destination market's name, in the words market_after or market_before matched
+    other_exporter_before: re.Pattern[str]  # before an amount, in its clause: another country's exports ("Japan's")
     segment_reference: re.Pattern[str]  # "these vehicles": the segment named in a sentence before
     segment_aside: re.Pattern[str]  # words that list what a segment includes ("including plug-in hybrids"): no segment of their own
     segments: tuple[tuple[re.Pattern[str], str], ...]  # in order of precedence
+    # segments of vehicles (not parts) no series of ours keeps: their figures are proposed with no series
+    vehicle_segments: tuple[str, ...] = ()
 
     def count(self, word: str) -> int:
         """'nine' or '9' -> 9; an ordinal ('third') -> 3."""

@@ -56,6 +56,7 @@ class Subject:
     basis: str = ""
     segment: str = "all vehicles"
     series_id: str = ""
+    market: str = ""  # the one destination market the figure is of ("730,000 vehicles to Russia"), else all
     basis_guess: str = ""  # why, when the basis was not read from the text (taken from the publisher's name)
 
 

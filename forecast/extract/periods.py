@@ -12,7 +12,7 @@ the article appeared. The last three are guesses and say so.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from forecast.domain import Aggregation, Period, add_months, month_end
@@ -76,7 +76,16 @@ def period_mentions(
     found.sort(key=lambda item: item.span.start)
     compared = language.compared_year.search(sentence.text)
     after_compared = int(compared.group("year")) + 1 if compared else None
-    return _resolve_years(found, language, published, article_year, after_compared, sentence)
+    mentions = _resolve_years(found, language, published, article_year, after_compared, sentence)
+    if compared is None or not compared.groupdict().get("base"):
+        return mentions
+    # "up 59% compared to the first nine months of 2024": that span is the rate's base; the figure's is a year later
+    start, end = sentence.span.start + compared.start(), sentence.span.start + compared.end()
+    why = Guess("period", "a year after the period the rate is compared with")
+    return [
+        replace(m, period=m.period.shifted_years(1), guesses=(*m.guesses, why)) if start <= m.span.start and m.span.end <= end else m
+        for m in mentions
+    ]
 
 
 def _relative(

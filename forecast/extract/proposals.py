@@ -100,16 +100,28 @@ def read_amounts(reading: SentenceReading, subject_at: dict[int, Subject]) -> tu
     return figures, derived
 
 
-def for_one_market(reading: SentenceReading, span: Span, amounts: list[Span]) -> bool:
-    """The amount or rate at `span` is what one destination market bought: a market named just after it ("730,000
-    vehicles to Russia") or before it in its clause, since the amount before ("exports to Russia more than tripled")."""
+def for_one_market(reading: SentenceReading, span: Span, amounts: list[Span]) -> str | None:
+    """The destination market the amount or rate at `span` is of: named just after it ("730,000 vehicles to Russia")
+    or before it in its clause, since the amount before ("exports to Russia more than tripled"); "" when it is what
+    another country exported ("surpassing Japan's 4.42 million vehicles") or when the words name several markets;
+    None when it is of no one market."""
     after = reading.text[span.end : reading.sentence.span.end]
     before = sorted((a for a in amounts if a.end <= span.start), key=lambda a: a.end)
     end = span.start
     while before and _LISTED.match(reading.text[before[-1].end : end]):  # "(357,708 units and 233,748 units)": the words before the first
         end = before.pop().start
     start = before[-1].end if before else reading.sentence.span.start
-    return bool(reading.language.market_after.match(after) or reading.language.market_before.search(reading.text[start : span.start]))
+    language, words = reading.language, reading.text[start : span.start]
+    if language.other_exporter_before.search(words):
+        return ""
+    found = language.market_after.match(after) or language.market_before.search(words)
+    if found is None:
+        return None
+    if found.re is language.market_after:
+        names = language.market_name.findall(found.group(0))
+        return names[0] if names else ""
+    names = language.market_name.findall(words)
+    return names[0] if len(set(names)) == 1 else ""  # "Belgium and Spain took third and fourth place": which is whose is a guess
 
 
 def _imports(reading: SentenceReading, amount: Quantity) -> bool:
@@ -165,6 +177,8 @@ def _prior_year(reading: SentenceReading, base: Figure, difference: Quantity) ->
     """The total a year earlier: base less the difference (plus, for a fall)."""
     if not reading.language.prior_year.search(reading.sentence.text):
         return []
+    if (difference.unit_guessed or not difference.unit) and difference.number_span.cut(reading.text).replace(",", "").isdigit():
+        return []  # a bare number, no unit or scale word: "an increase of 32.[line break]4 percent" is a rate the page cut
     before = reading.text[reading.sentence.span.start : difference.span.start]
     sign = 1 if reading.language.difference_down.search(before) else -1
     value = base.quantity.value + sign * difference.value

@@ -83,6 +83,7 @@ def proposal_dict(proposal: Proposal, article: Article) -> dict[str, object]:
         "measure": subject.measure,
         "basis": subject.basis,
         "segment": subject.segment,
+        "market": subject.market,
         **figure_columns(proposal),
         "note": proposal.note,
         "span": span_dict(proposal, article),
