@@ -68,7 +68,6 @@ class BacktestRow:
     lower_95: float
     upper_95: float
     scale: float  # in-sample naive error, for MASE
-    median: float = math.nan  # of the draws, where there are draws: what a calibration widens around (monthly.widened)
 
     @property
     def is_annual(self) -> bool:
@@ -82,7 +81,7 @@ class BacktestRow:
 
     @classmethod
     def from_draws(cls, model: str, origin: str, horizon: int, target: str, actual: float, draws: np.ndarray, scale: float) -> BacktestRow:
-        """A row scoring simulated draws of one target: their mean, median and 80% / 95% percentile bands."""
+        """A row scoring simulated draws of one target: their mean and 80% / 95% percentile bands."""
         return cls.from_paths(model, origin, [target], [actual], np.asarray(draws)[:, None], scale, first_horizon=horizon)[0]
 
     @classmethod
@@ -97,7 +96,7 @@ class BacktestRow:
         first_horizon: int = 1,
     ) -> list[BacktestRow]:
         """One row per column of `paths` (n_paths, horizons), the percentiles of all columns taken at once."""
-        low95, low80, median, high80, high95 = np.percentile(paths, [2.5, 10, 50, 90, 97.5], axis=0)
+        low95, low80, high80, high95 = np.percentile(paths, [2.5, 10, 90, 97.5], axis=0)
         means = paths.mean(axis=0)
         return [
             cls(
@@ -112,7 +111,6 @@ class BacktestRow:
                 float(low95[h]),
                 float(high95[h]),
                 scale,
-                float(median[h]),
             )
             for h, (target, actual) in enumerate(zip(targets, actuals, strict=True))
         ]
@@ -316,42 +314,21 @@ def standardised_errors(rows: Sequence[BacktestRow], in_logs: bool = False) -> n
     return np.asarray(np.abs(actual[ok] - centre[ok]) / sd[ok])
 
 
-def errors_around_median(rows: Sequence[BacktestRow], in_logs: bool = False) -> np.ndarray:
-    """Each row's error from its median over that side's half of its 80% band, times Z80; in logs
-    for paths widened in logs (percentiles commute with the log, so the log of the median is the median).
-
-    `monthly.widened` moves every percentile of the draws away from their median in proportion,
-    so a row's actual sits on the edge of the widened 80% band at a scale of exactly this over Z80,
-    even when the draws are skewed (their mean, which `standardised_errors` centres on, is not what
-    is widened around). Rows without a median (no draws) use their mean."""
-    actual = np.array([r.actual for r in rows])
-    centre = np.array([r.median if math.isfinite(r.median) else r.mean for r in rows])
-    lower, upper = np.array([r.lower_80 for r in rows]), np.array([r.upper_80 for r in rows])
-    if in_logs:
-        positive = (actual > 0) & (lower > 0)
-        actual, centre, lower, upper = (np.log(v[positive]) for v in (actual, centre, lower, upper))
-    half = np.where(actual >= centre, upper - centre, centre - lower)
-    ok = half > 0
-    return np.asarray(Z80 * np.abs(actual[ok] - centre[ok]) / half[ok])
-
-
-def calibrate(rows: Sequence[BacktestRow], in_logs: bool = False, central: bool = False, around_median: bool = False) -> Calibration:
+def calibrate(rows: Sequence[BacktestRow], in_logs: bool = False, central: bool = False) -> Calibration:
     """Conformal-style: rescale deviations by the backtest's standardised error quantiles.
 
     Each row's error is divided by the sd its 80% interval implies (standardised_errors); the
     scale that makes 80% and 95% of those fall inside is averaged over both levels, or with
     `central` the 80% level's alone: where the paths draw heavy-tailed shocks, the tails are
-    theirs to carry, and the 95% quantile of a dozen rows is their one largest miss. With
-    `around_median`, the errors are errors_around_median (for paths widened around their median),
-    in logs with `in_logs`.
-    Applied only when coverage is off by more than 5 points, and bounded to SCALE_BOUNDS.
+    theirs to carry, and the 95% quantile of a dozen rows is their one largest miss. Applied
+    only when coverage is off by more than 5 points, and bounded to SCALE_BOUNDS.
     """
     if not rows:
         return Calibration.fixed()
     actual = np.array([r.actual for r in rows])
     cover80 = coverage(actual, np.array([r.lower_80 for r in rows]), np.array([r.upper_80 for r in rows]))
     cover95 = coverage(actual, np.array([r.lower_95 for r in rows]), np.array([r.upper_95 for r in rows]))
-    z = errors_around_median(rows, in_logs) if around_median else standardised_errors(rows, in_logs)
+    z = standardised_errors(rows, in_logs)
     needed = (abs(cover80 - 0.80) > COVERAGE_TOLERANCE or abs(cover95 - 0.95) > COVERAGE_TOLERANCE) and len(z) >= 5
     if not needed:
         return Calibration(1.0, cover80, cover95, False, len(rows))

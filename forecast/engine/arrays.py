@@ -196,9 +196,7 @@ def forecast_monthly_array(
         plain=True,
     )
     chosen = [row for row in rows if weights.get(row.model, 0.0) > 0]  # the rows of what is served, not of every candidate
-    combined = widened(
-        mixture(fits.paths, weights, n_paths, rng), calibrate(chosen, in_logs=array.logs, around_median=True).scale
-    )  # widened in logs when modelled in logs
+    combined = widened(mixture(fits.paths, weights, n_paths, rng), calibrate(chosen).scale)
     months = array.unlogged(combined["month"])
     targets = trailing_year_targets(array.values, Prior()) if trailing_weight else None  # the annual family alone, as in the backtest
     if targets is not None:

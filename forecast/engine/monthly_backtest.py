@@ -128,7 +128,7 @@ def weigh_and_calibrate(
         mixed = mixture(paths_by_model, weights, n_paths, rng)
         combined_rows += score(COMBINATION, reconcile[index](mixed) if reconcile else mixed)
     chosen = [row for row in rows if weights.get(row.model, 0.0) > 0]  # the rows of what is served, not of every candidate
-    return weights, calibrate(chosen if skill else combined_rows, around_median=True), rows + combined_rows
+    return weights, calibrate(chosen if skill else combined_rows), rows + combined_rows
 
 
 def borrowed_calibration(months: np.ndarray, annual_sd: float) -> Calibration:
