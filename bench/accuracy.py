@@ -667,7 +667,11 @@ def render(result: dict[str, object]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.accuracy", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--suite", required=True, choices=["m3-yearly", "m3-monthly", "m1-yearly", "tourism-yearly", "m1-monthly", "tourism-monthly", "china-exports"])
+    parser.add_argument(
+        "--suite",
+        required=True,
+        choices=["m3-yearly", "m3-monthly", "m1-yearly", "tourism-yearly", "m1-monthly", "tourism-monthly", "china-exports"],
+    )
     parser.add_argument("--limit", type=int, default=None, help="only the first N series (M3 suites), for a quick look")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
     parser.add_argument("--origins", type=int, default=12, help="rolling origins for china-exports (default 12)")
