@@ -241,8 +241,6 @@ class ForecastService:
         """Serve `snapshot` and store it (for a restart, and for the replicas sharing the store); `settled`: a full fit,
         so the forecasts served are no longer older than the data."""
         self._persist_lock.acquire()
-        if settled:
-            self.recomputing = None
         try:
             pickled = self.artifacts.pickled(snapshot)  # before it is served: readers then fill its lazy attributes
             try:
@@ -250,6 +248,8 @@ class ForecastService:
             except BaseException:
                 pickled.discard()
                 raise
+            if settled:  # after the swap: /readyz never says "up to date" beside the models it replaces
+                self.recomputing = None
             self.artifacts.save(self._artifact_name(), pickled, snapshot.manifest())
         finally:
             self._persist_lock.release()

@@ -71,12 +71,26 @@ def test_a_restated_target_supersedes_the_earlier_one_which_stays_visible(fitted
 
 
 def test_a_deadline_year_that_is_over_without_a_figure_says_so(fitted: tuple[ForecastService, Snapshot]) -> None:
-    _, snapshot = fitted
-    changan = snapshot.assessments["changan_total_sales_2025"]  # newest year total 2024; one month of 2025 cannot estimate the year
-    if date.today().year <= 2025:
-        pytest.skip("2025 is not over yet")
-    assert changan.deadline_passed and changan.status in {"on_track", "at_risk", "off_track"}
-    assert any("2025 has ended" in line for line in changan.assumptions)
+    """Every projected target whose deadline year is over says so; and a projected one, assessed as on a day after its
+    deadline year (no figure for that year in the data), is marked as such."""
+    service, snapshot = fitted
+    today = date.today()
+    for target in service.targets:
+        assessment = snapshot.assessments[target.id]
+        if assessment.status in {"on_track", "at_risk", "off_track"} and target.deadline_year < today.year:
+            assert assessment.deadline_passed and any(f"{target.deadline_year} has ended" in line for line in assessment.assumptions)
+    projected = [
+        t
+        for t in service.targets
+        if snapshot.assessments[t.id].status in {"on_track", "at_risk", "off_track"} and not t.denominator_series_id
+    ]
+    assert projected, "the data should hold a target still projected"
+    target = min(projected, key=lambda t: t.deadline_year)
+    after = date(target.deadline_year + 1, 1, 15)  # the deadline year is over; the data holds no figure for it
+    prior = service.prior_as_of(snapshot.forecasts)
+    late = assess(target, snapshot.forecasts[target.series_id], pooled_sd=prior.annual_sd, damping=prior.damping, today=after)
+    assert late.deadline_passed and late.status in {"on_track", "at_risk", "off_track"}
+    assert any(f"{target.deadline_year} has ended" in line for line in late.assumptions)
 
 
 def test_a_deadline_year_reported_for_eleven_months_is_decided_and_says_it_is_estimated(fitted: tuple[ForecastService, Snapshot]) -> None:
