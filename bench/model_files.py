@@ -35,7 +35,8 @@ def read_snapshot(models: Path) -> object:
     """The snapshot stored in models/forecasts.joblib, in any format (the file's hash is not checked here)."""
     path = models / "forecasts.joblib"
     try:
-        return read_pickle(path)  # format 3
+        stored = read_pickle(path)  # format 3 (a format 2 file reads as the bytes of its pickle)
+        return pickle.loads(stored) if isinstance(stored, bytes) else stored
     except (pickle.UnpicklingError, EOFError, ValueError):
         stored = joblib.load(path)  # format 2 holds the pickle's bytes, format 1 the snapshot itself
         return pickle.loads(stored) if isinstance(stored, bytes) else stored

@@ -19,6 +19,7 @@ import os
 import pickle
 import platform
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -110,6 +111,20 @@ class ArtifactStore:
         """The payload recorded under `name` is the one this process saved or loaded last (no other replica's since)."""
         return self._recorded(name) == self.held.get(name)
 
+    def remove_leftovers(self, idle_seconds: float = 600.0) -> list[Path]:
+        """Delete the temporary files a killed process left beside the models (a pickling or a write cut short),
+        those not written to for `idle_seconds`: a file another replica sharing the folder is writing is kept."""
+        removed = []
+        cutoff = time.time() - idle_seconds
+        for leftover in self.directory.glob("*.tmp") if self.directory.exists() else []:
+            try:
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+                    removed.append(leftover)
+            except FileNotFoundError:  # renamed or removed meanwhile by its writer
+                continue
+        return removed
+
     def path_for(self, name: str) -> Path:
         return self.directory / f"{name}.joblib"
 
@@ -134,7 +149,11 @@ class ArtifactStore:
         """Write `payload` (pickled now, unless it is `Pickled` already) and its manifest, and record its hash."""
         path = self.path_for(name)
         pickled = payload if isinstance(payload, Pickled) else self.pickled(payload)
-        os.replace(pickled.path, path)  # atomic: a reader never sees half a file
+        try:
+            os.replace(pickled.path, path)  # atomic: a reader never sees half a file
+        except BaseException:
+            pickled.discard()
+            raise
         full_manifest = {
             **manifest,
             "format": ARTIFACT_FORMAT,
@@ -192,6 +211,10 @@ def _replace_atomically(path: Path, content: bytes) -> None:
     """Write `content` to `path` through a temporary file and a rename: a reader (or a process killed mid-write)
     sees the old file or the new one, never an empty or half-written one."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(handle, "wb") as output:
-        output.write(content)
-    os.replace(temporary, path)
+    try:
+        with os.fdopen(handle, "wb") as output:
+            output.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

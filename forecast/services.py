@@ -106,6 +106,8 @@ class ForecastService:
         a refit's two phases), else serve the last good ones at once and refit; jobs a stopped process left
         unfinished are marked interrupted and closed by this refit."""
         interrupted = self.store.interrupt_unfinished("the service stopped before this refit ended; the refit at start-up reruns it")
+        for leftover in self.artifacts.remove_leftovers():
+            log.info("removed %s, left by a process stopped while writing models", leftover.name)
         name, resume = self._artifact_name(), False
         try:
             payload = self.artifacts.load(name, f"{self.store.fingerprint()}/{MODEL_VERSION}")
@@ -269,9 +271,9 @@ class ForecastService:
 
     def _adopt(self, snapshot: Snapshot) -> Snapshot:
         self.targets = self.store.targets()  # another replica may have added some (tracking.py)
-        if snapshot.data_fingerprint == self.store.fingerprint():
-            self.recomputing = None
         self._swap(snapshot)
+        if snapshot.data_fingerprint == self.store.fingerprint():  # after the swap, as in _publish
+            self.recomputing = None
         return snapshot
 
     def _catch_up_for_jobs(self) -> dict[str, object]:

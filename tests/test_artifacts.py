@@ -3,7 +3,9 @@ changed is refused (made-up payloads)."""
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -57,3 +59,15 @@ def test_a_file_whose_bytes_changed_is_refused(tmp_path: Path) -> None:
     path.write_bytes(bytes(content))
     with pytest.raises(ArtifactRejected, match="was not recorded"):
         store.load("forecasts", "f")
+
+
+def test_temporary_files_a_killed_writer_left_are_removed_and_one_being_written_is_kept(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    store.save("forecasts", [1, 2, 3], {"data_fingerprint": "f"})
+    stale, fresh = tmp_path / "killed.tmp", tmp_path / "writing.tmp"
+    stale.write_bytes(b"half a pickle")
+    fresh.write_bytes(b"being written")
+    hour_ago = time.time() - 3600
+    os.utime(stale, (hour_ago, hour_ago))
+    assert store.remove_leftovers(idle_seconds=600) == [stale]
+    assert not stale.exists() and fresh.exists() and store.load("forecasts", "f") == [1, 2, 3]

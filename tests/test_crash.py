@@ -199,7 +199,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
         database_path=tmp_path / "db.sqlite3",
         simulation_paths=200,
         backtest_origins=2,
-        replay_months=2,  # the server below replays as many: the tests here ask no older as-of day
+        replay_months=2,  # as the server below: the tests here ask no older as-of day
         n_jobs=1,
         _env_file=None,
     )

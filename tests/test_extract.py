@@ -911,3 +911,15 @@ def test_a_volume_of_a_bare_amount_in_a_sentence_about_exports_counts_vehicles()
         ("2024-04-01..2024-06-30", "level", 1_500_000, 10.2),
         ("2024-01-01..2024-03-31", "level", 1_300_000, 6.1),
     ]
+
+
+def test_a_rate_of_all_exports_is_not_given_to_one_markets_figure_nor_dropped_as_its_repeat() -> None:
+    text = (  # made-up sentences
+        "Exports to Mexico reached 445,000 vehicles in 2024. Overall, vehicle exports climbed 19.3 percent in 2024. "
+        "China's vehicle exports to Russia rose 20 percent to 1.16 million units in 2023. China's vehicle exports rose 20 percent in 2023."
+    )
+    found = extract(Article(text, published_date=date(2025, 1, 20)), SERIES).proposals
+    rows = sorted((p.subject.market, p.kind.value, p.value, p.yoy_pct) for p in found)
+    assert ("Mexico", "level", 445_000, None) in rows and ("Russia", "level", 1_160_000, 20.0) in rows
+    national_rates = [row for row in rows if row[0] == "" and row[1] == "yoy_pct"]
+    assert sorted(row[2] for row in national_rates) == [19.3, 20.0]

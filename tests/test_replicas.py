@@ -120,7 +120,7 @@ def _service(tmp_path: Path, name: str, database_url: str) -> ForecastService:
         database_url=database_url,
         simulation_paths=200,
         backtest_origins=2,
-        replay_months=2,  # the last two month-ends with news: enough for a history to catch up
+        replay_months=2,  # the month-ends with news in the last 2 months: one day here, enough for a history to catch up
         n_jobs=1,
     )
     return ForecastService(settings, Store(settings.database))

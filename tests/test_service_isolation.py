@@ -34,7 +34,7 @@ def service(tmp_path: Path) -> ForecastService:
         simulation_paths=200,
         backtest_origins=2,
         n_jobs=1,  # the fits run in this process, where the tests patch them
-        replay_months=2,  # the as-of replays of the last two months with news: the tests here need no more
+        replay_months=2,  # the month-ends with news in the last 2 months (one day here): the tests here need no more
         _env_file=None,
     )
     made = ForecastService(settings, Store(settings.database_path))

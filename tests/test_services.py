@@ -85,7 +85,7 @@ def test_a_deadline_year_that_is_over_without_a_figure_says_so(fitted: tuple[For
         if snapshot.assessments[t.id].status in {"on_track", "at_risk", "off_track"} and not t.denominator_series_id
     ]
     assert projected, "the data should hold a target still projected"
-    target = min(projected, key=lambda t: t.deadline_year)
+    target = max(projected, key=lambda t: t.deadline_year)  # the farthest deadline: no figure for its year for years to come
     after = date(target.deadline_year + 1, 1, 15)  # the deadline year is over; the data holds no figure for it
     prior = service.prior_as_of(snapshot.forecasts)
     late = assess(target, snapshot.forecasts[target.series_id], pooled_sd=prior.annual_sd, damping=prior.damping, today=after)

@@ -38,6 +38,7 @@ def _rates_told_apart(proposals: list[Proposal]) -> list[Proposal]:
 def _next_to(level: Proposal, rate: Proposal, anywhere: bool = False) -> bool:
     same = (level.period, level.aggregation) == (rate.period, rate.aggregation) and rate.subject.entity in ("", level.subject.entity)
     same = same and rate.subject.series_id in ("", level.subject.series_id) and level.kind is Kind.LEVEL and level.unit != "percent"
+    same = same and rate.subject.market == level.subject.market  # a national rate is no one market's
     if anywhere:
         return same and bool(level.subject.series_id)
     first, second = sorted((level.sentence.span, rate.sentence.span), key=lambda span: span.start)
@@ -49,8 +50,8 @@ def _without_repeated_rates(proposals: list[Proposal]) -> list[Proposal]:
     already is the same fact told twice: it is left out. So is a headline's rate for a whole year ("exports rise by
     15% in 2025") that rounds the rate of a level of that year so far (14.8% in the first nine months): the headline
     names the year the figures belong to, not a whole year's figure."""
-    carried = {(p.period, Kind.YOY_PCT, p.yoy_pct) for p in proposals if p.yoy_pct is not None}
-    carried |= {(p.period, Kind.MOM_PCT, p.mom_pct) for p in proposals if p.mom_pct is not None}
+    carried = {(p.period, Kind.YOY_PCT, p.yoy_pct, p.subject.market) for p in proposals if p.yoy_pct is not None}
+    carried |= {(p.period, Kind.MOM_PCT, p.mom_pct, p.subject.market) for p in proposals if p.mom_pct is not None}
 
     def same_or_so_far(period: Period, rate: Proposal) -> bool:
         so_far = rate.aggregation is Aggregation.YEAR and period.start == rate.period.start and period.end < rate.period.end
@@ -58,7 +59,10 @@ def _without_repeated_rates(proposals: list[Proposal]) -> list[Proposal]:
 
     def told(p: Proposal) -> bool:  # the same rate, or it rounded ("64%" for 63.7%)
         decimals = max(len(f"{p.value:g}".partition(".")[2]), 0)
-        return any(kind == p.kind and same_or_so_far(period, p) and round(value, decimals) == p.value for period, kind, value in carried)
+        return any(
+            kind == p.kind and market == p.subject.market and same_or_so_far(period, p) and round(value, decimals) == p.value
+            for period, kind, value, market in carried
+        )
 
     return [p for p in proposals if p.kind is Kind.LEVEL or not told(p)]
 
