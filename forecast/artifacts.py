@@ -154,15 +154,17 @@ class ArtifactStore:
         except BaseException:
             pickled.discard()
             raise
+        # with a shared store, the bytes it keeps are the very bytes hashed (one read: the file could be replaced between two)
+        content = path.read_bytes() if self._fetch else None
         full_manifest = {
             **manifest,
             "format": ARTIFACT_FORMAT,
             "libraries": library_versions(),
             "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "sha256": _sha256(path),
+            "sha256": hashlib.sha256(content).hexdigest() if content is not None else _sha256(path),
         }
         _replace_atomically(self.directory / f"{name}.manifest.json", json.dumps(full_manifest, indent=2, default=str).encode())
-        self._record(name, str(full_manifest["sha256"]), full_manifest, path.read_bytes() if self._fetch else None)
+        self._record(name, str(full_manifest["sha256"]), full_manifest, content)
         self.held[name] = str(full_manifest["sha256"])
         return path
 
