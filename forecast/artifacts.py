@@ -50,6 +50,7 @@ class Pickled:
     place) later, or discarded."""
 
     path: Path
+    sha256: str  # of the file's bytes, taken as they were written
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -66,10 +67,29 @@ class _PickleOutput:
         return int(self._output.write(data.raw() if isinstance(data, pickle.PickleBuffer) else data))
 
 
-def write_pickle(payload: object, path: str | Path) -> None:
-    """`payload` pickled by the C pickler straight into a zlib file at `path` (joblib's, level 3)."""
-    with BinaryZlibFile(str(path), "wb", compresslevel=3) as output:
-        pickle.dump(payload, _PickleOutput(output), protocol=pickle.HIGHEST_PROTOCOL)
+class _HashedFile:
+    """A file open for writing that hashes what it is given (the compressed bytes), so the file is not read back."""
+
+    def __init__(self, handle: io.BufferedWriter) -> None:
+        self._handle = handle
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self._handle.write(data)
+
+    def flush(self) -> None:
+        self._handle.flush()
+
+
+def write_pickle(payload: object, path: str | Path) -> str:
+    """`payload` pickled by the C pickler straight into a zlib file at `path` (joblib's, level 3); the SHA-256 of the
+    file's bytes."""
+    with open(path, "wb") as handle:
+        hashed = _HashedFile(handle)
+        with BinaryZlibFile(hashed, "wb", compresslevel=3) as output:
+            pickle.dump(payload, _PickleOutput(output), protocol=pickle.HIGHEST_PROTOCOL)
+    return hashed.digest.hexdigest()
 
 
 def read_pickle(path: str | Path) -> object:
@@ -139,11 +159,10 @@ class ArtifactStore:
         handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
         os.close(handle)
         try:
-            write_pickle(payload, temporary)
+            return Pickled(Path(temporary), write_pickle(payload, temporary))
         except BaseException:
             os.unlink(temporary)
             raise
-        return Pickled(Path(temporary))
 
     def save(self, name: str, payload: object, manifest: Mapping[str, object]) -> Path:
         """Write `payload` (pickled now, unless it is `Pickled` already) and its manifest, and record its hash."""
@@ -161,7 +180,7 @@ class ArtifactStore:
             "format": ARTIFACT_FORMAT,
             "libraries": library_versions(),
             "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "sha256": hashlib.sha256(content).hexdigest() if content is not None else _sha256(path),
+            "sha256": hashlib.sha256(content).hexdigest() if content is not None else pickled.sha256,
         }
         _replace_atomically(self.directory / f"{name}.manifest.json", json.dumps(full_manifest, indent=2, default=str).encode())
         self._record(name, str(full_manifest["sha256"]), full_manifest, content)

@@ -28,6 +28,7 @@ _COUNTS = {word: n for n, word in enumerate(("one", "two", "three", "four", "fiv
 _AMOUNT_WORDS = rf"\b(?:half an?|an?|{'|'.join(_COUNTS)})(?=\s+(?:thousand|million|billion)\b)"
 _COUNT = r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _YEAR = r"(?:19|20)\d\d"
+_MAY_HAPPEN = r"might|could|would|(?-i:may)"  # what may be, not what was: a forecast, not a figure ("may": not May)
 _YEAR_SUFFIX = rf"(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}|this year|last year|the year))?"
 _UNIT_MODIFIERS = (
     r"(?:(?:new|energy|new-energy|passenger|commercial|electric|fuel|motor|NEV|complete|Chinese|domestic|made-in-[\w-]+"
@@ -281,14 +282,14 @@ ENGLISH = Language(
     ),
     expectation=re.compile(
         r"\b(?:expects?|expected|expecting|forecasts?|forecasted|predicts?|predicted|projects?|projected|anticipates?|will|is set to|are set to"
-        r"|might|could|would|(?-i:may)|estimates?|estimated to|projecting|outlook)\b",
+        rf"|{_MAY_HAPPEN}|estimates?|estimated to|projecting|outlook)\b",
         re.IGNORECASE,
     ),
     figure_reference=re.compile(r"^\s*(?:the|this) figure\b", re.IGNORECASE),
     no_period=re.compile(
         r"\b(?:cumulative(?:ly)?|accumulated|to date|so far|in (?:its|their) history|all[- ]time|capacity|milestone|consecutive|straight"
         r"|since|by the end of|as of"
-        r"|expects?|expected|forecasts?|will|might|could|would|(?-i:may))\b",
+        rf"|expects?|expected|forecasts?|will|{_MAY_HAPPEN})\b",
         re.IGNORECASE,
     ),
     per_period=re.compile(r"^\s*(?:(?:per|a|each)\s+(?:month|year|day|week)\b|annually|monthly)", re.IGNORECASE),
